@@ -1,0 +1,52 @@
+package dev.lockwatch.cli;
+
+import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.report.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "lockwatch", mixinStandardHelpOptions = true, versionProvider = LockwatchCommand.VersionProvider.class,
+        description = "Dry-runs Alembic migrations on a throwaway PostgreSQL and reports the locks that would block "
+                + "production traffic.",
+        subcommands = {VerifyCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:no error-level finding",
+                "1:error-level findings (a failed revision included)",
+                "2:bad usage or configuration",
+                "3:environment failure (no alembic, no Postgres, no Docker)"})
+public final class LockwatchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new LockwatchCommand());
+        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
+            if (e instanceof LockwatchException failure) {
+                cl.getErr().println("lockwatch: " + failure.getMessage());
+                return failure.exitCode();
+            }
+            cl.getErr().println("lockwatch: internal error: " + e);
+            e.printStackTrace(cl.getErr());
+            return LockwatchException.ENVIRONMENT;
+        });
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine cl = e.getCommandLine();
+            cl.getErr().println("lockwatch: " + e.getMessage() + " (see " + cl.getCommandSpec().qualifiedName() + " --help)");
+            return LockwatchException.USAGE;
+        });
+        return commandLine;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. lockwatch verify");
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lockwatch " + Version.current()};
+        }
+    }
+}

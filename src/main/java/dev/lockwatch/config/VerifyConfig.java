@@ -1,0 +1,23 @@
+package dev.lockwatch.config;
+
+import dev.lockwatch.model.TableRef;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything one verify run needs, resolved from the command line (and later config files).
+ *
+ * @param busyTables   when empty, every table that exists once the baseline is applied is busy
+ * @param urlVariable  the environment variable an env.py may read the database URL from
+ * @param versionTable alembic's version table name
+ */
+public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
+                           List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
+                           String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable) {
+
+    public VerifyConfig {
+        alembicCommand = List.copyOf(alembicCommand);
+        busyTables = List.copyOf(busyTables);
+    }
+}

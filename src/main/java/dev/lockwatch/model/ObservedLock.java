@@ -1,0 +1,12 @@
+package dev.lockwatch.model;
+
+/**
+ * A table lock a statement took, as the watcher saw it in {@code pg_locks}.
+ *
+ * @param busy     the table carries production traffic (see {@code --busy-table})
+ * @param heldMs   how long the lock was held, from the statement's start to its release, pauses excluded
+ * @param inferred not seen in {@code pg_locks} but implied by an observed command (a concurrent index
+ *                 build releases its lock before any trigger can pause it)
+ */
+public record ObservedLock(TableRef table, LockMode mode, boolean granted, boolean busy, long heldMs, boolean inferred) {
+}

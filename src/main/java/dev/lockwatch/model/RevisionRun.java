@@ -1,0 +1,22 @@
+package dev.lockwatch.model;
+
+import java.util.List;
+
+/**
+ * What happened when one revision was upgraded: the observations rules judge.
+ *
+ * @param busyTables   tables that carry traffic and existed before the revision ran
+ * @param alembicError alembic's trimmed error output when {@link #status} is FAILED, else null
+ */
+public record RevisionRun(Revision revision, RevisionStatus status, long durationMs, List<Statement> statements,
+                          java.util.Set<TableRef> busyTables, String alembicError) {
+
+    public RevisionRun {
+        statements = List.copyOf(statements);
+        busyTables = java.util.Set.copyOf(busyTables);
+    }
+
+    public static RevisionRun notRun(Revision revision) {
+        return new RevisionRun(revision, RevisionStatus.NOT_RUN, 0, List.of(), java.util.Set.of(), null);
+    }
+}

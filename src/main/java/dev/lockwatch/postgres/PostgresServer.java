@@ -1,0 +1,19 @@
+package dev.lockwatch.postgres;
+
+import dev.lockwatch.model.DatabaseTarget;
+
+/** A running Postgres lockwatch may create databases on. Closing it stops what lockwatch started. */
+public interface PostgresServer extends AutoCloseable {
+
+    /** A superuser (or the given user) connection to the maintenance database. */
+    DatabaseTarget admin();
+
+    /** {@code embedded}, {@code container} or {@code server}. */
+    String provider();
+
+    /** What exactly runs, e.g. the image name or binaries version. */
+    String detail();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,120 @@
+package dev.lockwatch.postgres;
+
+import dev.lockwatch.model.DatabaseTarget;
+import dev.lockwatch.model.LockwatchException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.Properties;
+
+/**
+ * A database {@code lockwatch_<random>} that lockwatch creates, migrates and drops. Every migration runs
+ * here, never in a database lockwatch did not create.
+ */
+public final class ScratchDatabase implements AutoCloseable {
+    public static final String PREFIX = "lockwatch_";
+
+    private final DatabaseTarget admin;
+    private final DatabaseTarget target;
+    private final String serverVersion;
+    private final int majorVersion;
+    private final boolean superuser;
+    private boolean dropped;
+
+    private ScratchDatabase(DatabaseTarget admin, DatabaseTarget target, String serverVersion, int majorVersion, boolean superuser) {
+        this.admin = admin;
+        this.target = target;
+        this.serverVersion = serverVersion;
+        this.majorVersion = majorVersion;
+        this.superuser = superuser;
+    }
+
+    public static ScratchDatabase create(DatabaseTarget admin) {
+        byte[] random = new byte[6];
+        new SecureRandom().nextBytes(random);
+        String name = PREFIX + HexFormat.of().formatHex(random);
+        try (Connection c = connect(admin); Statement s = c.createStatement()) {
+            String version;
+            int major;
+            boolean superuser;
+            try (ResultSet rs = s.executeQuery("select current_setting('server_version'), "
+                    + "current_setting('server_version_num')::int / 10000, "
+                    + "(select rolsuper from pg_roles where rolname = current_user)")) {
+                rs.next();
+                version = rs.getString(1);
+                major = rs.getInt(2);
+                superuser = rs.getBoolean(3);
+            }
+            s.execute("create database " + name);
+            return new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot create a scratch database on " + admin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens a lockwatch connection: its DDL never pauses at lockwatch's own triggers. */
+    public static Connection connect(DatabaseTarget target) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", target.user());
+        props.setProperty("password", target.password());
+        props.setProperty("ApplicationName", "lockwatch");
+        props.setProperty("options", "-c lockwatch.internal=on");
+        props.setProperty("connectTimeout", "10");
+        Connection connection = DriverManager.getConnection(target.jdbcUrl(), props);
+        connection.setAutoCommit(true);
+        return connection;
+    }
+
+    public DatabaseTarget target() {
+        return target;
+    }
+
+    public DatabaseTarget admin() {
+        return admin;
+    }
+
+    public String serverVersion() {
+        return serverVersion;
+    }
+
+    public int majorVersion() {
+        return majorVersion;
+    }
+
+    public boolean superuser() {
+        return superuser;
+    }
+
+    /** Drops the database, ending any session still connected to it. */
+    @Override
+    public synchronized void close() {
+        if (dropped) {
+            return;
+        }
+        try (Connection c = connect(admin); Statement s = c.createStatement()) {
+            s.execute("alter database " + target.database() + " allow_connections false");
+            s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + target.database()
+                    + "' and pid <> pg_backend_pid()");
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    s.execute("drop database if exists " + target.database());
+                    break;
+                } catch (SQLException stillInUse) {
+                    if (attempt >= 50) {
+                        throw stillInUse;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            dropped = true;
+        } catch (SQLException e) {
+            throw LockwatchException.environment("could not drop scratch database " + target.database() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.lockwatch.rules;
+
+import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.Severity;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The revision's alembic run failed: alembic's own error, with a hint for causes lockwatch recognises. */
+public final class MigrationFailedRule implements Rule {
+    /** Fragments of alembic's output (lower case) and what to do about them, most specific first. */
+    private static final Map<String, String> HINTS = new java.util.LinkedHashMap<>();
+
+    static {
+        HINTS.put("cannot run inside a transaction block", "run it outside the migration's transaction: "
+                + "with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True)");
+        HINTS.put("lock timeout", "the statement waited longer than lock_timeout for a lock; "
+                + "retry the deploy, or split the revision so each step needs its lock briefly");
+        HINTS.put("statement timeout", "the statement ran longer than statement_timeout; "
+                + "move long work (backfills, index builds) out of the transaction or into batches");
+        HINTS.put("did not finish within", "the revision hung or waited on a lock: look for a statement waiting "
+                + "on another session, or raise --revision-timeout");
+        HINTS.put("no module named", "alembic's Python cannot import a module the project needs: install it where "
+                + "alembic runs, or pass --alembic \"poetry run alembic\" (or your virtualenv's alembic)");
+        HINTS.put("already exists", "the revision creates something the previous revisions already created: "
+                + "check its down_revision and the baseline");
+        HINTS.put("does not exist", "the revision uses an object that does not exist at this point of the chain: "
+                + "check its down_revision, depends_on and the order of operations");
+        HINTS.put("can't locate revision", "a revision refers to an id no file declares: check down_revision and depends_on");
+    }
+
+    @Override
+    public String name() {
+        return "migration-failed";
+    }
+
+    @Override
+    public Severity defaultSeverity() {
+        return Severity.ERROR;
+    }
+
+    @Override
+    public String summary() {
+        return "the revision's alembic upgrade failed; the revisions after it were not run";
+    }
+
+    @Override
+    public List<Finding> check(RevisionRun run) {
+        if (run.status() != RevisionStatus.FAILED) {
+            return List.of();
+        }
+        String error = run.alembicError() == null ? "alembic failed" : run.alembicError();
+        return List.of(finding(null, null, null, "alembic upgrade " + run.revision().id() + " failed: " + error, hint(error)));
+    }
+
+    static String hint(String error) {
+        String lower = error.toLowerCase(Locale.ROOT);
+        return HINTS.entrySet().stream().filter(e -> lower.contains(e.getKey())).map(Map.Entry::getValue).findFirst()
+                .orElse("reproduce it with alembic upgrade on a scratch database and read the traceback above");
+    }
+}

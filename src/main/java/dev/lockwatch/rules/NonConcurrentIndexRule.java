@@ -1,0 +1,86 @@
+package dev.lockwatch.rules;
+
+import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An index built while a busy table is locked against writes: CREATE INDEX without CONCURRENTLY, REINDEX, or an
+ * ALTER TABLE that builds one (a unique constraint or primary key). The server's own lock on the table is the
+ * evidence: an index build takes SHARE; a concurrent one takes SHARE UPDATE EXCLUSIVE and is not flagged.
+ */
+public final class NonConcurrentIndexRule implements Rule {
+    private static final Set<String> INDEX_COMMANDS = Set.of("CREATE INDEX", "REINDEX");
+
+    @Override
+    public String name() {
+        return "non-concurrent-index";
+    }
+
+    @Override
+    public Severity defaultSeverity() {
+        return Severity.ERROR;
+    }
+
+    @Override
+    public String summary() {
+        return "an index build that holds SHARE or stronger on a busy table, blocking every write until it finishes";
+    }
+
+    @Override
+    public List<Finding> check(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        for (Statement statement : run.statements()) {
+            if (statement.rewrite()) {
+                continue; // a rewrite rebuilds its indexes too; table-rewrite tells that story
+            }
+            boolean indexCommand = INDEX_COMMANDS.contains(statement.tag());
+            Set<TableRef> built = new TreeSet<>();
+            for (ObservedLock lock : statement.locks()) {
+                boolean builds = indexCommand ? lock.mode().blocksWrites()
+                        : "ALTER TABLE".equals(statement.tag()) && lock.mode() == LockMode.SHARE;
+                if (builds && lock.busy() && !lock.inferred()) {
+                    built.add(lock.table());
+                }
+            }
+            for (TableRef table : built) {
+                ObservedLock strongest = statement.locks().stream().filter(l -> l.table().equals(table))
+                        .max(Comparator.comparing(ObservedLock::mode)).orElseThrow();
+                findings.add(finding(statement, strongest));
+            }
+        }
+        return findings;
+    }
+
+    private Finding finding(Statement statement, ObservedLock lock) {
+        String what = switch (statement.tag()) {
+            case "CREATE INDEX" -> "CREATE INDEX without CONCURRENTLY";
+            case "REINDEX" -> "REINDEX";
+            default -> statement.tag() + " builds an index and";
+        };
+        String message = what + " held " + lock.mode().sqlName() + " on " + lock.table() + " for " + lock.heldMs()
+                + " ms here: it " + lock.mode().impact() + " for the whole build, which grows with the table";
+        return finding(lock.table().toString(), lock.mode().sqlName(), statement.sql(), message, hint(statement));
+    }
+
+    private static String hint(Statement statement) {
+        return switch (statement.tag()) {
+            case "CREATE INDEX" -> "build it concurrently, outside the migration's transaction: "
+                    + "with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True)";
+            case "REINDEX" -> "use REINDEX ... CONCURRENTLY (PostgreSQL 12+) inside "
+                    + "with op.get_context().autocommit_block():";
+            default -> "build the index first with op.create_index(..., unique=True, postgresql_concurrently=True) "
+                    + "inside with op.get_context().autocommit_block():, then attach it: "
+                    + "op.execute(\"ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX ...\") (or PRIMARY KEY USING INDEX)";
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.config.PostgresChoice;
+import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.postgres.ContainerPostgresProvider;
+import dev.lockwatch.postgres.DockerEngine;
+import dev.lockwatch.postgres.EmbeddedPostgresProvider;
+import dev.lockwatch.postgres.PostgresServer;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Chooses and starts the server a run uses, and says which. */
+final class ServerStarter {
+    /** Settings the watcher relies on: whole statements in pg_stat_activity; speed over durability. */
+    static final Map<String, String> SERVER_CONFIG = Map.of(
+            "track_activity_query_size", "16384",
+            "fsync", "off",
+            "synchronous_commit", "off",
+            "full_page_writes", "off");
+    private static final String BUNDLED_MAJOR = "16";
+
+    private ServerStarter() {
+    }
+
+    static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress) {
+        PostgresChoice choice = config.postgres();
+        if (choice == PostgresChoice.AUTO) {
+            if (!DockerEngine.reachable()) {
+                return embedded(config, workspace, progress, "no Docker engine reachable");
+            }
+            if (!DockerEngine.hasImage(config.image())) {
+                return embedded(config, workspace, progress, "Docker is reachable but image " + config.image()
+                        + " is not present; docker pull it, or pass --postgres container to pull it");
+            }
+            try {
+                return container(config, progress, "a Docker engine is reachable");
+            } catch (LockwatchException e) {
+                progress.accept("postgres: " + e.getMessage() + "; falling back to embedded");
+                return embedded(config, workspace, progress, "the container did not start");
+            }
+        }
+        return choice == PostgresChoice.CONTAINER
+                ? container(config, progress, "--postgres container")
+                : embedded(config, workspace, progress, "--postgres embedded");
+    }
+
+    private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
+        progress.accept("postgres: starting container " + config.image() + " (" + why + ")");
+        return new ContainerPostgresProvider(config.image(), SERVER_CONFIG).start();
+    }
+
+    private static PostgresServer embedded(VerifyConfig config, Workspace workspace, Consumer<String> progress, String why) {
+        if (!BUNDLED_MAJOR.equals(config.pgVersion())) {
+            throw LockwatchException.usage("--pg-version " + config.pgVersion() + " is not available: this build bundles "
+                    + "embedded PostgreSQL " + BUNDLED_MAJOR + "; use --image with --postgres container for other versions");
+        }
+        progress.accept("postgres: starting embedded PostgreSQL " + config.pgVersion() + " (" + why + ")");
+        return new EmbeddedPostgresProvider(workspace.folder("pgdata"), SERVER_CONFIG).start();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.model.LockwatchException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** lockwatch's temp folder for one run: the ini copy, alembic logs, the embedded data directory. */
+public final class Workspace implements AutoCloseable {
+    private final Path root;
+
+    private Workspace(Path root) {
+        this.root = root;
+    }
+
+    public static Workspace create() {
+        try {
+            return new Workspace(Files.createTempDirectory("lockwatch-"));
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot create a temp folder: " + e.getMessage(), e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path folder(String name) {
+        try {
+            return Files.createDirectories(root.resolve(name));
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot create " + root.resolve(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot remove " + root + ": " + e.getMessage(), e);
+        }
+    }
+}

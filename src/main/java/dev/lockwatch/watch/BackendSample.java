@@ -1,0 +1,38 @@
+package dev.lockwatch.watch;
+
+import dev.lockwatch.model.LockMode;
+import java.util.List;
+
+/**
+ * One look at one migration backend: its current statement and the table locks it holds or waits for.
+ * Times are the server's clock in microseconds since the epoch.
+ *
+ * @param pause        set when the backend was waiting at a lockwatch gate
+ * @param gone         the backend had disconnected by {@link #timeUs}
+ * @param pausedUntilUs when the watcher let a paused backend go, else -1
+ */
+public record BackendSample(long timeUs, int pid, String query, long queryStartUs, long xactStartUs,
+                            List<HeldLock> locks, Pause pause, boolean gone, long pausedUntilUs) {
+
+    public BackendSample {
+        locks = List.copyOf(locks);
+    }
+
+    public static BackendSample gone(long timeUs, int pid) {
+        return new BackendSample(timeUs, pid, null, -1, -1, List.of(), null, true, -1);
+    }
+
+    public BackendSample released(long untilUs) {
+        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, untilUs);
+    }
+
+    /** A relation lock; {@code relation} is the oid. */
+    public record HeldLock(long relation, LockMode mode, boolean granted) {
+    }
+
+    /** Same statement, transaction and locks: nothing new to record. */
+    boolean sameStateAs(BackendSample other) {
+        return other != null && pause == null && other.pause == null && queryStartUs == other.queryStartUs
+                && xactStartUs == other.xactStartUs && locks.equals(other.locks);
+    }
+}

@@ -1,0 +1,39 @@
+package dev.lockwatch.watch;
+
+import dev.lockwatch.model.LockwatchException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Installs lockwatch's event triggers and gate functions in the scratch database (see capture.sql). */
+public final class Capture {
+    /** The first key of lockwatch's two-key advisory locks ("lckw"); objid 1 and 2 are the gates. */
+    public static final int GATE_KEY = 0x6c636b77;
+    public static final String DEFAULT_VERSION_TABLE = "alembic_version";
+
+    private Capture() {
+    }
+
+    public static void install(Connection connection, String versionTable) {
+        if (!versionTable.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw LockwatchException.usage("version table name '" + versionTable + "' is not a plain identifier");
+        }
+        String sql = script().replace("@GATE_KEY@", Integer.toString(GATE_KEY)).replace("@VERSION_TABLE@", versionTable);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot install lockwatch's event triggers: " + e.getMessage(), e);
+        }
+    }
+
+    private static String script() {
+        try (InputStream in = Capture.class.getResourceAsStream("capture.sql")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("capture.sql missing from the lockwatch jar", e);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.lockwatch.watch;
+
+import dev.lockwatch.model.DatabaseTarget;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.postgres.ScratchDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The observing side. One connection polls {@code pg_locks} and {@code pg_stat_activity} for the migration's
+ * backends; a second holds both gates so that a migration paused by lockwatch's triggers waits until its
+ * locks have been read, then lets it pass. Both connections stay in autocommit and hold no snapshot while
+ * idle: CREATE INDEX CONCURRENTLY waits for every open snapshot.
+ */
+public final class LockWatcher implements AutoCloseable {
+    private static final String POLL = """
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint,
+                   a.pid, a.application_name, a.query,
+                   coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
+                   coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
+                   l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint
+              from pg_stat_activity a
+              left join pg_locks l on l.pid = a.pid
+               and (l.locktype = 'relation'
+                    or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
+             where a.datname = current_database() and a.pid <> pg_backend_pid()
+               and a.backend_type = 'client backend' and a.application_name is distinct from 'lockwatch'
+            """;
+
+    private final Connection poll;
+    private final Connection gate;
+    private final PreparedStatement pollStatement;
+    private final long idleNanos;
+    private final List<BackendSample> samples = new ArrayList<>();
+    private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
+    private volatile boolean stopRequested;
+    private volatile SQLException failure;
+    private Thread thread;
+
+    private LockWatcher(Connection poll, Connection gate, long idleNanos) throws SQLException {
+        this.poll = poll;
+        this.gate = gate;
+        this.idleNanos = idleNanos;
+        this.pollStatement = poll.prepareStatement(POLL);
+        pollStatement.setInt(1, Capture.GATE_KEY);
+    }
+
+    /**
+     * Connects to the scratch database. With {@code gated}, the gate connection takes both gates so migrations
+     * pause at lockwatch's triggers; without (no event triggers, e.g. not superuser), capture is polling only.
+     */
+    public static LockWatcher open(DatabaseTarget target, boolean gated, long pollIntervalMicros) {
+        try {
+            Connection poll = ScratchDatabase.connect(target);
+            Connection gate = null;
+            if (gated) {
+                gate = ScratchDatabase.connect(target);
+                try (var s = gate.createStatement()) {
+                    s.execute("select pg_advisory_lock(" + Capture.GATE_KEY + ", 1), pg_advisory_lock(" + Capture.GATE_KEY + ", 2)");
+                }
+            }
+            return new LockWatcher(poll, gate, pollIntervalMicros * 1000);
+        } catch (SQLException e) {
+            throw LockwatchException.environment("the watcher cannot connect to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts watching in the background; {@link #stop()} returns what was seen. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("already watching");
+        }
+        samples.clear();
+        lastByPid.clear();
+        stopRequested = false;
+        failure = null;
+        thread = new Thread(this::loop, "lockwatch-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stops after one last look and returns every change seen, in time order. */
+    public synchronized List<BackendSample> stop() {
+        stopRequested = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+        if (failure != null) {
+            throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
+        }
+        return List.copyOf(samples);
+    }
+
+    private void loop() {
+        try {
+            while (!stopRequested) {
+                if (!pollOnce()) {
+                    LockSupport.parkNanos(idleNanos);
+                }
+            }
+            pollOnce(); // the last look: locks released at exit, backends gone
+            long now = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).timeUs();
+            for (Integer pid : new ArrayList<>(lastByPid.keySet())) {
+                samples.add(BackendSample.gone(now, pid));
+            }
+        } catch (SQLException e) {
+            failure = e;
+        }
+    }
+
+    /** One poll; returns true when a paused backend was released (look again at once). */
+    private boolean pollOnce() throws SQLException {
+        Map<Integer, Builder> current = new LinkedHashMap<>();
+        long now = 0;
+        try (ResultSet rs = pollStatement.executeQuery()) {
+            while (rs.next()) {
+                now = rs.getLong(1);
+                int pid = rs.getInt(2);
+                Builder b = current.computeIfAbsent(pid, p -> new Builder());
+                b.appName = rs.getString(3);
+                b.query = rs.getString(4);
+                b.queryStartUs = rs.getLong(5);
+                b.xactStartUs = rs.getLong(6);
+                String locktype = rs.getString(7);
+                if ("relation".equals(locktype)) {
+                    Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(9));
+                    if (mode.isPresent()) {
+                        b.locks.add(new BackendSample.HeldLock(rs.getLong(8), mode.get(), rs.getBoolean(10)));
+                    }
+                } else if ("advisory".equals(locktype)) {
+                    b.waitingGate = (int) rs.getLong(11);
+                }
+            }
+        }
+        if (now == 0) {
+            now = serverNow();
+        }
+        for (Integer pid : new ArrayList<>(lastByPid.keySet())) {
+            if (!current.containsKey(pid)) {
+                samples.add(BackendSample.gone(now, pid));
+                lastByPid.remove(pid);
+            }
+        }
+        boolean released = false;
+        for (Map.Entry<Integer, Builder> entry : current.entrySet()) {
+            Builder b = entry.getValue();
+            b.locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
+                    .thenComparing(BackendSample.HeldLock::mode));
+            Pause pause = b.waitingGate > 0 ? Pause.parse(b.appName).orElse(null) : null;
+            BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
+                    b.locks, pause, false, -1);
+            if (b.waitingGate > 0) {
+                sample = sample.released(release(b.waitingGate));
+                released = true;
+            }
+            if (!sample.sameStateAs(lastByPid.get(entry.getKey()))) {
+                samples.add(sample);
+                lastByPid.put(entry.getKey(), sample);
+            }
+        }
+        return released;
+    }
+
+    /** Lets a paused backend through gate {@code number} and takes the gate back once it has passed. */
+    private long release(int number) throws SQLException {
+        try (var s = gate.createStatement()) {
+            s.execute("select pg_advisory_unlock(" + Capture.GATE_KEY + ", " + number + ")");
+            try (ResultSet rs = s.executeQuery("select pg_advisory_lock(" + Capture.GATE_KEY + ", " + number
+                    + "), (extract(epoch from clock_timestamp()) * 1000000)::bigint")) {
+                rs.next();
+                return rs.getLong(2);
+            }
+        }
+    }
+
+    private long serverNow() throws SQLException {
+        try (var s = poll.createStatement();
+             ResultSet rs = s.executeQuery("select (extract(epoch from clock_timestamp()) * 1000000)::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopRequested = true;
+        for (Connection c : new Connection[] {poll, gate}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (SQLException ignored) {
+                // closing releases the gates; nothing else to undo
+            }
+        }
+    }
+
+    private static final class Builder {
+        String appName;
+        String query;
+        long queryStartUs;
+        long xactStartUs;
+        int waitingGate;
+        final List<BackendSample.HeldLock> locks = new ArrayList<>();
+    }
+}

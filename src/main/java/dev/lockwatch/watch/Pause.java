@@ -1,0 +1,35 @@
+package dev.lockwatch.watch;
+
+import java.util.Optional;
+
+/**
+ * What a paused migration session published in its application_name at a lockwatch gate:
+ * {@code lw|seq|event|lock_timeout_ms|elapsed_us|oid|extra|tag}.
+ *
+ * @param elapsedUs  for {@code end}: how long the statement ran, pauses excluded; else -1
+ * @param targetOid  the table the command acted on ({@code end}) or rewrote ({@code rewrite}); else -1
+ */
+public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, long targetOid, String extra, String tag) {
+
+    public enum Event { START, END, REWRITE, VERSION }
+
+    public static Optional<Pause> parse(String applicationName) {
+        if (applicationName == null || !applicationName.startsWith("lw|")) {
+            return Optional.empty();
+        }
+        String[] f = applicationName.split("\\|", 8);
+        if (f.length < 8) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Pause(Long.parseLong(f[1]), Event.valueOf(f[2].toUpperCase(java.util.Locale.ROOT)),
+                    number(f[3]), number(f[4]), number(f[5]), f[6], f[7]));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long number(String field) {
+        return field.isEmpty() ? -1 : Long.parseLong(field);
+    }
+}

@@ -1,0 +1,103 @@
+-- lockwatch capture: installed only in lockwatch's own scratch database.
+-- At each DDL statement's start and end, at each table rewrite and when alembic writes its version table,
+-- the migration's session publishes what it is doing in application_name (visible to other sessions at
+-- once) and waits on an advisory lock the watcher holds, so the watcher reads the session's locks while
+-- they are still held. Sessions with lockwatch.internal = on (lockwatch's own) never pause.
+-- The gate uses the two-key advisory lock form, which never collides with an application's bigint keys.
+create schema if not exists lockwatch;
+
+create or replace function lockwatch.lock_timeout_ms() returns bigint language sql stable as $fn$
+  select (extract(epoch from current_setting('lock_timeout')::interval) * 1000)::bigint
+$fn$;
+
+create or replace function lockwatch.skip() returns boolean language sql stable as $fn$
+  select coalesce(current_setting('lockwatch.internal', true), '') = 'on'
+$fn$;
+
+-- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
+-- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
+create or replace function lockwatch.pause(event text, detail text) returns void
+language plpgsql set lock_timeout = 0 set statement_timeout = 0 as $fn$
+declare
+  seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
+  app text := current_setting('application_name');
+begin
+  perform set_config('lockwatch.seq', seq::text, false);
+  perform set_config('application_name', left('lw|' || seq || '|' || event || '|' || detail, 63), false);
+  perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  perform set_config('application_name', app, false);
+end
+$fn$;
+
+create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
+begin
+  if lockwatch.skip() then return; end if;
+  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || tg_tag);
+  perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
+end
+$fn$;
+
+create or replace function lockwatch.on_ddl_end() returns event_trigger language plpgsql as $fn$
+declare
+  started double precision := nullif(current_setting('lockwatch.started', true), '')::double precision;
+  elapsed bigint;
+  target oid;
+  created text;
+begin
+  if lockwatch.skip() then return; end if;
+  if started is null or started < extract(epoch from statement_timestamp()) then
+    started := extract(epoch from statement_timestamp());
+  end if;
+  elapsed := ((extract(epoch from clock_timestamp()) - started) * 1000000)::bigint;
+  select coalesce(i.indrelid, c.objid) into target
+    from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid
+   where c.object_type in ('table', 'index') limit 1;
+  -- the version table appears during the run: gate its writes too (the end of each revision's transaction)
+  for created in select object_identity from pg_event_trigger_ddl_commands()
+                  where command_tag = 'CREATE TABLE' and object_identity like '%.' || '@VERSION_TABLE@' loop
+    perform lockwatch.gate_version_table(created);
+  end loop;
+  perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag);
+  perform set_config('lockwatch.started', '', false);
+end
+$fn$;
+
+create or replace function lockwatch.on_rewrite() returns event_trigger language plpgsql as $fn$
+begin
+  if lockwatch.skip() then return; end if;
+  perform lockwatch.pause('rewrite', lockwatch.lock_timeout_ms() || '||' || pg_event_trigger_table_rewrite_oid()
+      || '|' || pg_event_trigger_table_rewrite_reason() || '|' || tg_tag);
+end
+$fn$;
+
+create or replace function lockwatch.on_version_write() returns trigger language plpgsql as $fn$
+begin
+  if lockwatch.skip() then return null; end if;
+  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '||||' || tg_op);
+  return null;
+end
+$fn$;
+
+create or replace function lockwatch.gate_version_table(version_table text) returns void language plpgsql as $fn$
+declare
+  previous text := coalesce(current_setting('lockwatch.internal', true), '');
+begin
+  perform set_config('lockwatch.internal', 'on', true);
+  execute format('drop trigger if exists lockwatch_version_gate on %s', version_table);
+  execute format('create trigger lockwatch_version_gate after insert or update or delete on %s '
+                 'for each statement execute procedure lockwatch.on_version_write()', version_table);
+  perform set_config('lockwatch.internal', previous, true);
+end
+$fn$;
+
+drop event trigger if exists lockwatch_ddl_start;
+drop event trigger if exists lockwatch_ddl_end;
+drop event trigger if exists lockwatch_rewrite;
+create event trigger lockwatch_ddl_start on ddl_command_start execute procedure lockwatch.on_ddl_start();
+create event trigger lockwatch_ddl_end on ddl_command_end execute procedure lockwatch.on_ddl_end();
+create event trigger lockwatch_rewrite on table_rewrite execute procedure lockwatch.on_rewrite();
+
+select lockwatch.gate_version_table(format('%I.%I', n.nspname, c.relname))
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where c.relname = '@VERSION_TABLE@' and c.relkind = 'r';
