@@ -12,6 +12,11 @@ public final class Main {
 
     /** Runs the command line and returns its exit status (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        return LockwatchCommand.commandLine().execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line: exit codes, error handlers, subcommands. */
+    public static CommandLine commandLine() {
+        return LockwatchCommand.commandLine();
     }
 }

@@ -83,6 +83,11 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "embedded PostgreSQL major version (default: ${DEFAULT-VALUE})")
     String pgVersion;
 
+    @Option(names = "--server-url", paramLabel = "URL",
+            description = "use this existing server instead of starting one: lockwatch creates a scratch database "
+                    + "lockwatch_<random> there, runs everything in it and drops it; the password may come from PGPASSWORD")
+    String serverUrl;
+
     @Option(names = "--url-env", paramLabel = "VAR", defaultValue = "DATABASE_URL",
             description = "environment variable env.py reads the database URL from (default: ${DEFAULT-VALUE}); "
                     + "sqlalchemy.url in the ini is set too")
@@ -110,7 +115,7 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable);
+                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl);
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");

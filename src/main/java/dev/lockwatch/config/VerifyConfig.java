@@ -11,10 +11,12 @@ import java.util.List;
  * @param busyTables   when empty, every table that exists once the baseline is applied is busy
  * @param urlVariable  the environment variable an env.py may read the database URL from
  * @param versionTable alembic's version table name
+ * @param serverUrl    an existing server to create the scratch database on, or null to start one
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
-                           String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable) {
+                           String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
+                           String serverUrl) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);

@@ -6,6 +6,7 @@ import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.postgres.ContainerPostgresProvider;
 import dev.lockwatch.postgres.DockerEngine;
 import dev.lockwatch.postgres.EmbeddedPostgresProvider;
+import dev.lockwatch.postgres.ExistingServer;
 import dev.lockwatch.postgres.PostgresServer;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -24,6 +25,10 @@ final class ServerStarter {
     }
 
     static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress) {
+        if (config.serverUrl() != null) {
+            progress.accept("postgres: using the existing server " + ExistingServer.redact(config.serverUrl()));
+            return ExistingServer.fromUrl(config.serverUrl()).start();
+        }
         PostgresChoice choice = config.postgres();
         if (choice == PostgresChoice.AUTO) {
             if (!DockerEngine.reachable()) {

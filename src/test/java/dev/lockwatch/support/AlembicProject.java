@@ -1,0 +1,149 @@
+package dev.lockwatch.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** A real Alembic project on disk, laid out as {@code alembic init} does, with revisions written by a test. */
+public final class AlembicProject {
+    /** The {@code alembic init} template's env.py: the URL comes from sqlalchemy.url in the ini. */
+    public static final String ENV_FROM_INI = """
+            from alembic import context
+            from sqlalchemy import engine_from_config, pool
+
+            config = context.config
+
+            def run_migrations_online():
+                connectable = engine_from_config(config.get_section(config.config_ini_section),
+                                                 prefix="sqlalchemy.", poolclass=pool.NullPool)
+                with connectable.connect() as connection:
+                    context.configure(connection=connection, target_metadata=None%s)
+                    with context.begin_transaction():
+                        context.run_migrations()
+
+            run_migrations_online()
+            """;
+
+    /** An env.py that reads the URL from an environment variable, as twelve-factor services do. */
+    public static final String ENV_FROM_VARIABLE = """
+            import os
+            from alembic import context
+            from sqlalchemy import create_engine, pool
+
+            def run_migrations_online():
+                connectable = create_engine(os.environ["%s"], poolclass=pool.NullPool)
+                with connectable.connect() as connection:
+                    context.configure(connection=connection, target_metadata=None)
+                    with context.begin_transaction():
+                        context.run_migrations()
+
+            run_migrations_online()
+            """;
+
+    private final Path root;
+
+    private AlembicProject(Path root) {
+        this.root = root;
+    }
+
+    /** A project whose env.py takes the URL from the ini, which points at a database that does not exist. */
+    public static AlembicProject create(Path root) {
+        return create(root, ENV_FROM_INI.formatted(""));
+    }
+
+    public static AlembicProject create(Path root, String envPy) {
+        AlembicProject project = new AlembicProject(root);
+        project.write("alembic.ini", """
+                [alembic]
+                script_location = migrations
+                sqlalchemy.url = postgresql://app:secret@production.invalid/app
+                """);
+        project.write("migrations/env.py", envPy);
+        project.write("migrations/script.py.mako", "");
+        try {
+            Files.createDirectories(root.resolve("migrations/versions"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return project;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path ini() {
+        return root.resolve("alembic.ini");
+    }
+
+    /** A revision with one parent (null for a base) whose upgrade runs {@code upgrade} (Python, op.* calls). */
+    public AlembicProject revision(String id, String down, String upgrade) {
+        return revision(id, down == null ? List.of() : List.of(down), List.of(), upgrade, "pass");
+    }
+
+    public AlembicProject revision(String id, List<String> downs, List<String> dependsOn, String upgrade, String downgrade) {
+        String down = downs.isEmpty() ? "None" : downs.size() == 1 ? quote(downs.get(0))
+                : "(" + downs.stream().map(AlembicProject::quote).collect(Collectors.joining(", ")) + ")";
+        String depends = dependsOn.isEmpty() ? "None"
+                : "(" + dependsOn.stream().map(AlembicProject::quote).collect(Collectors.joining(", ")) + ",)";
+        write("migrations/versions/" + id + ".py", """
+                \"\"\"revision %s
+
+                Revision ID: %s
+                \"\"\"
+                from alembic import op
+                import sqlalchemy as sa
+
+                revision = %s
+                down_revision = %s
+                branch_labels = None
+                depends_on = %s
+
+
+                def upgrade():
+                %s
+
+
+                def downgrade():
+                %s
+                """.formatted(id, id, quote(id), down, depends, indent(upgrade), indent(downgrade)));
+        return this;
+    }
+
+    public AlembicProject write(String relative, String content) {
+        Path file = root.resolve(relative);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Every file of the project with its content, to prove lockwatch changed nothing. */
+    public String fingerprint() {
+        try (var files = Files.walk(root)) {
+            return files.sorted().map(p -> {
+                try {
+                    return root.relativize(p) + (Files.isRegularFile(p) ? ":" + Files.readString(p).hashCode() : "/");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).collect(Collectors.joining("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String quote(String value) {
+        return "'" + value + "'";
+    }
+
+    private static String indent(String body) {
+        return body.strip().lines().map(l -> "    " + l).collect(Collectors.joining("\n"));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.lockwatch.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.StreamSupport;
+import picocli.CommandLine;
+
+/** Runs the lockwatch command line in-process, as a user would type it, and keeps what it printed. */
+public final class Lockwatch {
+    private Lockwatch() {
+    }
+
+    public static Result run(String... args) {
+        CommandLine cli = dev.lockwatch.cli.Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** {@code verify} on the shared server with a JSON report. */
+    public static Result verify(AlembicProject project, String... extra) {
+        List<String> args = new ArrayList<>(List.of("verify", "-c", project.ini().toString(), "--server-url",
+                SharedPostgres.url(), "--format", "json"));
+        args.addAll(List.of(extra));
+        return run(args.toArray(String[]::new));
+    }
+
+    public record Result(int exitCode, String out, String err) {
+        public JsonNode json() {
+            try {
+                return new ObjectMapper().readTree(out);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON (exit " + exitCode + "): " + out + "\nstderr: " + err, e);
+            }
+        }
+
+        public JsonNode revision(String id) {
+            return StreamSupport.stream(json().get("revisions").spliterator(), false)
+                    .filter(r -> r.get("revision").asText().equals(id)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no revision " + id + " in " + out));
+        }
+
+        public List<String> rules(String revision) {
+            return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
+                    .map(f -> f.get("rule").asText()).toList();
+        }
+
+        /** "table MODE" for every lock the revision's statements took. */
+        public List<String> locks(String revision) {
+            List<String> locks = new ArrayList<>();
+            for (JsonNode statement : revision(revision).get("statements")) {
+                for (JsonNode lock : statement.get("locks")) {
+                    locks.add(lock.get("table").asText() + " " + lock.get("mode").asText());
+                }
+            }
+            return locks;
+        }
+
+        public String describe() {
+            return "exit " + exitCode + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+}
