@@ -97,7 +97,7 @@ public final class VerifyRun {
                 Capture.install(connection, config.versionTable());
             }
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
-            List<RevisionResult> results = runChain(chain, alembic, watcher, connection, busy);
+            List<RevisionResult> results = runChain(chain, alembic, watcher, connection, busy, gated);
             return new VerifyReport(ini.folder(), info, baseline, results, List.of());
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
@@ -105,7 +105,7 @@ public final class VerifyRun {
     }
 
     private List<RevisionResult> runChain(List<Revision> chain, AlembicRunner alembic, LockWatcher watcher,
-                                          Connection connection, Set<TableRef> busy) throws SQLException {
+                                          Connection connection, Set<TableRef> busy, boolean gated) throws SQLException {
         List<RevisionResult> results = new ArrayList<>();
         boolean failed = false;
         int index = 0;
@@ -114,6 +114,9 @@ public final class VerifyRun {
             if (failed) {
                 results.add(new RevisionResult(RevisionRun.notRun(revision), List.of()));
                 continue;
+            }
+            if (gated) {
+                Capture.gateTables(connection);
             }
             Catalog before = Catalog.read(connection);
             Set<TableRef> busyNow = new HashSet<>(busy);

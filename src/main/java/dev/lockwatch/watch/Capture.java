@@ -29,6 +29,15 @@ public final class Capture {
         }
     }
 
+    /** Gates DML on every table that has no gate yet: call before each revision, tables appear as the chain runs. */
+    public static void gateTables(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("select lockwatch.gate_tables()");
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot install lockwatch's DML gates: " + e.getMessage(), e);
+        }
+    }
+
     private static String script() {
         try (InputStream in = Capture.class.getResourceAsStream("capture.sql")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -37,9 +37,17 @@ public final class LockWatcher implements AutoCloseable {
                and a.backend_type = 'client backend' and a.application_name is distinct from 'lockwatch'
             """;
 
+    private static final String ACTIVITY = """
+            select application_name, query,
+                   coalesce((extract(epoch from query_start) * 1000000)::bigint, -1),
+                   coalesce((extract(epoch from xact_start) * 1000000)::bigint, -1)
+              from pg_stat_activity where pid = ?
+            """;
+
     private final Connection poll;
     private final Connection gate;
     private final PreparedStatement pollStatement;
+    private final PreparedStatement activityStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
@@ -53,6 +61,7 @@ public final class LockWatcher implements AutoCloseable {
         this.idleNanos = idleNanos;
         this.pollStatement = poll.prepareStatement(POLL);
         pollStatement.setInt(1, Capture.GATE_KEY);
+        this.activityStatement = poll.prepareStatement(ACTIVITY);
     }
 
     /**
@@ -159,11 +168,10 @@ public final class LockWatcher implements AutoCloseable {
             Builder b = entry.getValue();
             b.locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
                     .thenComparing(BackendSample.HeldLock::mode));
-            Pause pause = b.waitingGate > 0 ? Pause.parse(b.appName).orElse(null) : null;
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
-                    b.locks, pause, false, -1);
+                    b.locks, null, false, -1);
             if (b.waitingGate > 0) {
-                sample = sample.released(release(b.waitingGate));
+                sample = settled(sample).released(release(b.waitingGate));
                 released = true;
             }
             if (!sample.sameStateAs(lastByPid.get(entry.getKey()))) {
@@ -172,6 +180,22 @@ public final class LockWatcher implements AutoCloseable {
             }
         }
         return released;
+    }
+
+    /**
+     * A paused backend's statement and published pause, read again now that it waits: one poll reads
+     * pg_stat_activity and pg_locks at slightly different instants, so its view of the statement can predate
+     * the pause. The locks need no second look: the wait and the locks come from one pg_locks snapshot.
+     */
+    private BackendSample settled(BackendSample polled) throws SQLException {
+        activityStatement.setInt(1, polled.pid());
+        try (ResultSet rs = activityStatement.executeQuery()) {
+            if (!rs.next()) {
+                return polled;
+            }
+            return new BackendSample(polled.timeUs(), polled.pid(), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                    polled.locks(), Pause.parse(rs.getString(1)).orElse(null), false, -1);
+        }
     }
 
     /** Lets a paused backend through gate {@code number} and takes the gate back once it has passed. */

@@ -7,11 +7,12 @@ import java.util.Optional;
  * {@code lw|seq|event|lock_timeout_ms|elapsed_us|oid|extra|tag}.
  *
  * @param elapsedUs  for {@code end}: how long the statement ran, pauses excluded; else -1
- * @param targetOid  the table the command acted on ({@code end}) or rewrote ({@code rewrite}); else -1
+ * @param targetOid  the table the command acted on ({@code end}, {@code dml}) or rewrote ({@code rewrite}); else -1
  */
 public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, long targetOid, String extra, String tag) {
 
-    public enum Event { START, END, REWRITE, VERSION }
+    /** DDL start and end, table rewrite, end of a DML statement, write to alembic's version table. */
+    public enum Event { START, END, REWRITE, DML, VERSION }
 
     public static Optional<Pause> parse(String applicationName) {
         if (applicationName == null || !applicationName.startsWith("lw|")) {

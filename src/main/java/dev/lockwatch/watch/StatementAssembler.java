@@ -17,12 +17,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns the watcher's samples of one revision into statements with the table locks each took. A lock is
- * attributed to the statement running when it first appeared, except at a DDL statement's start gate or at
- * the version-table gate, where locks that appear were taken by earlier statements the gates cannot see
- * (DML, LOCK TABLE, REINDEX).
+ * Turns the watcher's samples of one revision into statements with the table locks each took.
+ *
+ * <p>Gates are authoritative. At the end gate of a DDL or DML statement (and at a table rewrite), the locks
+ * that appeared belong to that statement. At a DDL's start gate and at the version-table gate they were taken
+ * by an earlier statement no gate pauses (LOCK TABLE, REINDEX, a SELECT): the previous statement when polling
+ * alone saw it, else a placeholder. A lock polling saw first is provisional, because one poll reads
+ * pg_stat_activity and pg_locks at slightly different instants and may pair a lock with the neighbouring
+ * statement; the next gate settles it.
  */
 public final class StatementAssembler {
+    static final String UNSEEN_STATEMENT =
+            "(a statement no trigger pauses, such as LOCK TABLE, REINDEX or a SELECT, ran too briefly to be seen)";
     private static final Pattern FIRST_WORDS = Pattern.compile(
             "^\\s*(?:(CREATE|ALTER|DROP)\\s+(?:UNIQUE\\s+)?(\\w+)|(LOCK)\\b|(\\w+))", Pattern.CASE_INSENSITIVE);
     private static final Pattern CONCURRENTLY = Pattern.compile("\\bCONCURRENTLY\\b", Pattern.CASE_INSENSITIVE);
@@ -31,9 +37,7 @@ public final class StatementAssembler {
     private final Set<TableRef> busy;
     private final String versionTable;
     private final Map<Key, Builder> statements = new LinkedHashMap<>();
-    private final Map<Integer, Map<LockKey, OpenLock>> open = new HashMap<>();
-    private final Map<Integer, Key> lastStatement = new HashMap<>();
-    private final Map<Integer, List<long[]>> pauses = new HashMap<>();
+    private final Map<Integer, Backend> backends = new HashMap<>();
     private long lastTimeUs;
 
     private StatementAssembler(Catalog before, Set<TableRef> busy, String versionTable) {
@@ -56,84 +60,163 @@ public final class StatementAssembler {
 
     private void accept(BackendSample sample) {
         lastTimeUs = Math.max(lastTimeUs, sample.timeUs());
-        Map<LockKey, OpenLock> held = open.computeIfAbsent(sample.pid(), p -> new LinkedHashMap<>());
+        Backend backend = backends.computeIfAbsent(sample.pid(), p -> new Backend());
         if (sample.pausedUntilUs() > 0) {
-            pauses.computeIfAbsent(sample.pid(), p -> new ArrayList<>()).add(new long[] {sample.timeUs(), sample.pausedUntilUs()});
+            backend.pauses.add(new long[] {sample.timeUs(), sample.pausedUntilUs()});
         }
         Key current = new Key(sample.pid(), sample.queryStartUs());
-        Key previous = lastStatement.get(sample.pid());
-        if (previous != null && !previous.equals(current)) {
-            statements.get(previous).endUs = sample.timeUs();
+        if (backend.last != null && !backend.last.equals(current)) {
+            statements.get(backend.last).endUs = sample.timeUs();
         }
+        release(backend, sample);
         if (sample.gone()) {
-            held.values().forEach(lock -> lock.releasedUs = sample.timeUs());
-            held.clear();
             return;
         }
+        Pause pause = sample.pause();
+        if (pause == null) {
+            acceptPoll(backend, sample, current);
+        } else {
+            acceptGate(backend, sample, current, pause);
+        }
+    }
+
+    /** Locks absent from this look were released (a pg_locks snapshot is consistent in itself). */
+    private static void release(Backend backend, BackendSample sample) {
         List<LockKey> present = sample.locks().stream().map(l -> new LockKey(l.relation(), l.mode())).toList();
-        held.entrySet().removeIf(e -> {
+        backend.live.entrySet().removeIf(e -> {
             if (!present.contains(e.getKey())) {
                 e.getValue().releasedUs = sample.timeUs();
                 return true;
             }
             return false;
         });
-        Pause pause = sample.pause();
-        boolean earlierStatementsLocks = pause != null && (pause.event() == Pause.Event.START || pause.event() == Pause.Event.VERSION);
-        Key owner = earlierStatementsLocks ? earlierStatement(sample, previous) : current;
-        for (BackendSample.HeldLock lock : sample.locks()) {
-            LockKey key = new LockKey(lock.relation(), lock.mode());
-            OpenLock existing = held.get(key);
-            if (existing != null) {
-                existing.granted |= lock.granted();
-                continue;
+    }
+
+    private void acceptPoll(Backend backend, BackendSample sample, Key current) {
+        for (BackendSample.HeldLock held : sample.locks()) {
+            LockKey key = new LockKey(held.relation(), held.mode());
+            OpenLock lock = backend.live.get(key);
+            if (lock != null) {
+                lock.granted |= held.granted();
+            } else {
+                reportable(held.relation()).ifPresent(table ->
+                        open(backend, key, table, held, current, sample, false));
             }
-            Optional<TableRef> table = reportable(lock.relation());
-            if (table.isEmpty()) {
-                continue;
-            }
-            Builder statement = builder(owner, sample);
-            OpenLock opened = new OpenLock(table.get(), lock.mode(), lock.granted(), Math.min(owner.queryStartUs > 0 ? owner.queryStartUs : sample.timeUs(), sample.timeUs()), false);
-            held.put(key, opened);
-            statement.locks.add(opened);
         }
-        if (pause != null && pause.event() != Pause.Event.VERSION) {
-            describe(builder(current, sample), pause, sample, held);
-        }
-        if (pause == null || pause.event() != Pause.Event.VERSION) {
-            if (statements.containsKey(current)) {
-                lastStatement.put(sample.pid(), current);
-            }
+        if (statements.containsKey(current)) {
+            backend.remember(current);
         }
     }
 
-    private Key earlierStatement(BackendSample sample, Key previous) {
-        if (previous != null && previous.queryStartUs != sample.queryStartUs()) {
-            return previous;
+    private void acceptGate(Backend backend, BackendSample sample, Key current, Pause pause) {
+        boolean endOfStatement = pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML
+                || pause.event() == Pause.Event.REWRITE;
+        Builder statement = builder(current, sample);
+        for (OpenLock lock : backend.live.values()) {
+            if (!lock.confirmed) {
+                settle(backend, lock, current, endOfStatement, sample);
+            }
         }
-        return new Key(sample.pid(), -sample.timeUs()); // taken by a statement no sample caught
+        for (BackendSample.HeldLock held : sample.locks()) {
+            LockKey key = new LockKey(held.relation(), held.mode());
+            OpenLock lock = backend.live.get(key);
+            if (lock != null) {
+                lock.granted |= held.granted();
+            } else {
+                Key owner = endOfStatement ? current : earlierStatement(backend, current, sample);
+                reportable(held.relation()).ifPresent(table -> open(backend, key, table, held, owner, sample, true));
+            }
+        }
+        if (pause.event() != Pause.Event.VERSION) {
+            describe(statement, pause, sample, backend);
+            backend.remember(current);
+        }
+        if (pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML) {
+            statement.gateEndUs = sample.timeUs();
+        }
     }
 
-    private void describe(Builder statement, Pause pause, BackendSample sample, Map<LockKey, OpenLock> held) {
+    /**
+     * A provisional lock keeps its statement unless that pairing cannot be right: the statement had already
+     * passed its own end gate when the lock appeared, or the lock is paired with the DDL now at its start gate.
+     */
+    private void settle(Backend backend, OpenLock lock, Key current, boolean endOfStatement, BackendSample sample) {
+        Builder owner = statements.get(lock.owner);
+        boolean ownerHadEnded = owner.gateEndUs > 0 && owner.gateEndUs <= lock.firstSeenUs;
+        boolean pairedWithStartingStatement = !endOfStatement && lock.owner.equals(current);
+        if (ownerHadEnded || pairedWithStartingStatement) {
+            owner.locks.remove(lock);
+            lock.owner = endOfStatement ? current : earlierStatement(backend, current, sample);
+            builder(lock.owner, sample).locks.add(lock);
+        }
+        lock.confirmed = true;
+    }
+
+    private void open(Backend backend, LockKey key, TableRef table, BackendSample.HeldLock held, Key owner,
+                      BackendSample sample, boolean confirmed) {
+        Builder statement = builder(owner, sample);
+        OpenLock lock = new OpenLock(table, held.mode(), held.granted(), Math.min(statement.startUs, sample.timeUs()),
+                false);
+        lock.owner = owner;
+        lock.confirmed = confirmed;
+        lock.firstSeenUs = sample.timeUs();
+        backend.live.put(key, lock);
+        statement.locks.add(lock);
+    }
+
+    /** The statement before {@code current} when only polling saw it; else a placeholder for an unseen one. */
+    private Key earlierStatement(Backend backend, Key current, BackendSample sample) {
+        for (int i = backend.order.size() - 1; i >= 0; i--) {
+            Key candidate = backend.order.get(i);
+            if (!candidate.equals(current)) {
+                return statements.get(candidate).gated ? unseen(sample) : candidate;
+            }
+        }
+        return unseen(sample);
+    }
+
+    private Key unseen(BackendSample sample) {
+        Key key = new Key(sample.pid(), -sample.timeUs());
+        statements.computeIfAbsent(key, k -> {
+            Builder b = new Builder();
+            b.sql = UNSEEN_STATEMENT;
+            b.startUs = sample.timeUs();
+            return b;
+        });
+        return key;
+    }
+
+    private void describe(Builder statement, Pause pause, BackendSample sample, Backend backend) {
         statement.lockTimeoutMs = pause.lockTimeoutMs();
-        if (!pause.tag().isEmpty() && pause.event() != Pause.Event.REWRITE) {
-            statement.tag = pause.tag();
-        }
         Optional<TableRef> target = pause.targetOid() > 0 ? before.table(pause.targetOid()) : Optional.empty();
-        target.ifPresent(t -> statement.target = t);
-        if (pause.event() == Pause.Event.REWRITE) {
-            statement.rewrite = true;
-        }
-        if (pause.event() == Pause.Event.END) {
-            statement.elapsedUs = pause.elapsedUs();
-            target.ifPresent(t -> includeTargetLock(statement, t, sample, held, pause));
+        switch (pause.event()) {
+            case START -> statement.tag = pause.tag();
+            case REWRITE -> {
+                statement.rewrite = true;
+                target.ifPresent(t -> statement.target = t);
+            }
+            case DML -> {
+                statement.gated = true;
+                if (statement.tag == null) {
+                    statement.tag = pause.tag(); // INSERT, UPDATE, DELETE or TRUNCATE, as the trigger saw it
+                }
+            }
+            case END -> {
+                statement.gated = true;
+                statement.tag = pause.tag();
+                statement.elapsedUs = pause.elapsedUs();
+                target.ifPresent(t -> {
+                    statement.target = t;
+                    includeTargetLock(statement, t, sample, backend, pause);
+                });
+            }
+            default -> { }
         }
     }
 
     /** The target's strongest lock belongs to this statement's story even when an earlier one took it. */
-    private void includeTargetLock(Builder statement, TableRef target, BackendSample sample, Map<LockKey, OpenLock> held,
-                                   Pause pause) {
-        Optional<OpenLock> strongest = held.values().stream().filter(l -> l.table.equals(target))
+    private void includeTargetLock(Builder statement, TableRef target, BackendSample sample, Backend backend, Pause pause) {
+        Optional<OpenLock> strongest = backend.live.values().stream().filter(l -> l.table.equals(target))
                 .max(Comparator.comparing(l -> l.mode));
         if (strongest.isPresent()) {
             if (!statement.locks.contains(strongest.get())) {
@@ -145,7 +228,8 @@ public final class StatementAssembler {
         if (!seenByPolling && "CREATE INDEX".equals(pause.tag()) && sample.query() != null
                 && CONCURRENTLY.matcher(sample.query()).find()) {
             // a concurrent build has released its session lock before ddl_command_end fires
-            OpenLock inferred = new OpenLock(target, LockMode.SHARE_UPDATE_EXCLUSIVE, true, sample.timeUs() - pause.elapsedUs(), true);
+            OpenLock inferred = new OpenLock(target, LockMode.SHARE_UPDATE_EXCLUSIVE, true,
+                    sample.timeUs() - pause.elapsedUs(), true);
             inferred.releasedUs = sample.timeUs();
             statement.locks.add(inferred);
         }
@@ -158,9 +242,8 @@ public final class StatementAssembler {
     private Builder builder(Key key, BackendSample sample) {
         return statements.computeIfAbsent(key, k -> {
             Builder b = new Builder();
-            boolean known = k.queryStartUs == sample.queryStartUs();
-            b.sql = known ? sample.query() : "(an earlier statement of this revision; it ran too briefly to be seen)";
-            b.startUs = known ? sample.queryStartUs() : sample.timeUs();
+            b.sql = sample.query();
+            b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
             return b;
         });
     }
@@ -177,10 +260,11 @@ public final class StatementAssembler {
                     int pid = e.getKey().pid;
                     List<ObservedLock> locks = b.locks.stream().map(l -> new ObservedLock(l.table, l.mode, l.granted,
                             busy.contains(l.table), heldMs(pid, l), l.inferred)).toList();
+                    long end = b.endUs > 0 ? b.endUs : lastTimeUs;
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
-                            : Math.max(0, (b.endUs > 0 ? b.endUs : lastTimeUs) - b.startUs - paused(pid, b.startUs, b.endUs > 0 ? b.endUs : lastTimeUs)) / 1000;
-                    result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql), durationMs,
-                            b.lockTimeoutMs, locks, b.target, b.rewrite));
+                            : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
+                    result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite));
                 });
         return result;
     }
@@ -197,14 +281,14 @@ public final class StatementAssembler {
     /** Microseconds the backend spent waiting at lockwatch's gates between {@code from} and {@code to}. */
     private long paused(int pid, long from, long to) {
         long total = 0;
-        for (long[] p : pauses.getOrDefault(pid, List.of())) {
+        for (long[] p : backends.get(pid).pauses) {
             total += Math.max(0, Math.min(to, p[1]) - Math.max(from, p[0]));
         }
         return total;
     }
 
     static String tagOf(String sql) {
-        if (sql == null) {
+        if (sql == null || sql.equals(UNSEEN_STATEMENT)) {
             return "";
         }
         Matcher m = FIRST_WORDS.matcher(sql);
@@ -223,6 +307,21 @@ public final class StatementAssembler {
     private record LockKey(long relation, LockMode mode) {
     }
 
+    /** One migration backend: its live locks, its statements in order, its pauses at the gates. */
+    private static final class Backend {
+        final Map<LockKey, OpenLock> live = new LinkedHashMap<>();
+        final List<Key> order = new ArrayList<>();
+        final List<long[]> pauses = new ArrayList<>();
+        Key last;
+
+        void remember(Key key) {
+            if (!key.equals(last)) {
+                order.add(key);
+                last = key;
+            }
+        }
+    }
+
     private static final class OpenLock {
         final TableRef table;
         final LockMode mode;
@@ -230,6 +329,9 @@ public final class StatementAssembler {
         final boolean inferred;
         boolean granted;
         long releasedUs;
+        long firstSeenUs;
+        Key owner;
+        boolean confirmed = true;
 
         OpenLock(TableRef table, LockMode mode, boolean granted, long acquiredUs, boolean inferred) {
             this.table = table;
@@ -245,10 +347,12 @@ public final class StatementAssembler {
         String tag;
         long startUs;
         long endUs;
+        long gateEndUs;
         long elapsedUs = -1;
         Long lockTimeoutMs;
         TableRef target;
         boolean rewrite;
+        boolean gated;
         final List<OpenLock> locks = new ArrayList<>();
     }
 }

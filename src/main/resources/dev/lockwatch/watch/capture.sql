@@ -33,7 +33,7 @@ $fn$;
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return; end if;
-  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || tg_tag);
+  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '||||' || tg_tag);
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
 end
 $fn$;
@@ -76,6 +76,39 @@ begin
   if lockwatch.skip() then return null; end if;
   perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '||||' || tg_op);
   return null;
+end
+$fn$;
+
+create or replace function lockwatch.on_dml() returns trigger language plpgsql as $fn$
+begin
+  if lockwatch.skip() then return null; end if;
+  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '||' || tg_op);
+  return null;
+end
+$fn$;
+
+-- A statement-level trigger on every user table pauses each INSERT, UPDATE, DELETE and TRUNCATE at its end,
+-- so DML in a revision (backfills) is attributed to its statement deterministically too.
+create or replace function lockwatch.gate_tables() returns int language plpgsql as $fn$
+declare
+  t record;
+  gated int := 0;
+begin
+  for t in select c.oid, format('%I.%I', n.nspname, c.relname) as name, c.relkind
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p') and c.relname <> '@VERSION_TABLE@'
+              and n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')
+              and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
+              and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and g.tgname = 'lockwatch_dml_gate') loop
+    begin
+      execute format('create trigger lockwatch_dml_gate after insert or update or delete or truncate on %s '
+                     'for each statement execute procedure lockwatch.on_dml()', t.name);
+      gated := gated + 1;
+    exception when others then
+      null; -- a table kind that takes no such trigger: polling still sees its locks
+    end;
+  end loop;
+  return gated;
 end
 $fn$;
 
