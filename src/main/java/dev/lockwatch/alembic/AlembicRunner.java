@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * ini with {@code sqlalchemy.url} replaced (the original is never touched) and an environment variable. The
  * libpq variables point at the scratch database too, so an env.py that builds its own URL lands there.
  */
-public final class AlembicRunner {
+public final class AlembicRunner implements AutoCloseable {
     /** Tags the migration's backend in {@code pg_stat_activity}. */
     public static final String APPLICATION_NAME = "lockwatch-migration";
 
@@ -28,6 +28,7 @@ public final class AlembicRunner {
     private final String urlVariable;
     private final DatabaseTarget target;
     private int invocations;
+    private volatile Process running;
 
     public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
         this.command = List.copyOf(command);
@@ -82,6 +83,7 @@ public final class AlembicRunner {
             throw LockwatchException.environment("cannot run '" + String.join(" ", command) + "': "
                     + rootMessage(e) + "; install alembic (apt-get install alembic python3-psycopg2) or pass --alembic \"poetry run alembic\"");
         }
+        running = process;
         try {
             boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {
@@ -95,6 +97,17 @@ public final class AlembicRunner {
             throw LockwatchException.environment("interrupted while alembic " + arguments.get(0) + " ran");
         } catch (IOException e) {
             throw LockwatchException.environment("cannot read alembic's output " + log + ": " + e.getMessage());
+        } finally {
+            running = null;
+        }
+    }
+
+    /** Stops a running alembic and everything it started (Ctrl-C, SIGTERM, a failure elsewhere). */
+    @Override
+    public void close() {
+        Process process = running;
+        if (process != null) {
+            destroyTree(process);
         }
     }
 

@@ -42,6 +42,9 @@ import picocli.CommandLine.Spec;
 public final class VerifyCommand implements Callable<Integer> {
     enum Format { text, json }
 
+    /** What a shell reports for a process ended by SIGINT. */
+    private static final int INTERRUPTED = 130;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -130,6 +133,11 @@ public final class VerifyCommand implements Callable<Integer> {
                 err.println("lockwatch: " + line);
                 err.flush();
             }).execute();
+        } catch (RuntimeException e) {
+            if (cleanup.interrupted()) {
+                return INTERRUPTED;
+            }
+            throw e;
         } finally {
             cleanup.close();
             removeHook(hook);

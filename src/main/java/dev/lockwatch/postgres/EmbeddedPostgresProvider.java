@@ -23,6 +23,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataFolder)
                 .setCleanDataDirectory(true)
+                .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
         serverConfig.forEach(builder::setServerConfig);
         EmbeddedPostgres postgres;

@@ -10,6 +10,7 @@ import java.util.Deque;
 public final class Cleanup implements AutoCloseable {
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private boolean closed;
+    private volatile boolean interrupted;
 
     /** Registers {@code resource} and returns it; registering after close closes it at once. */
     public synchronized <T extends AutoCloseable> T register(T resource) {
@@ -23,7 +24,22 @@ public final class Cleanup implements AutoCloseable {
 
     /** A thread that closes everything, for {@link Runtime#addShutdownHook}. */
     public Thread shutdownHook() {
-        return new Thread(this::close, "lockwatch-cleanup");
+        return new Thread(() -> {
+            if (!isClosed()) {
+                interrupted = true;
+                System.err.println("lockwatch: interrupted: stopping alembic, dropping the scratch database, removing temp files");
+                close();
+            }
+        }, "lockwatch-cleanup");
+    }
+
+    /** The shutdown hook closed the run: whatever fails in the run now is a consequence, not news. */
+    public boolean interrupted() {
+        return interrupted;
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
     }
 
     @Override

@@ -79,8 +79,8 @@ public final class VerifyRun {
         progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion()
                 + ", scratch database " + target.database());
 
-        AlembicRunner alembic = new AlembicRunner(config.alembicCommand(), ini, workspace.folder("alembic"),
-                config.urlVariable(), target);
+        AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), ini,
+                workspace.folder("alembic"), config.urlVariable(), target));
         requireConnectsToScratch(alembic, scratch);
         String baseline = from == null ? RevisionGraph.BASE : from;
         if (from != null) {

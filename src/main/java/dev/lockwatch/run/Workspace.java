@@ -35,15 +35,23 @@ public final class Workspace implements AutoCloseable {
         }
     }
 
+    /** Removes the folder; files that vanish meanwhile (a server still shutting down) are no error. */
     @Override
     public void close() {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw LockwatchException.environment("cannot remove " + root + ": " + e.getMessage(), e);
+        for (int attempt = 0; Files.exists(root); attempt++) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                if (attempt >= 20) {
+                    throw LockwatchException.environment("cannot remove " + root + ": " + e.getMessage(), e);
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 }

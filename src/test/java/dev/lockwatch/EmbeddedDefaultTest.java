@@ -1,0 +1,47 @@
+package dev.lockwatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lockwatch.support.Leftovers;
+import dev.lockwatch.support.Lockwatch;
+import dev.lockwatch.support.Lockwatch.Result;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The README's main command: the bundled example project on the embedded default, nothing left behind. */
+class EmbeddedDefaultTest {
+    private static final Path EXAMPLE = Path.of("src/example/alembic.ini");
+
+    @Test
+    void theBundledExampleRunsOnEmbeddedPostgresAndReportsItsOutage() {
+        Leftovers before = Leftovers.now();
+
+        Result result = Lockwatch.run("verify", "-c", EXAMPLE.toString(), "--from", "a1f3c2d4e5b6",
+                "--postgres", "embedded", "--format", "json");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        JsonNode postgres = result.json().get("postgres");
+        assertEquals("embedded", postgres.get("provider").asText());
+        assertTrue(postgres.get("server_version").asText().startsWith("16."), postgres.toString());
+        assertEquals("deterministic", postgres.get("capture").asText());
+        assertEquals(List.of("non-concurrent-index"), result.rules("b2e4d3c5f6a7"));
+        assertEquals(List.of(), result.rules("c3a5e4d6b7c8"));
+        assertEquals(List.of("non-concurrent-index"), result.rules("d4b6f5e7c8d9"));
+        assertEquals(3000L, result.revision("d4b6f5e7c8d9").get("statements").get(0).get("lock_timeout").asLong());
+        assertTrue(result.err().contains("embedded PostgreSQL 16"), "says which Postgres it used: " + result.err());
+        before.assertNothingNew();
+    }
+
+    @Test
+    void theTextReportShowsEachRevisionsLocksAndFindings() {
+        Result result = Lockwatch.run("verify", "-c", EXAMPLE.toString(), "--from", "a1f3c2d4e5b6", "--postgres", "embedded");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        assertTrue(result.out().contains("public.orders") && result.out().contains("SHARE"), result.out());
+        assertTrue(result.out().contains("[non-concurrent-index]"), result.out());
+        assertTrue(result.out().contains("FAILED: 3 revision(s): 3 applied"), result.out());
+    }
+}
