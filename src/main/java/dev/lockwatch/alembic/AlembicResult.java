@@ -31,4 +31,10 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
         }
         return summary.toString();
     }
+
+    /** The last line of {@link #errorSummary()}: the exception itself, for one-line messages. */
+    public String lastErrorLine() {
+        String[] lines = errorSummary().strip().split("\n");
+        return lines[lines.length - 1].strip();
+    }
 }

@@ -10,6 +10,10 @@ public record RevisionResult(RevisionRun run, List<Finding> findings) {
     }
 
     public boolean hasErrors() {
-        return findings.stream().anyMatch(f -> f.severity() == Severity.ERROR);
+        return count(Severity.ERROR) > 0;
+    }
+
+    public long count(Severity severity) {
+        return findings.stream().filter(f -> f.severity() == severity).count();
     }
 }

@@ -1,0 +1,41 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.alembic.AlembicIni;
+import dev.lockwatch.alembic.RevisionGraph;
+import dev.lockwatch.alembic.RevisionScanner;
+import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.model.Revision;
+import java.util.List;
+
+/**
+ * What a run verifies: the baseline ({@code null} for base) and the revisions above it, in the order they
+ * are stepped.
+ */
+public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, List<Revision> revisions) {
+
+    public ChainPlan {
+        revisions = List.copyOf(revisions);
+    }
+
+    public static ChainPlan of(VerifyConfig config) {
+        AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
+        RevisionGraph graph = new RevisionGraph(RevisionScanner.scan(ini));
+        if (graph.size() == 0) {
+            throw LockwatchException.usage("no revision files under " + ini.versionLocations().get(0)
+                    + ": nothing to verify");
+        }
+        String from = graph.resolve(config.from(), "--from");
+        String to = graph.resolve(config.to(), "--to");
+        if (from != null && !graph.ancestorsInclusive(to).contains(from)) {
+            throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + to
+                    + ": the baseline must lie below the revisions to verify");
+        }
+        return new ChainPlan(ini, graph, from, graph.between(from, to));
+    }
+
+    /** The baseline as reports name it. */
+    public String baselineLabel() {
+        return baseline == null ? RevisionGraph.BASE : baseline;
+    }
+}

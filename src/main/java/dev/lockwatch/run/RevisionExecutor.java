@@ -1,0 +1,63 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.alembic.AlembicResult;
+import dev.lockwatch.alembic.AlembicRunner;
+import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.model.Revision;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
+import dev.lockwatch.watch.BackendSample;
+import dev.lockwatch.watch.Capture;
+import dev.lockwatch.watch.Catalog;
+import dev.lockwatch.watch.LockWatcher;
+import dev.lockwatch.watch.StatementAssembler;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Upgrades one revision under the watcher and turns what was seen into a {@link RevisionRun}. */
+final class RevisionExecutor {
+    private final VerifyConfig config;
+    private final AlembicRunner alembic;
+    private final LockWatcher watcher;
+    private final Connection connection;
+    private final Set<TableRef> busy;
+    private final boolean gated;
+
+    RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
+                     Set<TableRef> busy, boolean gated) {
+        this.config = config;
+        this.alembic = alembic;
+        this.watcher = watcher;
+        this.connection = connection;
+        this.busy = Set.copyOf(busy);
+        this.gated = gated;
+    }
+
+    RevisionRun upgrade(Revision revision) throws SQLException {
+        if (gated) {
+            Capture.gateTables(connection);
+        }
+        Catalog before = Catalog.read(connection);
+        Set<TableRef> busyNow = new HashSet<>(busy);
+        busyNow.retainAll(before.rows().keySet());
+        watcher.start();
+        AlembicResult result;
+        List<BackendSample> samples;
+        try {
+            result = alembic.upgrade(revision.id(), config.revisionTimeout());
+        } finally {
+            samples = watcher.stop();
+        }
+        List<Statement> statements = StatementAssembler.assemble(samples, before, busyNow, config.versionTable());
+        RevisionStatus status = result.succeeded() ? RevisionStatus.APPLIED : RevisionStatus.FAILED;
+        String error = result.succeeded() ? null : result.timedOut()
+                ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
+                : result.errorSummary();
+        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error);
+    }
+}
