@@ -78,13 +78,15 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     String postgres;
 
-    @Option(names = "--image", paramLabel = "IMAGE", defaultValue = "postgres:16",
-            description = "container image (default: ${DEFAULT-VALUE})")
-    String image;
-
     @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "16",
-            description = "embedded PostgreSQL major version (default: ${DEFAULT-VALUE})")
+            description = "PostgreSQL major version, 10 to 18: embedded binaries from Maven Central (downloaded once "
+                    + "into ~/.cache/lockwatch), or the postgres:MAJOR image (default: ${DEFAULT-VALUE})")
     String pgVersion;
+
+    @Option(names = "--image", paramLabel = "IMAGE",
+            description = "container image, any compatible with the official postgres image (default: postgres:MAJOR "
+                    + "of --pg-version)")
+    String image;
 
     @Option(names = "--server-url", paramLabel = "URL",
             description = "use this existing server instead of starting one: lockwatch creates a scratch database "
@@ -117,7 +119,8 @@ public final class VerifyCommand implements Callable<Integer> {
         Format reportFormat = parseEnum(Format.class, format, "--format", "text, json");
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
-                parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
+                parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"),
+                image != null ? image : "postgres:" + pgVersion, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl);
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()

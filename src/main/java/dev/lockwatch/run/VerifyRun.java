@@ -54,8 +54,8 @@ public final class VerifyRun {
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
                 server.detail(), gated ? "deterministic" : "best-effort");
-        progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion()
-                + ", scratch database " + target.database());
+        progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion() + " ("
+                + server.detail() + "), scratch database " + target.database());
 
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
                 workspace.folder("alembic"), config.urlVariable(), target));
