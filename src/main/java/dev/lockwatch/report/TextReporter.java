@@ -22,6 +22,10 @@ public final class TextReporter implements Reporter {
         out.printf("lockwatch %s: %d revision(s) above %s on %s PostgreSQL %s (capture %s)%n", Version.current(),
                 report.revisions().size(), report.baseline(), report.postgres().provider(), report.postgres().version(),
                 report.postgres().captureMode());
+        if (report.postgres().bestEffort()) {
+            out.println("capture is best-effort: the role is not a superuser, so no event triggers pause the migration;"
+                    + " locks were seen by polling pg_locks and a lock held only briefly may be missing");
+        }
         for (Finding finding : report.chainFindings()) {
             out.println();
             finding(out, finding);

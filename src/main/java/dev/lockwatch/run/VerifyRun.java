@@ -53,9 +53,13 @@ public final class VerifyRun {
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
-                server.detail(), gated ? "deterministic" : "best-effort");
+                server.detail(), gated ? ServerInfo.DETERMINISTIC : ServerInfo.BEST_EFFORT);
         progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion() + " ("
                 + server.detail() + "), scratch database " + target.database());
+        if (!gated) {
+            progress.accept("postgres: role " + target.user() + " is not a superuser: no event triggers, capture is "
+                    + "best-effort (polling pg_locks)");
+        }
 
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
                 workspace.folder("alembic"), config.urlVariable(), target));
