@@ -114,7 +114,7 @@ public final class SeedData {
                 filled.put(table, inserted);
                 progress.accept("seed: " + table + ": " + inserted + " rows");
             } catch (SQLException e) {
-                String reason = e.getMessage().lines().findFirst().orElse(e.getSQLState());
+                String reason = e.getMessage().lines().findFirst().orElse(e.getSQLState()).replaceFirst("^ERROR: ", "");
                 skipped.put(table, reason);
                 progress.accept("seed: skipped " + table + ": " + reason);
             }
