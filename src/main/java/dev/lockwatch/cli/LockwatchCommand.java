@@ -9,12 +9,7 @@ import picocli.CommandLine.Command;
         description = "Dry-runs Alembic migrations on a throwaway PostgreSQL and reports the locks that would block "
                 + "production traffic.",
         subcommands = {VerifyCommand.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-                "0:no error-level finding",
-                "1:error-level findings (a failed revision included)",
-                "2:bad usage or configuration",
-                "3:environment failure (no alembic, no Postgres, no Docker)"})
+        footer = "%nRun 'lockwatch verify --help' for the options and exit statuses.")
 public final class LockwatchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -30,10 +30,13 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
+                "Run each revision on a throwaway Postgres and report the locks that would block production.",
+                "",
                 "Applies the baseline with one alembic upgrade, then upgrades each newer revision on its own while a "
                         + "second connection watches pg_locks, and reports every lock each revision takes on a table "
                         + "that existed before it, with what that lock would do to a busy production table.",
-                "Runs on lockwatch's own Postgres and scratch database; never on yours, and never changes the project."},
+                "Runs on lockwatch's own Postgres and scratch database, never on yours, and never changes the project.",
+                ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
                 "0:no error-level finding",
@@ -77,7 +80,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--postgres", paramLabel = "KIND", defaultValue = "auto",
             description = "auto, embedded or container; auto uses a container when a Docker engine is reachable "
-                    + "(default: ${DEFAULT-VALUE})")
+                    + "and the image is present, else embedded (default: ${DEFAULT-VALUE})")
     String postgres;
 
     @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "16",

@@ -93,16 +93,7 @@ public final class StatementAssembler {
     }
 
     private void acceptPoll(Backend backend, BackendSample sample, Key current) {
-        for (BackendSample.HeldLock held : sample.locks()) {
-            LockKey key = new LockKey(held.relation(), held.mode());
-            OpenLock lock = backend.live.get(key);
-            if (lock != null) {
-                lock.granted |= held.granted();
-            } else {
-                reportable(held.relation()).ifPresent(table ->
-                        open(backend, key, table, held, current, sample, false));
-            }
-        }
+        track(backend, sample, current, false);
         if (statements.containsKey(current)) {
             backend.remember(current);
         }
@@ -117,16 +108,7 @@ public final class StatementAssembler {
                 settle(backend, lock, current, endOfStatement, sample);
             }
         }
-        for (BackendSample.HeldLock held : sample.locks()) {
-            LockKey key = new LockKey(held.relation(), held.mode());
-            OpenLock lock = backend.live.get(key);
-            if (lock != null) {
-                lock.granted |= held.granted();
-            } else {
-                Key owner = endOfStatement ? current : earlierStatement(backend, current, sample);
-                reportable(held.relation()).ifPresent(table -> open(backend, key, table, held, owner, sample, true));
-            }
-        }
+        track(backend, sample, endOfStatement ? current : earlierStatement(backend, current, sample), true);
         if (pause.event() != Pause.Event.VERSION) {
             describe(statement, pause, sample, backend);
             backend.remember(current);
@@ -150,6 +132,19 @@ public final class StatementAssembler {
             builder(lock.owner, sample).locks.add(lock);
         }
         lock.confirmed = true;
+    }
+
+    /** Locks this look shows for the first time go to {@code owner}; known ones may have been granted meanwhile. */
+    private void track(Backend backend, BackendSample sample, Key owner, boolean confirmed) {
+        for (BackendSample.HeldLock held : sample.locks()) {
+            LockKey key = new LockKey(held.relation(), held.mode());
+            OpenLock lock = backend.live.get(key);
+            if (lock != null) {
+                lock.granted |= held.granted();
+            } else {
+                reportable(held.relation()).ifPresent(table -> open(backend, key, table, held, owner, sample, confirmed));
+            }
+        }
     }
 
     private void open(Backend backend, LockKey key, TableRef table, BackendSample.HeldLock held, Key owner,
