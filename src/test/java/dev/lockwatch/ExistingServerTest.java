@@ -10,9 +10,7 @@ import dev.lockwatch.support.Lockwatch.Result;
 import dev.lockwatch.support.SharedPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,7 +65,7 @@ class ExistingServerTest {
         assertTrue(result.locks("r2").contains("public.orders SHARE"), result.locks("r2").toString());
         assertTrue(result.err().contains("role " + DEVELOPER + " is not a superuser"), result.err());
         assertNoPassword(result);
-        assertEquals(List.of(), scratchDatabases(), "the scratch database is dropped");
+        assertEquals(List.of(), SharedPostgres.scratchDatabases(), "the scratch database is dropped");
     }
 
     @Test
@@ -80,7 +78,7 @@ class ExistingServerTest {
         assertTrue(result.out().contains("capture is best-effort: the role is not a superuser"), result.out());
         assertTrue(result.out().contains("[non-concurrent-index]"), result.out());
         assertNoPassword(result);
-        assertEquals(List.of(), scratchDatabases());
+        assertEquals(List.of(), SharedPostgres.scratchDatabases());
     }
 
     @Test
@@ -112,16 +110,5 @@ class ExistingServerTest {
     private static void assertNoPassword(Result result) {
         assertFalse(result.out().contains(PASSWORD), "password in the report: " + result.out());
         assertFalse(result.err().contains(PASSWORD), "password in the messages: " + result.err());
-    }
-
-    private static List<String> scratchDatabases() throws Exception {
-        List<String> names = new ArrayList<>();
-        try (Connection c = SharedPostgres.connect("postgres");
-             ResultSet rs = c.createStatement().executeQuery("select datname from pg_database where datname like 'lockwatch\\_%'")) {
-            while (rs.next()) {
-                names.add(rs.getString(1));
-            }
-        }
-        return names;
     }
 }

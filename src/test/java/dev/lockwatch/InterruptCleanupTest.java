@@ -12,8 +12,6 @@ import dev.lockwatch.support.SharedPostgres;
 import dev.lockwatch.support.TestDocker;
 import java.io.File;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,11 +97,11 @@ class InterruptCleanupTest {
     @Test
     void sigtermDropsTheScratchDatabaseOnAnExistingServer() throws Exception {
         Running run = startAndWaitForRevision(hangingChain(), dir.resolve("tmp"), "--server-url", SharedPostgres.url());
-        assertEquals(1, scratchDatabases(), "the run's scratch database exists while it runs");
+        assertEquals(1, SharedPostgres.scratchDatabases().size(), "the run's scratch database exists while it runs");
 
         run.signal("TERM");
 
-        assertEquals(0, scratchDatabases(), "scratch database left behind");
+        assertEquals(List.of(), SharedPostgres.scratchDatabases(), "scratch database left behind");
         run.assertAlembicGone();
     }
 
@@ -129,13 +127,5 @@ class InterruptCleanupTest {
             Thread.sleep(100);
         }
         assertEquals(java.util.Set.of(), Leftovers.in(tmp).postgresProcesses(), "postgres left running");
-    }
-
-    private static int scratchDatabases() throws Exception {
-        try (Connection c = SharedPostgres.connect("postgres");
-             ResultSet rs = c.createStatement().executeQuery("select count(*) from pg_database where datname like 'lockwatch\\_%'")) {
-            rs.next();
-            return rs.getInt(1);
-        }
     }
 }

@@ -100,7 +100,7 @@ public final class SeedData {
             if (!tables.contains(table) && count(table) > 0) {
                 continue; // a parent that has rows already: children reference those
             }
-            Optional<String> insert;
+            String insert;
             try {
                 insert = insertStatement(table, keys.get(table));
             } catch (IllegalArgumentException unseedable) {
@@ -109,7 +109,7 @@ public final class SeedData {
                 continue;
             }
             try (Statement s = connection.createStatement()) {
-                long inserted = s.executeLargeUpdate(insert.orElseThrow());
+                long inserted = s.executeLargeUpdate(insert);
                 s.execute("analyze " + table.sql());
                 filled.put(table, inserted);
                 progress.accept("seed: " + table + ": " + inserted + " rows");
@@ -139,7 +139,7 @@ public final class SeedData {
         order.add(table);
     }
 
-    private Optional<String> insertStatement(TableRef table, List<ForeignKey> foreignKeys) throws SQLException {
+    private String insertStatement(TableRef table, List<ForeignKey> foreignKeys) throws SQLException {
         List<Column> columns = columns(table);
         Map<String, String> values = new LinkedHashMap<>();
         List<String> joins = new ArrayList<>();
@@ -177,11 +177,11 @@ public final class SeedData {
             }
         }
         if (values.isEmpty()) { // every column has a default
-            return Optional.of("insert into " + table.sql() + " select from generate_series(1, " + rows + ") g");
+            return "insert into " + table.sql() + " select from generate_series(1, " + rows + ") g";
         }
-        return Optional.of("insert into " + table.sql() + " (" + String.join(", ", values.keySet().stream()
+        return "insert into " + table.sql() + " (" + String.join(", ", values.keySet().stream()
                 .map(SeedData::ident).toList()) + ") select " + String.join(", ", values.values())
-                + " from generate_series(1, " + rows + ") g " + String.join(" ", joins));
+                + " from generate_series(1, " + rows + ") g " + String.join(" ", joins);
     }
 
     /** An expression of {@code g} (1..rows) of the column's type, distinct per row for unique columns. */

@@ -54,7 +54,7 @@ public record TableStats(Path file, Map<TableRef, ProductionTable> tables) {
         }
         if (tables.isEmpty()) {
             throw LockwatchException.usage("--table-stats " + file + " lists no table: export it with the query in "
-                    + "the README (lockwatch verify --help names it)");
+                    + "the README's section on --table-stats");
         }
         return new TableStats(file, tables);
     }
