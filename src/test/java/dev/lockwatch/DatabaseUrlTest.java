@@ -86,14 +86,7 @@ class DatabaseUrlTest {
         Result result = Lockwatch.verify(project);
 
         assertEquals(0, result.exitCode(), result.describe());
-        try (Connection c = SharedPostgres.connect("postgres");
-             ResultSet rs = c.createStatement().executeQuery("select datname from pg_database where datname like 'lockwatch_%'")) {
-            List<String> left = new java.util.ArrayList<>();
-            while (rs.next()) {
-                left.add(rs.getString(1));
-            }
-            assertEquals(List.of(), left);
-        }
+        assertEquals(List.of(), SharedPostgres.scratchDatabases());
         assertFalse(result.err().contains("postgres:postgres@"), "passwords are never printed: " + result.err());
     }
 }

@@ -1,28 +1,51 @@
 package dev.lockwatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.support.AlembicProject;
 import dev.lockwatch.support.Leftovers;
+import dev.lockwatch.support.LockwatchProcess;
 import dev.lockwatch.support.SharedPostgres;
+import dev.lockwatch.support.TestDocker;
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Ctrl-C or SIGTERM in the middle of a revision leaves no server, alembic, scratch database or temp folder. */
+/**
+ * Ctrl-C or SIGTERM in the middle of a revision leaves no Postgres process, container, alembic, scratch
+ * database or temp folder.
+ */
 class InterruptCleanupTest {
     @TempDir
     Path dir;
+
+    /** lockwatch as its own JVM, stopped while its alembic child runs r2's pg_sleep. */
+    private record Running(Process lockwatch, List<ProcessHandle> alembic, LockwatchProcess child) {
+
+        void signal(String name) throws Exception {
+            new ProcessBuilder("kill", "-" + name, Long.toString(lockwatch.pid())).start().waitFor();
+            assertTrue(lockwatch.waitFor(60, TimeUnit.SECONDS), "lockwatch did not stop on SIG" + name);
+            assertNotEquals(0, lockwatch.exitValue());
+        }
+
+        void assertAlembicGone() throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (alembic.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(List.of(), alembic.stream().filter(ProcessHandle::isAlive).toList(), "alembic left running");
+        }
+    }
 
     private AlembicProject hangingChain() {
         return AlembicProject.create(dir.resolve("project"))
@@ -30,60 +53,72 @@ class InterruptCleanupTest {
                 .revision("r2", "r1", "op.execute('SELECT pg_sleep(120)')");
     }
 
-    /** Starts lockwatch as its own JVM with its temp folders under {@code tmp}, and waits until r2 runs. */
-    private Process startAndWaitForRevision(AlembicProject project, Path tmp, String... extra) throws Exception {
-        Files.createDirectories(tmp);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), "dev.lockwatch.cli.Main",
-                "verify", "-c", project.ini().toString(), "--from", "r1"));
-        command.addAll(List.of(extra));
-        Process lockwatch = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("lockwatch.log").toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (alembicUpgrading(project).isEmpty()) {
-            assertTrue(lockwatch.isAlive(), "lockwatch ended early: " + Files.readString(dir.resolve("lockwatch.log")));
-            assertTrue(System.nanoTime() < deadline, "revision r2 never started");
+    /** Starts lockwatch with its temp folders under {@code tmp} and waits until its alembic runs r2. */
+    private Running startAndWaitForRevision(AlembicProject project, Path tmp, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("verify", "-c", project.ini().toString(), "--from", "r1"));
+        args.addAll(List.of(extra));
+        LockwatchProcess child = new LockwatchProcess(tmp, dir.resolve("lockwatch.log"), args.toArray(String[]::new));
+        Process lockwatch = child.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        List<ProcessHandle> alembic;
+        while ((alembic = alembicUpgradingR2(lockwatch)).isEmpty()) {
+            assertTrue(lockwatch.isAlive(), "lockwatch ended early: " + child.output());
+            assertTrue(System.nanoTime() < deadline, "revision r2 never started: " + child.output());
             Thread.sleep(100);
         }
         Thread.sleep(500); // inside the revision's pg_sleep
-        return lockwatch;
+        return new Running(lockwatch, alembic, child);
     }
 
-    private static List<ProcessHandle> alembicUpgrading(AlembicProject project) {
-        return ProcessHandle.allProcesses()
+    /** The alembic processes this lockwatch started for r2 (other test runs on the machine have their own). */
+    private static List<ProcessHandle> alembicUpgradingR2(Process lockwatch) {
+        return lockwatch.descendants()
                 .filter(p -> p.info().commandLine().orElse("").contains("upgrade r2"))
                 .filter(p -> p.info().commandLine().orElse("").contains("alembic"))
                 .toList();
     }
 
-    @Test
-    void ctrlCStopsEmbeddedPostgresAlembicAndRemovesTempFolders() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM"})
+    void aSignalStopsEmbeddedPostgresAlembicAndRemovesTempFolders(String signal) throws Exception {
         Path tmp = dir.resolve("tmp");
         Leftovers before = Leftovers.in(tmp.toFile());
-        AlembicProject project = hangingChain();
-        Process lockwatch = startAndWaitForRevision(project, tmp, "--postgres", "embedded");
+        Running run = startAndWaitForRevision(hangingChain(), tmp, "--postgres", "embedded");
+        assertFalse(Leftovers.in(tmp.toFile()).postgresProcesses().isEmpty(), "the embedded server runs under " + tmp);
 
-        new ProcessBuilder("kill", "-INT", Long.toString(lockwatch.pid())).start().waitFor();
+        run.signal(signal);
 
-        assertTrue(lockwatch.waitFor(60, TimeUnit.SECONDS), "lockwatch did not stop on SIGINT");
-        assertNotEquals(0, lockwatch.exitValue());
-        assertEquals(List.of(), alembicUpgrading(project), "alembic left running");
+        run.assertAlembicGone();
         before.assertNothingNewIn(tmp.toFile());
         assertPostgresProcessesGone(tmp.toFile());
+        assertTrue(run.child().output().contains("interrupted: stopping alembic"), run.child().output());
     }
 
     @Test
     void sigtermDropsTheScratchDatabaseOnAnExistingServer() throws Exception {
-        AlembicProject project = hangingChain();
-        Process lockwatch = startAndWaitForRevision(project, dir.resolve("tmp"), "--server-url", SharedPostgres.url());
-        assertEquals(1, scratchDatabases(), "the run's scratch database exists while it runs");
+        Running run = startAndWaitForRevision(hangingChain(), dir.resolve("tmp"), "--server-url", SharedPostgres.url());
+        assertEquals(1, SharedPostgres.scratchDatabases().size(), "the run's scratch database exists while it runs");
 
-        lockwatch.destroy(); // SIGTERM
+        run.signal("TERM");
 
-        assertTrue(lockwatch.waitFor(60, TimeUnit.SECONDS), "lockwatch did not stop on SIGTERM");
-        assertEquals(0, scratchDatabases(), "scratch database left behind");
-        assertEquals(List.of(), alembicUpgrading(project), "alembic left running");
+        assertEquals(List.of(), SharedPostgres.scratchDatabases(), "scratch database left behind");
+        run.assertAlembicGone();
+    }
+
+    @Test
+    void ctrlCRemovesTheContainer() throws Exception {
+        TestDocker.assumeAvailable();
+        Path tmp = dir.resolve("tmp");
+        Leftovers before = Leftovers.in(tmp.toFile());
+        Running run = startAndWaitForRevision(hangingChain(), tmp, "--postgres", "container", "--image", TestDocker.IMAGE);
+        String container = TestDocker.containerOf(run.child().output());
+        assertTrue(TestDocker.containers().contains(container), "container " + container + " runs during the revision");
+
+        run.signal("INT");
+
+        run.assertAlembicGone();
+        assertFalse(TestDocker.containers().contains(container), "container " + container + " left behind");
+        before.assertNothingNewIn(tmp.toFile());
     }
 
     private static void assertPostgresProcessesGone(File tmp) throws InterruptedException {
@@ -92,13 +127,5 @@ class InterruptCleanupTest {
             Thread.sleep(100);
         }
         assertEquals(java.util.Set.of(), Leftovers.in(tmp).postgresProcesses(), "postgres left running");
-    }
-
-    private static int scratchDatabases() throws Exception {
-        try (Connection c = SharedPostgres.connect("postgres");
-             ResultSet rs = c.createStatement().executeQuery("select count(*) from pg_database where datname like 'lockwatch\\_%'")) {
-            rs.next();
-            return rs.getInt(1);
-        }
     }
 }

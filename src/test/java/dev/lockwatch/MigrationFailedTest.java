@@ -62,4 +62,26 @@ class MigrationFailedTest {
         assertEquals(List.of("public.orders ACCESS EXCLUSIVE"), result.locks("r2"));
         assertEquals("applied", result.revision("r2").get("status").asText());
     }
+
+    @Test
+    void aRevisionThatHangsIsStoppedAfterTheRevisionTimeoutWithAClearFinding() {
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
+                .revision("r2", "r1", "op.execute('SELECT pg_sleep(300)')")
+                .revision("r3", "r2", "op.add_column('orders', sa.Column('note', sa.Text))");
+        long started = System.nanoTime();
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--revision-timeout", "3");
+
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+        assertTrue(seconds < 60, "stopped after the timeout, not after the sleep: " + seconds + " s");
+        assertEquals(1, result.exitCode(), result.describe());
+        assertEquals("failed", result.revision("r2").get("status").asText());
+        assertEquals("not-run", result.revision("r3").get("status").asText());
+        JsonNode finding = result.revision("r2").get("findings").get(0);
+        assertEquals("migration-failed", finding.get("rule").asText());
+        assertTrue(finding.get("message").asText().contains("did not finish within --revision-timeout 3 s"), finding.toString());
+        assertTrue(finding.get("hint").asText().contains("raise --revision-timeout"), finding.toString());
+        assertTrue(result.revision("r2").get("duration_ms").asLong() >= 3000, result.revision("r2").toString());
+    }
 }

@@ -2,6 +2,7 @@ package dev.lockwatch.alembic;
 
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.process.OwnedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the user's alembic command as a subprocess against lockwatch's scratch database, with the ini's
@@ -27,8 +27,8 @@ public final class AlembicRunner implements AutoCloseable {
     private final Path logFolder;
     private final String urlVariable;
     private final DatabaseTarget target;
+    private final OwnedProcess process = new OwnedProcess();
     private int invocations;
-    private volatile Process running;
 
     public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
         this.command = List.copyOf(command);
@@ -69,81 +69,32 @@ public final class AlembicRunner implements AutoCloseable {
         argv.add(ini.section());
         argv.addAll(arguments);
         Path log = logFolder.resolve("alembic-" + (++invocations) + ".log");
-        ProcessBuilder builder = new ProcessBuilder(argv)
-                .directory(ini.folder().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(ini.folder().toFile());
         environment(builder.environment(), applicationName);
-        long started = System.nanoTime();
-        Process process;
         try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw LockwatchException.environment("cannot run '" + String.join(" ", command) + "': "
-                    + rootMessage(e) + "; install alembic (apt-get install alembic python3-psycopg2) or pass --alembic \"poetry run alembic\"");
-        }
-        running = process;
-        try {
-            boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!finished) {
-                destroyTree(process);
-            }
-            long duration = (System.nanoTime() - started) / 1_000_000;
-            return new AlembicResult(finished ? process.exitValue() : -1, Files.readString(log), duration, !finished);
+            OwnedProcess.Finished run = process.run(builder, log, timeout, null);
+            return new AlembicResult(run.exitCode(), run.output(), run.durationMs(), run.timedOut());
         } catch (InterruptedException e) {
-            destroyTree(process);
             Thread.currentThread().interrupt();
             throw LockwatchException.environment("interrupted while alembic " + arguments.get(0) + " ran");
+        } catch (OwnedProcess.CannotStart e) {
+            throw LockwatchException.environment("cannot run '" + String.join(" ", command) + "': " + e.getMessage()
+                    + "; install alembic (apt-get install alembic python3-psycopg2) or pass --alembic \"poetry run alembic\"");
         } catch (IOException e) {
             throw LockwatchException.environment("cannot read alembic's output " + log + ": " + e.getMessage());
-        } finally {
-            running = null;
         }
     }
 
     /** Stops a running alembic and everything it started (Ctrl-C, SIGTERM, a failure elsewhere). */
     @Override
     public void close() {
-        Process process = running;
-        if (process != null) {
-            destroyTree(process);
-        }
+        process.close();
     }
 
     private void environment(Map<String, String> env, String applicationName) {
         env.put(urlVariable, target.sqlalchemyUrl());
-        env.put("PGHOST", target.host());
-        env.put("PGPORT", Integer.toString(target.port()));
-        env.put("PGDATABASE", target.database());
-        env.put("PGUSER", target.user());
-        env.put("PGPASSWORD", target.password());
-        env.put("PGAPPNAME", applicationName);
-        env.remove("PGSERVICE");
-        env.remove("PGSERVICEFILE");
+        target.libpqEnvironment(env, applicationName);
         env.put("PYTHONDONTWRITEBYTECODE", "1"); // leave no __pycache__ in the user's project
         env.put("PYTHONUNBUFFERED", "1");
-    }
-
-    private static void destroyTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static java.io.File nullDevice() {
-        return new java.io.File("/dev/null");
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage();
     }
 }

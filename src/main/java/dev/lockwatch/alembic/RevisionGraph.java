@@ -113,9 +113,18 @@ public final class RevisionGraph {
 
     /** The revisions above {@code from} up to {@code to}, prerequisites first; ties broken by id. */
     public List<Revision> between(String from, String to) {
+        return above(from == null ? List.of() : List.of(from), to);
+    }
+
+    /** The revisions {@code to} needs that none of {@code applied} (a database's version rows) already has. */
+    public List<Revision> above(Collection<String> applied, String to) {
         Set<String> wanted = ancestorsInclusive(to);
-        wanted.removeAll(ancestorsInclusive(from));
+        applied.forEach(id -> wanted.removeAll(ancestorsInclusive(id)));
         return topologicalOrder(wanted).stream().map(byId::get).toList();
+    }
+
+    public boolean contains(String id) {
+        return byId.containsKey(id);
     }
 
     private List<String> topologicalOrder(Set<String> ids) {

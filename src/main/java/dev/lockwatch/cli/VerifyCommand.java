@@ -1,5 +1,6 @@
 package dev.lockwatch.cli;
 
+import dev.lockwatch.config.DataOptions;
 import dev.lockwatch.config.PostgresChoice;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
@@ -73,7 +74,8 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--busy-table", paramLabel = "TABLE",
             description = "a table with production traffic, schema.table or table (repeatable); "
-                    + "default: every table that exists once the baseline is applied")
+                    + "default: every table that exists once the baseline is applied, or with --table-stats the busy "
+                    + "ones, to which named tables are added")
     List<String> busyTables = new ArrayList<>();
 
     @Option(names = "--postgres", paramLabel = "KIND", defaultValue = "auto",
@@ -81,18 +83,49 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "and the image is present, else embedded (default: ${DEFAULT-VALUE})")
     String postgres;
 
-    @Option(names = "--image", paramLabel = "IMAGE", defaultValue = "postgres:16",
-            description = "container image (default: ${DEFAULT-VALUE})")
-    String image;
-
     @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "16",
-            description = "embedded PostgreSQL major version (default: ${DEFAULT-VALUE})")
+            description = "PostgreSQL major version, 10 to 18: embedded binaries from Maven Central (downloaded once "
+                    + "into ~/.cache/lockwatch), or the postgres:MAJOR image (default: ${DEFAULT-VALUE})")
     String pgVersion;
+
+    @Option(names = "--image", paramLabel = "IMAGE",
+            description = "container image, any compatible with the official postgres image (default: postgres:MAJOR "
+                    + "of --pg-version)")
+    String image;
 
     @Option(names = "--server-url", paramLabel = "URL",
             description = "use this existing server instead of starting one: lockwatch creates a scratch database "
                     + "lockwatch_<random> there, runs everything in it and drops it; the password may come from PGPASSWORD")
     String serverUrl;
+
+    @Option(names = "--restore", paramLabel = "FILE",
+            description = "load this pg_dump (plain SQL, -Fc, -Ft or -Fd) as the baseline instead of upgrading from "
+                    + "base, then verify the revisions above its alembic_version; ownership and grants are skipped")
+    Path restore;
+
+    @Option(names = "--pg-bin", paramLabel = "DIR",
+            description = "folder of psql and pg_restore for --restore (default: PATH, then the newest "
+                    + "/usr/lib/postgresql/N/bin)")
+    Path pgBin;
+
+    @Option(names = "--seed-rows", paramLabel = "N", defaultValue = "0",
+            description = "fill every busy table of the baseline with N synthetic rows that satisfy its types, NOT NULL, "
+                    + "unique and foreign keys, so hold times are measured on volume (default: none)")
+    long seedRows;
+
+    @Option(names = "--table-stats", paramLabel = "FILE",
+            description = "production's pg_stat_user_tables export, CSV or JSON (query in the README): decides which "
+                    + "tables are busy and scales each lock's hold time to an estimate at production size")
+    Path tableStats;
+
+    @Option(names = "--busy-min-writes", paramLabel = "N", defaultValue = "" + DataOptions.DEFAULT_BUSY_MIN_WRITES,
+            description = "with --table-stats: a table with at least N inserted+updated+deleted rows is busy "
+                    + "(default: ${DEFAULT-VALUE})")
+    long busyMinWrites;
+
+    @Option(names = "--busy-min-rows", paramLabel = "N", defaultValue = "" + DataOptions.DEFAULT_BUSY_MIN_ROWS,
+            description = "with --table-stats: a table with at least N rows is busy (default: ${DEFAULT-VALUE})")
+    long busyMinRows;
 
     @Option(names = "--url-env", paramLabel = "VAR", defaultValue = "DATABASE_URL",
             description = "environment variable env.py reads the database URL from (default: ${DEFAULT-VALUE}); "
@@ -120,8 +153,10 @@ public final class VerifyCommand implements Callable<Integer> {
         Format reportFormat = parseEnum(Format.class, format, "--format", "text, json");
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
-                parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl);
+                parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"),
+                image != null ? image : "postgres:" + pgVersion, pgVersion,
+                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl,
+                dataOptions());
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");
@@ -147,6 +182,17 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         write(report, reportFormat == Format.json ? new JsonReporter() : new TextReporter());
         return report.hasErrors() ? 1 : 0;
+    }
+
+    private DataOptions dataOptions() {
+        if (restore != null && !"base".equals(from)) {
+            throw LockwatchException.usage("--restore and --from both set the baseline: drop --from, the dump's "
+                    + "alembic_version is the baseline");
+        }
+        if (seedRows < 0 || busyMinWrites < 0 || busyMinRows < 0) {
+            throw LockwatchException.usage("--seed-rows, --busy-min-writes and --busy-min-rows take a number of 0 or more");
+        }
+        return new DataOptions(restore, pgBin, seedRows, tableStats, busyMinWrites, busyMinRows);
     }
 
     private void write(VerifyReport report, Reporter reporter) {

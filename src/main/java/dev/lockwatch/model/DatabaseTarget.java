@@ -15,6 +15,21 @@ public record DatabaseTarget(String host, int port, String database, String user
         return "postgresql://" + encode(user) + ":" + encode(password) + "@" + host + ":" + port + "/" + database;
     }
 
+    /**
+     * Points libpq's variables at this database, for child processes (alembic's psycopg2, psql, pg_restore):
+     * the password travels in the environment, never on a command line.
+     */
+    public void libpqEnvironment(java.util.Map<String, String> env, String applicationName) {
+        env.put("PGHOST", host);
+        env.put("PGPORT", Integer.toString(port));
+        env.put("PGDATABASE", database);
+        env.put("PGUSER", user);
+        env.put("PGPASSWORD", password);
+        env.put("PGAPPNAME", applicationName);
+        env.remove("PGSERVICE");
+        env.remove("PGSERVICEFILE");
+    }
+
     public DatabaseTarget withDatabase(String other) {
         return new DatabaseTarget(host, port, other, user, password);
     }

@@ -7,6 +7,12 @@ package dev.lockwatch.model;
  * @param heldMs   how long the lock was held, from the statement's start to its release, pauses excluded
  * @param inferred not seen in {@code pg_locks} but implied by an observed command (a concurrent index
  *                 build releases its lock before any trigger can pause it)
+ * @param estimate the hold time scaled to production's row count (see {@code --table-stats}), or null
  */
-public record ObservedLock(TableRef table, LockMode mode, boolean granted, boolean busy, long heldMs, boolean inferred) {
+public record ObservedLock(TableRef table, LockMode mode, boolean granted, boolean busy, long heldMs, boolean inferred,
+                           ProductionEstimate estimate) {
+
+    public ObservedLock withEstimate(ProductionEstimate productionEstimate) {
+        return new ObservedLock(table, mode, granted, busy, heldMs, inferred, productionEstimate);
+    }
 }

@@ -16,4 +16,8 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
     public Statement {
         locks = List.copyOf(locks);
     }
+
+    public Statement withLocks(List<ObservedLock> otherLocks) {
+        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite);
+    }
 }

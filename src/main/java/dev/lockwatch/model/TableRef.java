@@ -9,6 +9,15 @@ public record TableRef(String schema, String name) implements Comparable<TableRe
         return dot < 0 ? new TableRef("public", qualified) : new TableRef(qualified.substring(0, dot), qualified.substring(dot + 1));
     }
 
+    /** The name quoted for SQL, e.g. {@code "public"."Orders"}. */
+    public String sql() {
+        return quote(schema) + "." + quote(name);
+    }
+
+    private static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
     @Override
     public String toString() {
         return schema + "." + name;

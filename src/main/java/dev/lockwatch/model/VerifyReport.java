@@ -7,9 +7,10 @@ import java.util.List;
  *
  * @param project the folder of the alembic.ini; revision files are reported relative to it
  * @param chainFindings findings about the chain as a whole rather than one revision
+ * @param data          how the baseline was made production-like (restore, seed, table stats)
  */
 public record VerifyReport(java.nio.file.Path project, ServerInfo postgres, String baseline, List<RevisionResult> revisions,
-                           List<Finding> chainFindings) {
+                           List<Finding> chainFindings, BaselineData data) {
 
     public VerifyReport {
         revisions = List.copyOf(revisions);

@@ -63,7 +63,8 @@ public final class ContainerPostgresProvider implements PostgresProvider {
 
         @Override
         public String detail() {
-            return "image " + image;
+            String id = container.getContainerId();
+            return "image " + image + ", container " + (id == null ? "?" : id.substring(0, Math.min(12, id.length())));
         }
 
         @Override

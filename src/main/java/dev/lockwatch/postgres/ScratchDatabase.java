@@ -17,6 +17,7 @@ import java.util.Properties;
  */
 public final class ScratchDatabase implements AutoCloseable {
     public static final String PREFIX = "lockwatch_";
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
 
     private final DatabaseTarget admin;
     private final DatabaseTarget target;
@@ -49,7 +50,16 @@ public final class ScratchDatabase implements AutoCloseable {
                 major = rs.getInt(2);
                 superuser = rs.getBoolean(3);
             }
-            s.execute("create database " + name);
+            try {
+                s.execute("create database " + name);
+            } catch (SQLException e) {
+                if (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                    throw LockwatchException.environment("role " + admin.user() + " may not create databases on "
+                            + admin.host() + ":" + admin.port() + " and lockwatch runs migrations only in a database it "
+                            + "creates: grant it CREATEDB (ALTER ROLE " + admin.user() + " CREATEDB) or use a role that has it");
+                }
+                throw e;
+            }
             return new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
         } catch (SQLException e) {
             throw LockwatchException.environment("cannot create a scratch database on " + admin + ": " + e.getMessage(), e);

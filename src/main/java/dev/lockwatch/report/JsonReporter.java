@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.Revision;
@@ -16,6 +17,7 @@ import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * The JSON report. Its field and rule names are a public contract: new fields may be added, none renamed.
@@ -39,6 +41,7 @@ public final class JsonReporter implements Reporter {
         postgres.put("detail", report.postgres().detail());
         postgres.put("capture", report.postgres().captureMode());
         root.put("baseline", report.baseline());
+        root.set("data", data(report.data()));
         ArrayNode revisions = root.putArray("revisions");
         for (RevisionResult result : report.revisions()) {
             revisions.add(revision(report, result));
@@ -88,6 +91,42 @@ public final class JsonReporter implements Reporter {
         return node;
     }
 
+    /** How the baseline was made production-like: restore, seed and table stats, each null when unused. */
+    private static ObjectNode data(BaselineData data) {
+        ObjectNode node = MAPPER.createObjectNode();
+        if (data.restore() == null) {
+            node.putNull("restore");
+        } else {
+            ObjectNode restore = node.putObject("restore");
+            restore.put("file", data.restore().file());
+            restore.put("format", data.restore().format());
+            ArrayNode versions = restore.putArray("alembic_version");
+            data.restore().alembicVersion().forEach(versions::add);
+        }
+        if (data.seed() == null) {
+            node.putNull("seed");
+        } else {
+            ObjectNode seed = node.putObject("seed");
+            seed.put("rows_per_table", data.seed().rowsPerTable());
+            ObjectNode filled = seed.putObject("filled");
+            new TreeMap<>(data.seed().filled()).forEach((table, rows) -> filled.put(table.toString(), rows));
+            ObjectNode skipped = seed.putObject("skipped");
+            new TreeMap<>(data.seed().skipped()).forEach((table, why) -> skipped.put(table.toString(), why));
+        }
+        if (data.tableStats() == null) {
+            node.putNull("table_stats");
+        } else {
+            ObjectNode stats = node.putObject("table_stats");
+            stats.put("file", data.tableStats().file());
+            stats.put("tables", data.tableStats().tables());
+            stats.put("busy_min_writes", data.tableStats().busyMinWrites());
+            stats.put("busy_min_rows", data.tableStats().busyMinRows());
+            ArrayNode busy = stats.putArray("busy");
+            data.tableStats().busy().forEach(t -> busy.add(t.toString()));
+        }
+        return node;
+    }
+
     private static ObjectNode statement(Statement statement) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("sql", statement.sql());
@@ -108,6 +147,11 @@ public final class JsonReporter implements Reporter {
             l.put("held_ms", lock.heldMs());
             l.put("blocks", lock.mode().impact());
             l.put("inferred", lock.inferred());
+            if (lock.estimate() != null) {
+                l.put("local_rows", lock.estimate().localRows());
+                l.put("production_rows", lock.estimate().productionRows());
+                l.put("estimated_production_ms", lock.estimate().estimatedMs());
+            }
         }
         return node;
     }

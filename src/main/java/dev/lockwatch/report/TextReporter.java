@@ -1,5 +1,6 @@
 package dev.lockwatch.report;
 
+import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionResult;
@@ -11,6 +12,8 @@ import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.util.List;
+import java.util.TreeMap;
 
 /** The human report: per revision, what it locked, for how long, what that does to traffic, and the findings. */
 public final class TextReporter implements Reporter {
@@ -22,6 +25,11 @@ public final class TextReporter implements Reporter {
         out.printf("lockwatch %s: %d revision(s) above %s on %s PostgreSQL %s (capture %s)%n", Version.current(),
                 report.revisions().size(), report.baseline(), report.postgres().provider(), report.postgres().version(),
                 report.postgres().captureMode());
+        if (report.postgres().bestEffort()) {
+            out.println("capture is best-effort: the role is not a superuser, so no event triggers pause the migration;"
+                    + " locks were seen by polling pg_locks and a lock held only briefly may be missing");
+        }
+        data(out, report.data());
         for (Finding finding : report.chainFindings()) {
             out.println();
             finding(out, finding);
@@ -46,12 +54,31 @@ public final class TextReporter implements Reporter {
         for (Statement statement : run.statements()) {
             out.printf("     %s%s%n", oneLine(statement.sql()), statement.durationMs() > 0 ? "  [" + statement.durationMs() + " ms]" : "");
             for (ObservedLock lock : statement.locks()) {
-                out.printf("       %-28s %-22s held %5d ms%s  %s%s%n", lock.table(), lock.mode().sqlName(), lock.heldMs(),
-                        lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "");
+                out.printf("       %-28s %-22s held %5d ms%s  %s%s%s%n", lock.table(), lock.mode().sqlName(), lock.heldMs(),
+                        lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "",
+                        lock.estimate() == null ? "" : "; " + lock.estimate().describe());
             }
         }
         for (Finding finding : result.findings()) {
             finding(out, finding);
+        }
+    }
+
+    private static void data(PrintWriter out, BaselineData data) {
+        if (data.restore() != null) {
+            List<String> versions = data.restore().alembicVersion();
+            out.printf("baseline restored from %s (%s) at %s%n", data.restore().file(), data.restore().format(),
+                    versions.isEmpty() ? "base" : String.join(", ", versions));
+        }
+        if (data.seed() != null) {
+            out.printf("seeded %d synthetic rows into each of %d table(s)%s%n", data.seed().rowsPerTable(),
+                    data.seed().filled().size(), data.seed().skipped().isEmpty() ? ""
+                            : "; skipped " + new TreeMap<>(data.seed().skipped()));
+        }
+        if (data.tableStats() != null) {
+            out.printf("table stats %s: %d busy table(s) of %d (--busy-min-writes %d, --busy-min-rows %d): %s%n",
+                    data.tableStats().file(), data.tableStats().busy().size(), data.tableStats().tables(),
+                    data.tableStats().busyMinWrites(), data.tableStats().busyMinRows(), data.tableStats().busy());
         }
     }
 

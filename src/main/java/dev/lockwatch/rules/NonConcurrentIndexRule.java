@@ -67,8 +67,10 @@ public final class NonConcurrentIndexRule implements Rule {
             case "REINDEX" -> "REINDEX";
             default -> statement.tag() + " builds an index and";
         };
+        String atProduction = lock.estimate() == null ? "" : ", " + lock.estimate().describe();
         String message = what + " held " + lock.mode().sqlName() + " on " + lock.table() + " for " + lock.heldMs()
-                + " ms here: it " + lock.mode().impact() + " for the whole build, which grows with the table";
+                + " ms here" + atProduction + ": it " + lock.mode().impact() + " for the whole build, which grows with"
+                + " the table";
         return finding(lock.table().toString(), lock.mode().sqlName(), statement.sql(), message, hint(statement));
     }
 

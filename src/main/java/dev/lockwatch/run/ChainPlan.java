@@ -12,7 +12,7 @@ import java.util.List;
  * What a run verifies: the baseline ({@code null} for base) and the revisions above it, in the order they
  * are stepped.
  */
-public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, List<Revision> revisions) {
+public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, String to, List<Revision> revisions) {
 
     public ChainPlan {
         revisions = List.copyOf(revisions);
@@ -31,7 +31,26 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, Li
             throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + to
                     + ": the baseline must lie below the revisions to verify");
         }
-        return new ChainPlan(ini, graph, from, graph.between(from, to));
+        return new ChainPlan(ini, graph, from, to, graph.between(from, to));
+    }
+
+    /**
+     * The plan above a restored database's revisions (its version table's rows) instead of --from: nothing when
+     * the dump is at --to or past it.
+     */
+    public ChainPlan above(List<String> applied, String dump) {
+        for (String id : applied) {
+            if (!graph.contains(id)) {
+                throw LockwatchException.usage("the dump " + dump + " is at revision " + id + ", which no revision file of "
+                        + "this project declares: is the dump from this project, and is the checkout as new as the dump?");
+            }
+            if (!graph.ancestorsInclusive(to).contains(id) && !graph.ancestorsInclusive(id).contains(to)) {
+                throw LockwatchException.usage("the dump " + dump + " is at revision " + id + ", which is not on the way"
+                        + " to --to " + to + ": pass a --to above it");
+            }
+        }
+        return new ChainPlan(ini, graph, applied.isEmpty() ? null : String.join(",", applied), to,
+                graph.above(applied, to));
     }
 
     /** The baseline as reports name it. */

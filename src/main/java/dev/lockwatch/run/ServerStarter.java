@@ -5,6 +5,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.postgres.ContainerPostgresProvider;
 import dev.lockwatch.postgres.DockerEngine;
+import dev.lockwatch.postgres.EmbeddedBinaries;
 import dev.lockwatch.postgres.EmbeddedPostgresProvider;
 import dev.lockwatch.postgres.ExistingServer;
 import dev.lockwatch.postgres.PostgresServer;
@@ -19,7 +20,6 @@ final class ServerStarter {
             "fsync", "off",
             "synchronous_commit", "off",
             "full_page_writes", "off");
-    private static final String BUNDLED_MAJOR = "16";
 
     private ServerStarter() {
     }
@@ -30,24 +30,26 @@ final class ServerStarter {
             return ExistingServer.fromUrl(config.serverUrl()).start();
         }
         PostgresChoice choice = config.postgres();
+        EmbeddedBinaries binaries = choice == PostgresChoice.CONTAINER ? null
+                : EmbeddedBinaries.of(config.pgVersion(), EmbeddedBinaries.Locations.fromEnvironment(), progress);
         if (choice == PostgresChoice.AUTO) {
             if (!DockerEngine.reachable()) {
-                return embedded(config, workspace, progress, "no Docker engine reachable");
+                return embedded(binaries, workspace, progress, "no Docker engine reachable");
             }
             if (!DockerEngine.hasImage(config.image())) {
-                return embedded(config, workspace, progress, "Docker is reachable but image " + config.image()
+                return embedded(binaries, workspace, progress, "Docker is reachable but image " + config.image()
                         + " is not present; docker pull it, or pass --postgres container to pull it");
             }
             try {
                 return container(config, progress, "a Docker engine is reachable");
             } catch (LockwatchException e) {
                 progress.accept("postgres: " + e.getMessage() + "; falling back to embedded");
-                return embedded(config, workspace, progress, "the container did not start");
+                return embedded(binaries, workspace, progress, "the container did not start");
             }
         }
         return choice == PostgresChoice.CONTAINER
                 ? container(config, progress, "--postgres container")
-                : embedded(config, workspace, progress, "--postgres embedded");
+                : embedded(binaries, workspace, progress, "--postgres embedded");
     }
 
     private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
@@ -55,12 +57,10 @@ final class ServerStarter {
         return new ContainerPostgresProvider(config.image(), SERVER_CONFIG).start();
     }
 
-    private static PostgresServer embedded(VerifyConfig config, Workspace workspace, Consumer<String> progress, String why) {
-        if (!BUNDLED_MAJOR.equals(config.pgVersion())) {
-            throw LockwatchException.usage("--pg-version " + config.pgVersion() + " is not available: this build bundles "
-                    + "embedded PostgreSQL " + BUNDLED_MAJOR + "; use --image with --postgres container for other versions");
-        }
-        progress.accept("postgres: starting embedded PostgreSQL " + config.pgVersion() + " (" + why + ")");
-        return new EmbeddedPostgresProvider(workspace.folder("pgdata"), SERVER_CONFIG).start();
+    private static PostgresServer embedded(EmbeddedBinaries binaries, Workspace workspace, Consumer<String> progress,
+                                           String why) {
+        progress.accept("postgres: starting embedded PostgreSQL " + binaries.major() + " (binaries " + binaries.version()
+                + ", " + why + ")");
+        return new EmbeddedPostgresProvider(binaries, workspace.folder("pgdata"), SERVER_CONFIG).start();
     }
 }

@@ -46,6 +46,7 @@ public final class VerifyRun {
     public VerifyReport execute() {
         ChainPlan plan = ChainPlan.of(config);
         requireExecutable(config.alembicCommand());
+        BaselineSetup baseline = new BaselineSetup(config, progress);
 
         Workspace workspace = cleanup.register(Workspace.create());
         PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress));
@@ -53,37 +54,32 @@ public final class VerifyRun {
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
-                server.detail(), gated ? "deterministic" : "best-effort");
-        progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion()
-                + ", scratch database " + target.database());
+                server.detail(), gated ? ServerInfo.DETERMINISTIC : ServerInfo.BEST_EFFORT);
+        progress.accept("postgres: " + server.provider() + " PostgreSQL " + scratch.serverVersion() + " ("
+                + server.detail() + "), scratch database " + target.database());
+        if (!gated) {
+            progress.accept("postgres: role " + target.user() + " is not a superuser: no event triggers, capture is "
+                    + "best-effort (polling pg_locks)");
+        }
 
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
                 workspace.folder("alembic"), config.urlVariable(), target));
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
-        applyBaseline(plan, alembic);
+        plan = baseline.apply(plan, alembic, target, workspace, cleanup);
         try (Connection connection = ScratchDatabase.connect(target)) {
-            Set<TableRef> busy = busyTables(Catalog.read(connection));
+            Set<TableRef> busy = baseline.busyTables(Catalog.read(connection));
+            baseline.seed(connection, busy);
             if (gated) {
                 Capture.install(connection, config.versionTable());
             }
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated);
+            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated,
+                    baseline.stats());
             List<RevisionResult> results = runChain(plan.revisions(), executor);
-            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, List.of());
+            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, List.of(),
+                    baseline.report(busy));
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
-        }
-    }
-
-    private void applyBaseline(ChainPlan plan, AlembicRunner alembic) {
-        if (plan.baseline() == null) {
-            return;
-        }
-        progress.accept("baseline: alembic upgrade " + plan.baseline());
-        AlembicResult result = alembic.upgrade(plan.baseline(), config.revisionTimeout());
-        if (!result.succeeded()) {
-            throw LockwatchException.usage("the baseline (alembic upgrade " + plan.baseline() + ") failed: "
-                    + result.lastErrorLine());
         }
     }
 
@@ -103,18 +99,6 @@ public final class VerifyRun {
             failed = run.status() == RevisionStatus.FAILED;
         }
         return results;
-    }
-
-    private Set<TableRef> busyTables(Catalog baseline) {
-        if (config.busyTables().isEmpty()) {
-            return baseline.rows().keySet();
-        }
-        for (TableRef table : config.busyTables()) {
-            if (!baseline.contains(table)) {
-                progress.accept("note: --busy-table " + table + " does not exist once the baseline is applied");
-            }
-        }
-        return Set.copyOf(config.busyTables());
     }
 
     private static void requireExecutable(List<String> command) {

@@ -254,7 +254,7 @@ public final class StatementAssembler {
                     }
                     int pid = e.getKey().pid;
                     List<ObservedLock> locks = b.locks.stream().map(l -> new ObservedLock(l.table, l.mode, l.granted,
-                            busy.contains(l.table), heldMs(pid, l), l.inferred)).toList();
+                            busy.contains(l.table), heldMs(pid, l), l.inferred, null)).toList();
                     long end = b.endUs > 0 ? b.endUs : lastTimeUs;
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;

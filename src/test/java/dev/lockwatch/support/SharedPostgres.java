@@ -45,6 +45,26 @@ public final class SharedPostgres {
         return "postgresql://postgres:postgres@localhost:" + server().getPort() + "/postgres";
     }
 
+    /** The databases of the shared server whose names are LIKE {@code pattern}, e.g. scratch databases left behind. */
+    public static java.util.List<String> databases(String pattern) throws SQLException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (Connection c = connect("postgres");
+             java.sql.PreparedStatement s = c.prepareStatement("select datname from pg_database where datname like ? order by 1")) {
+            s.setString(1, pattern);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** lockwatch's scratch databases on the shared server. */
+    public static java.util.List<String> scratchDatabases() throws SQLException {
+        return databases("lockwatch\\_%");
+    }
+
     public static Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://localhost:" + server().getPort() + "/" + database,
                 "postgres", "postgres");
