@@ -58,6 +58,7 @@ final class RevisionExecutor {
         String error = result.succeeded() ? null : result.timedOut()
                 ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
                 : result.errorSummary();
-        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error);
+        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error,
+                result.succeeded() ? null : result.failureSource(alembic.versionFolders()));
     }
 }
