@@ -50,10 +50,15 @@ class InterruptCleanupTest {
         return lockwatch;
     }
 
-    private static List<ProcessHandle> alembicUpgrading(AlembicProject project) {
+    /**
+     * This test's alembic: its ini copy lies in lockwatch's temp folder under {@link #dir}. Test runs of other
+     * checkouts on the same machine may be upgrading an r2 of their own.
+     */
+    private List<ProcessHandle> alembicUpgrading(AlembicProject project) {
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains("upgrade r2"))
                 .filter(p -> p.info().commandLine().orElse("").contains("alembic"))
+                .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
                 .toList();
     }
 
