@@ -1,11 +1,19 @@
 package dev.lockwatch.alembic;
 
+import dev.lockwatch.model.SourceLocation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * One finished alembic invocation.
  *
  * @param output stdout and stderr interleaved, as the user would see them in a terminal
  */
 public record AlembicResult(int exitCode, String output, long durationMs, boolean timedOut) {
+    private static final Pattern FRAME = Pattern.compile("^\\s*File \"(.+)\", line (\\d+), in ", Pattern.MULTILINE);
+    private static final Pattern SOURCE_TAG = Pattern.compile("/\\* lockwatch-source .+?:\\d+ \\*/ ?");
 
     public boolean succeeded() {
         return exitCode == 0 && !timedOut;
@@ -29,7 +37,23 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
             }
             summary.append(summary.isEmpty() ? "" : "\n").append(line);
         }
-        return summary.toString();
+        return SOURCE_TAG.matcher(summary).replaceAll(""); // SQLAlchemy quotes the statement as sent, tag included
+    }
+
+    /**
+     * The innermost traceback frame in one of {@code versionFolders}: the revision-file line (an op.* call)
+     * the failure came from. Null when the output has no such frame.
+     */
+    public SourceLocation failureSource(List<Path> versionFolders) {
+        SourceLocation innermost = null;
+        Matcher m = FRAME.matcher(output);
+        while (m.find()) {
+            Path file = Path.of(m.group(1)).toAbsolutePath().normalize();
+            if (versionFolders.stream().anyMatch(folder -> file.startsWith(folder.toAbsolutePath().normalize()))) {
+                innermost = new SourceLocation(file, Integer.parseInt(m.group(2)));
+            }
+        }
+        return innermost;
     }
 
     /** The last line of {@link #errorSummary()}: the exception itself, for one-line messages. */

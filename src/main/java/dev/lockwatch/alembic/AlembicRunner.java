@@ -3,6 +3,7 @@ package dev.lockwatch.alembic;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.process.OwnedProcess;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class AlembicRunner implements AutoCloseable {
     private final String urlVariable;
     private final DatabaseTarget target;
     private final OwnedProcess process = new OwnedProcess();
+    private final Path hookFolder;
     private int invocations;
 
     public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
@@ -37,11 +39,21 @@ public final class AlembicRunner implements AutoCloseable {
         this.urlVariable = urlVariable;
         this.target = target;
         this.iniCopy = workFolder.resolve("alembic.ini");
+        this.hookFolder = workFolder.resolve("python");
         try {
             Files.writeString(iniCopy, ini.withUrl(target.sqlalchemyUrl()));
+            Files.createDirectories(hookFolder);
+            try (var hook = AlembicRunner.class.getResourceAsStream("sitecustomize.py")) {
+                Files.write(hookFolder.resolve("sitecustomize.py"), hook.readAllBytes());
+            }
         } catch (IOException e) {
             throw LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
         }
+    }
+
+    /** The folders revision files live in: where statements and failures are traced back to. */
+    public List<Path> versionFolders() {
+        return ini.versionLocations();
     }
 
     public AlembicResult upgrade(String revision, Duration timeout) {
@@ -95,6 +107,11 @@ public final class AlembicRunner implements AutoCloseable {
         env.put(urlVariable, target.sqlalchemyUrl());
         target.libpqEnvironment(env, applicationName);
         env.put("PYTHONDONTWRITEBYTECODE", "1"); // leave no __pycache__ in the user's project
+        // SourceTag: lockwatch's sitecustomize tags each statement with the revision-file line that issued it
+        String pythonPath = env.get("PYTHONPATH");
+        env.put("PYTHONPATH", hookFolder + (pythonPath == null || pythonPath.isEmpty() ? "" : File.pathSeparator + pythonPath));
+        env.put("LOCKWATCH_SOURCE_ROOTS", ini.versionLocations().stream().map(Path::toString)
+                .collect(java.util.stream.Collectors.joining(File.pathSeparator)));
         env.put("PYTHONUNBUFFERED", "1");
     }
 }

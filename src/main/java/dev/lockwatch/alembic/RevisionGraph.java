@@ -111,6 +111,24 @@ public final class RevisionGraph {
         return seen;
     }
 
+    public java.util.Collection<Revision> all() {
+        return java.util.Collections.unmodifiableCollection(byId.values());
+    }
+
+    /** {@code ids} in the order they are stepped: prerequisites first, ties broken by id. */
+    public List<Revision> ordered(Set<String> ids) {
+        return topologicalOrder(ids).stream().map(byId::get).toList();
+    }
+
+    /** The revisions of {@code ids} that no other of them needs, in stepping order: upgrading to each applies all. */
+    public List<String> tips(Set<String> ids) {
+        Set<String> needed = new HashSet<>();
+        ids.forEach(id -> needed.addAll(byId.get(id).prerequisites()));
+        Set<String> tips = new LinkedHashSet<>(ids);
+        tips.removeAll(needed);
+        return topologicalOrder(tips);
+    }
+
     /** The revisions above {@code from} up to {@code to}, prerequisites first; ties broken by id. */
     public List<Revision> between(String from, String to) {
         return above(from == null ? List.of() : List.of(from), to);

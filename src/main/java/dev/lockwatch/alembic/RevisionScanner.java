@@ -57,6 +57,11 @@ public final class RevisionScanner {
         } catch (IOException e) {
             throw LockwatchException.usage("cannot read revision file " + file + ": " + e.getMessage());
         }
+        return parse(file, source);
+    }
+
+    /** The revision {@code source} declares; {@code file} names it in errors and in the result. */
+    public static Optional<Revision> parse(Path file, String source) {
         Map<String, String> values = new HashMap<>();
         Matcher m = ASSIGNMENT.matcher(source);
         while (m.find()) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lockwatch", mixinStandardHelpOptions = true, versionProvider = LockwatchCommand.VersionProvider.class,
         description = "Dry-runs Alembic migrations on a throwaway PostgreSQL and reports the locks that would block "
                 + "production traffic.",
-        subcommands = {VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {VerifyCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class},
         footer = "%nRun 'lockwatch verify --help' for the options and exit statuses.")
 public final class LockwatchCommand implements Runnable {
     @CommandLine.Spec

@@ -1,14 +1,16 @@
 package dev.lockwatch.cli;
 
 import dev.lockwatch.config.DataOptions;
+import dev.lockwatch.config.Allowance;
 import dev.lockwatch.config.PostgresChoice;
+import dev.lockwatch.config.Settings;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
-import dev.lockwatch.report.JsonReporter;
+import dev.lockwatch.report.ReportFormat;
 import dev.lockwatch.report.Reporter;
-import dev.lockwatch.report.TextReporter;
+import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.run.Cleanup;
 import dev.lockwatch.run.VerifyRun;
@@ -23,7 +25,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,8 +49,6 @@ import picocli.CommandLine.Spec;
                 "2:bad usage or configuration",
                 "3:environment failure (no alembic, no Postgres, no Docker)"})
 public final class VerifyCommand implements Callable<Integer> {
-    enum Format { text, json }
-
     /** What a shell reports for a process ended by SIGINT. */
     private static final int INTERRUPTED = 130;
 
@@ -140,28 +143,88 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
 
+    @Option(names = "--git-base", paramLabel = "REF",
+            description = "verify the revision files this branch added since its merge-base with REF (e.g. "
+                    + "origin/main), with every other revision as the baseline; edits to revisions that exist on REF "
+                    + "are errors (edited-applied-revision). Replaces --from/--to")
+    String gitBase;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
-            description = "text or json (default: ${DEFAULT-VALUE})")
+            description = "report format on standard output, or in --output: text, json, sarif, junit, github, "
+                    + "markdown (default: ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "write the report to FILE instead of standard output")
+            description = "write the --format report to FILE instead of standard output")
     Path output;
+
+    @Option(names = "--report", paramLabel = "FORMAT=PATH",
+            description = "also write a report in FORMAT to PATH (- for standard output); repeatable, e.g. "
+                    + "--report sarif=out/lockwatch.sarif --report markdown=out/comment.md. The text report stays "
+                    + "on standard output unless a --report writes there")
+    List<String> reports = new ArrayList<>();
+
+    /** The config file this run used, if any; set by {@link #call()}. */
+    private Settings settings;
 
     @Override
     public Integer call() {
-        Format reportFormat = parseEnum(Format.class, format, "--format", "text, json");
+        Optional<Settings> found = Settings.find(iniFolder());
+        if (found.isEmpty()) {
+            return run();
+        }
+        Settings file = found.get();
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        List<String> fromFile = SettingsArguments.arguments(file, spec, parsed);
+        SettingsArguments.validate(file, fromFile);
+        List<String> arguments = new ArrayList<>(fromFile);
+        arguments.addAll(parsed.originalArgs().subList(parsed.originalArgs().indexOf(spec.name()) + 1,
+                parsed.originalArgs().size()));
+        CommandLine merged = new CommandLine(new VerifyCommand());
+        merged.setOut(spec.commandLine().getOut());
+        merged.setErr(spec.commandLine().getErr());
+        try {
+            merged.parseArgs(arguments.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw LockwatchException.usage(e.getMessage());
+        }
+        VerifyCommand effective = merged.getCommand();
+        effective.settings = file;
+        return effective.run();
+    }
+
+    private Path iniFolder() {
+        Path parent = config.toAbsolutePath().normalize().getParent();
+        return parent == null ? Path.of("/") : parent;
+    }
+
+    private Integer run() {
+        PrintWriter err = spec.commandLine().getErr();
+        FindingKinds kinds = new FindingKinds(RuleSet.defaults());
+        List<ReportTarget> targets = reportTargets();
+        boolean explicitRange = matched("--from") || matched("--to");
+        if (gitBase != null && explicitRange) {
+            throw LockwatchException.usage("--git-base chooses the revisions to verify itself: drop --from and --to");
+        }
+        List<Allowance> allowances = settings == null ? List.of() : settings.allowances();
+        for (Allowance allowance : allowances) {
+            for (String rule : allowance.rules()) {
+                if (kinds.find(rule).isEmpty()) {
+                    throw LockwatchException.usage(settings.describe() + ": " + allowance.origin() + " names rule '" + rule
+                            + "', which does not exist; rules: " + String.join(", ", kinds.names()));
+                }
+            }
+        }
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"),
                 image != null ? image : "postgres:" + pgVersion, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl,
-                dataOptions());
-        if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
-            throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
-                    + " does not exist");
+                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
+                serverUrl, dataOptions(), gitBase, allowances);
+        if (settings != null) {
+            err.println("lockwatch: config: " + settings.describe());
+            err.flush();
         }
-        PrintWriter err = spec.commandLine().getErr();
         VerifyReport report;
         Cleanup cleanup = new Cleanup();
         Thread hook = cleanup.shutdownHook();
@@ -180,7 +243,9 @@ public final class VerifyCommand implements Callable<Integer> {
             cleanup.close();
             removeHook(hook);
         }
-        write(report, reportFormat == Format.json ? new JsonReporter() : new TextReporter());
+        for (ReportTarget target : targets) {
+            write(report, target, target.format().reporter(kinds, target.toStdout() && colour(System.getenv(), System.console() != null)));
+        }
         return report.hasErrors() ? 1 : 0;
     }
 
@@ -195,19 +260,60 @@ public final class VerifyCommand implements Callable<Integer> {
         return new DataOptions(restore, pgBin, seedRows, tableStats, busyMinWrites, busyMinRows);
     }
 
-    private void write(VerifyReport report, Reporter reporter) {
+    /**
+     * {@code --report} targets, plus the {@code --format}/{@code --output} one; that one is left out only when
+     * neither was given and a {@code --report} already writes to standard output. Checked before the run, so a
+     * typo costs no migration time.
+     */
+    private List<ReportTarget> reportTargets() {
+        ReportFormat main = ReportFormat.parse(format).orElseThrow(() -> LockwatchException.usage("--format " + format
+                + " is not one of " + ReportFormat.names()));
+        if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
+            throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
+                    + " does not exist");
+        }
+        List<ReportTarget> targets = new ArrayList<>(reports.stream().map(ReportTarget::parse).toList());
+        boolean stdoutTaken = targets.stream().anyMatch(ReportTarget::toStdout);
+        if (matched("--format") || matched("--output") || !stdoutTaken) {
+            targets.add(0, new ReportTarget(main, output));
+        }
+        for (ReportTarget target : targets) {
+            Path parent = target.file() == null ? null : target.file().toAbsolutePath().getParent();
+            if (parent != null) {
+                try {
+                    Files.createDirectories(parent);
+                } catch (IOException e) {
+                    throw LockwatchException.usage("--report " + target + ": cannot create folder " + parent + ": " + e.getMessage());
+                }
+            }
+        }
+        return targets;
+    }
+
+    private boolean matched(String option) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
+    }
+
+    /** ANSI colour on a terminal, unless NO_COLOR is set to anything but the empty string (no-color.org). */
+    static boolean colour(Map<String, String> environment, boolean terminal) {
+        String noColour = environment.get("NO_COLOR");
+        return terminal && (noColour == null || noColour.isEmpty());
+    }
+
+    private void write(VerifyReport report, ReportTarget target, Reporter reporter) {
         try {
-            if (output == null) {
+            if (target.toStdout()) {
                 Writer out = spec.commandLine().getOut();
                 reporter.write(report, out);
                 out.flush();
             } else {
-                try (Writer out = new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8)) {
+                try (Writer out = new OutputStreamWriter(Files.newOutputStream(target.file()), StandardCharsets.UTF_8)) {
                     reporter.write(report, out);
                 }
             }
         } catch (IOException e) {
-            throw LockwatchException.environment("cannot write the report: " + e.getMessage(), e);
+            throw LockwatchException.environment("cannot write the " + target.format().label() + " report: " + e.getMessage());
         }
     }
 

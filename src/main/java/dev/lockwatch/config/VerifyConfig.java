@@ -6,21 +6,25 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Everything one verify run needs, resolved from the command line (and later config files).
+ * Everything one verify run needs, resolved from the command line and the config file ({@link Settings}).
  *
  * @param busyTables   when empty, every table that exists once the baseline is applied is busy
  * @param urlVariable  the environment variable an env.py may read the database URL from
  * @param versionTable alembic's version table name
  * @param serverUrl    an existing server to create the scratch database on, or null to start one
  * @param data         how the baseline is made production-like
+ * @param gitBase      {@code --git-base}: verify the revision files added since the merge-base with this ref,
+ *                     or null to use {@link #from}/{@link #to}
+ * @param allowances   config-level suppressions
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
-                           String serverUrl, DataOptions data) {
+                           String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);
         busyTables = List.copyOf(busyTables);
+        allowances = List.copyOf(allowances);
     }
 }

@@ -1,13 +1,39 @@
 package dev.lockwatch.model;
 
 /**
- * A verdict on one revision.
+ * A verdict on one revision (or on the chain).
  *
- * @param table     schema-qualified table, or null when the finding concerns no table
- * @param lock      the lock mode in SQL spelling, or null
- * @param statement the SQL that caused it, or null
- * @param hint      how to fix it, in Alembic terms
+ * @param table       schema-qualified table, or null when the finding concerns no table
+ * @param lock        the lock mode in SQL spelling, or null
+ * @param statement   the SQL that caused it, or null
+ * @param hint        how to fix it, in Alembic terms
+ * @param location    the revision file and line it points at; null until the review step locates it
+ * @param suppression set when a reviewed suppression (a comment or a config allowance) covers it: it stays in
+ *                    the report but no longer fails the run
  */
 public record Finding(String rule, Severity severity, String table, String lock, String statement, String message,
-                      String hint) {
+                      String hint, SourceLocation location, Suppression suppression) {
+
+    /** A finding as a rule makes it: not yet located, not suppressed. */
+    public Finding(String rule, Severity severity, String table, String lock, String statement, String message,
+                   String hint) {
+        this(rule, severity, table, lock, statement, message, hint, null, null);
+    }
+
+    public Finding at(SourceLocation where) {
+        return new Finding(rule, severity, table, lock, statement, message, hint, where, suppression);
+    }
+
+    public Finding suppressedBy(Suppression why) {
+        return new Finding(rule, severity, table, lock, statement, message, hint, location, why);
+    }
+
+    public boolean suppressed() {
+        return suppression != null;
+    }
+
+    /** Counts towards the verdict: an unsuppressed finding of this severity. */
+    public boolean counts(Severity level) {
+        return severity == level && !suppressed();
+    }
 }

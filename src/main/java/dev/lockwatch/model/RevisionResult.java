@@ -13,7 +13,12 @@ public record RevisionResult(RevisionRun run, List<Finding> findings) {
         return count(Severity.ERROR) > 0;
     }
 
+    /** Unsuppressed findings of this severity: the ones that decide the verdict. */
     public long count(Severity severity) {
-        return findings.stream().filter(f -> f.severity() == severity).count();
+        return findings.stream().filter(f -> f.counts(severity)).count();
+    }
+
+    public long suppressedCount() {
+        return findings.stream().filter(Finding::suppressed).count();
     }
 }

@@ -7,13 +7,20 @@ import java.util.List;
  *
  * @param busyTables   tables that carry traffic and existed before the revision ran
  * @param alembicError alembic's trimmed error output when {@link #status} is FAILED, else null
+ * @param failedAt     the revision-file line the failure came from (the innermost traceback frame in a version
+ *                     folder), when {@link #status} is FAILED and alembic's output told; else null
  */
 public record RevisionRun(Revision revision, RevisionStatus status, long durationMs, List<Statement> statements,
-                          java.util.Set<TableRef> busyTables, String alembicError) {
+                          java.util.Set<TableRef> busyTables, String alembicError, SourceLocation failedAt) {
 
     public RevisionRun {
         statements = List.copyOf(statements);
         busyTables = java.util.Set.copyOf(busyTables);
+    }
+
+    public RevisionRun(Revision revision, RevisionStatus status, long durationMs, List<Statement> statements,
+                       java.util.Set<TableRef> busyTables, String alembicError) {
+        this(revision, status, durationMs, statements, busyTables, alembicError, null);
     }
 
     public static RevisionRun notRun(Revision revision) {

@@ -8,10 +8,12 @@ import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.Revision;
+import dev.lockwatch.model.RevisionChange;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
@@ -41,13 +43,16 @@ public final class JsonReporter implements Reporter {
         postgres.put("detail", report.postgres().detail());
         postgres.put("capture", report.postgres().captureMode());
         root.put("baseline", report.baseline());
-        root.set("data", data(report.data()));
+        if (report.data() != null) {
+            root.set("data", data(report.data()));
+        }
+        git(report, root);
         ArrayNode revisions = root.putArray("revisions");
         for (RevisionResult result : report.revisions()) {
             revisions.add(revision(report, result));
         }
         ArrayNode chain = root.putArray("chain_findings");
-        report.chainFindings().forEach(f -> chain.add(finding(f)));
+        report.chainFindings().forEach(f -> chain.add(finding(report, f)));
         ObjectNode summary = root.putObject("summary");
         summary.put("revisions", report.revisions().size());
         summary.put("applied", report.count(RevisionStatus.APPLIED));
@@ -56,9 +61,29 @@ public final class JsonReporter implements Reporter {
         summary.put("errors", report.count(Severity.ERROR));
         summary.put("warnings", report.count(Severity.WARNING));
         summary.put("infos", report.count(Severity.INFO));
+        summary.put("suppressed", report.suppressedCount());
         summary.put("passed", !report.hasErrors());
         MAPPER.writeValue(new NonClosingWriter(out), root);
         out.write('\n');
+    }
+
+    /** How --git-base chose the revisions: null without it. */
+    private static void git(VerifyReport report, ObjectNode root) {
+        if (report.git() == null) {
+            root.putNull("git");
+            return;
+        }
+        ObjectNode git = root.putObject("git");
+        git.put("base", report.git().ref());
+        git.put("merge_base", report.git().mergeBase());
+        for (RevisionChange.Kind kind : RevisionChange.Kind.values()) {
+            ArrayNode changes = git.putArray(kind.name().toLowerCase(java.util.Locale.ROOT));
+            for (RevisionChange change : report.git().changes(kind)) {
+                ObjectNode node = changes.addObject();
+                node.put("revision", change.revision());
+                node.put("file", report.relativeFile(change.file()));
+            }
+        }
     }
 
     private static ObjectNode revision(VerifyReport report, RevisionResult result) {
@@ -82,9 +107,9 @@ public final class JsonReporter implements Reporter {
         node.put("status", run.status().label());
         node.put("duration_ms", run.durationMs());
         ArrayNode statements = node.putArray("statements");
-        run.statements().forEach(s -> statements.add(statement(s)));
+        run.statements().forEach(s -> statements.add(statement(report, s)));
         ArrayNode findings = node.putArray("findings");
-        result.findings().forEach(f -> findings.add(finding(f)));
+        result.findings().forEach(f -> findings.add(finding(report, f)));
         if (run.alembicError() != null) {
             node.put("error", run.alembicError());
         }
@@ -127,9 +152,10 @@ public final class JsonReporter implements Reporter {
         return node;
     }
 
-    private static ObjectNode statement(Statement statement) {
+    private static ObjectNode statement(VerifyReport report, Statement statement) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("sql", statement.sql());
+        location(report, node, statement.source());
         node.put("tag", statement.tag());
         node.put("duration_ms", statement.durationMs());
         if (statement.lockTimeoutMs() == null) {
@@ -156,7 +182,7 @@ public final class JsonReporter implements Reporter {
         return node;
     }
 
-    private static ObjectNode finding(Finding finding) {
+    private static ObjectNode finding(VerifyReport report, Finding finding) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("rule", finding.rule());
         node.put("severity", finding.severity().label());
@@ -165,18 +191,16 @@ public final class JsonReporter implements Reporter {
         node.put("statement", finding.statement());
         node.put("message", finding.message());
         node.put("hint", finding.hint());
+        location(report, node, finding.location());
+        node.put("suppressed", finding.suppressed());
+        node.put("suppression_reason", finding.suppressed() ? finding.suppression().reason() : null);
+        node.put("suppressed_by", finding.suppressed() ? finding.suppression().origin() : null);
         return node;
     }
 
-    /** Jackson closes the writer it is given; the caller owns {@code out}. */
-    private static final class NonClosingWriter extends java.io.FilterWriter {
-        NonClosingWriter(Writer out) {
-            super(out);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
+    /** {@code file} (relative to the project, like a revision's) and {@code line}; null when unknown. */
+    private static void location(VerifyReport report, ObjectNode node, SourceLocation location) {
+        node.put("file", location == null ? null : report.relativeFile(location.file()));
+        node.put("line", location == null ? null : location.line());
     }
 }

@@ -14,45 +14,68 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.Locale;
 
-/** The human report: per revision, what it locked, for how long, what that does to traffic, and the findings. */
+/**
+ * The human report: per revision, what it locked, for how long, what that does to traffic, and the findings
+ * with the file and line they point at. Colour only when asked for (a terminal, NO_COLOR unset).
+ */
 public final class TextReporter implements Reporter {
     private static final int SQL_WIDTH = 100;
+    private final Style style;
+
+    public TextReporter() {
+        this(false);
+    }
+
+    public TextReporter(boolean colour) {
+        this.style = new Style(colour);
+    }
 
     @Override
     public void write(VerifyReport report, Writer writer) throws IOException {
         PrintWriter out = new PrintWriter(writer);
-        out.printf("lockwatch %s: %d revision(s) above %s on %s PostgreSQL %s (capture %s)%n", Version.current(),
-                report.revisions().size(), report.baseline(), report.postgres().provider(), report.postgres().version(),
-                report.postgres().captureMode());
-        if (report.postgres().bestEffort()) {
-            out.println("capture is best-effort: the role is not a superuser, so no event triggers pause the migration;"
-                    + " locks were seen by polling pg_locks and a lock held only briefly may be missing");
+        if (report.revisions().isEmpty()) {
+            out.printf("lockwatch %s: no revision to verify above %s%s%n", Version.current(), report.baseline(),
+                    report.git() == null ? "" : " (no revision file added since " + report.git().ref() + ")");
+        } else {
+            out.printf("lockwatch %s: %d revision(s) above %s on %s PostgreSQL %s (capture %s)%n", Version.current(),
+                    report.revisions().size(), report.baseline(), report.postgres().provider(),
+                    report.postgres().version(), report.postgres().captureMode());
+            if (report.postgres().bestEffort()) {
+                out.println("capture is best-effort: the role is not a superuser, so no event triggers pause the migration;"
+                        + " locks were seen by polling pg_locks and a lock held only briefly may be missing");
+            }
+            if (report.data() != null) {
+                data(out, report.data());
+            }
         }
-        data(out, report.data());
         for (Finding finding : report.chainFindings()) {
             out.println();
-            finding(out, finding);
+            finding(out, report, finding);
         }
         for (RevisionResult result : report.revisions()) {
             out.println();
             revision(out, report, result);
         }
         out.println();
-        out.printf("%s: %d revision(s): %d applied, %d failed, %d not run; %d error(s), %d warning(s)%n",
-                report.hasErrors() ? "FAILED" : "PASSED", report.revisions().size(), report.count(RevisionStatus.APPLIED),
-                report.count(RevisionStatus.FAILED), report.count(RevisionStatus.NOT_RUN), report.count(Severity.ERROR),
-                report.count(Severity.WARNING));
+        out.printf("%s: %d revision(s): %d applied, %d failed, %d not run; %d error(s), %d warning(s)%s%n",
+                report.hasErrors() ? style.red("FAILED") : style.green("PASSED"), report.revisions().size(),
+                report.count(RevisionStatus.APPLIED), report.count(RevisionStatus.FAILED),
+                report.count(RevisionStatus.NOT_RUN), report.count(Severity.ERROR), report.count(Severity.WARNING),
+                report.suppressedCount() == 0 ? "" : ", " + report.suppressedCount() + " suppressed");
         out.flush();
     }
 
-    private static void revision(PrintWriter out, VerifyReport report, RevisionResult result) {
+    private void revision(PrintWriter out, VerifyReport report, RevisionResult result) {
         RevisionRun run = result.run();
-        String mark = run.status() == RevisionStatus.NOT_RUN ? "-" : result.hasErrors() ? "x" : "ok";
-        out.printf("%-2s %s  %s  (%s%s)  %s%n", mark, run.revision().id(), run.revision().message(), run.status().label(),
-                run.status() == RevisionStatus.NOT_RUN ? "" : ", " + run.durationMs() + " ms", report.relativeFile(run.revision()));
+        String mark = run.status() == RevisionStatus.NOT_RUN ? "- " : result.hasErrors() ? style.red("x ") : style.green("ok");
+        out.printf("%s %s  %s  (%s%s)  %s%n", mark, style.bold(run.revision().id()), run.revision().message(),
+                run.status().label(), run.status() == RevisionStatus.NOT_RUN ? "" : ", " + run.durationMs() + " ms",
+                report.relativeFile(run.revision()));
         for (Statement statement : run.statements()) {
-            out.printf("     %s%s%n", oneLine(statement.sql()), statement.durationMs() > 0 ? "  [" + statement.durationMs() + " ms]" : "");
+            out.printf("     %s%s%s%n", Texts.oneLine(statement.sql(), SQL_WIDTH), statement.durationMs() > 0 ? "  [" + statement.durationMs() + " ms]" : "",
+                    statement.source() == null || statement.source().line() == null ? "" : style.dim("  line " + statement.source().line()));
             for (ObservedLock lock : statement.locks()) {
                 out.printf("       %-28s %-22s held %5d ms%s  %s%s%s%n", lock.table(), lock.mode().sqlName(), lock.heldMs(),
                         lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "",
@@ -60,7 +83,7 @@ public final class TextReporter implements Reporter {
             }
         }
         for (Finding finding : result.findings()) {
-            finding(out, finding);
+            finding(out, report, finding);
         }
     }
 
@@ -82,16 +105,50 @@ public final class TextReporter implements Reporter {
         }
     }
 
-    private static void finding(PrintWriter out, Finding finding) {
-        out.printf("   %s [%s] %s%n", finding.severity().label().toUpperCase(java.util.Locale.ROOT), finding.rule(),
-                finding.message());
+    private void finding(PrintWriter out, VerifyReport report, Finding finding) {
+        String label = finding.severity().label().toUpperCase(Locale.ROOT);
+        String where = finding.location() == null ? "" : "  " + style.dim(report.relativeFile(finding.location().file())
+                + (finding.location().line() == null ? "" : ":" + finding.location().line()));
+        if (finding.suppressed()) {
+            out.printf("   %s %s [%s] %s%s%n", style.dim("SUPPRESSED"), label, finding.rule(), finding.message(), where);
+            out.printf("      reason: %s (%s)%n", finding.suppression().reason(), finding.suppression().origin());
+            return;
+        }
+        String coloured = switch (finding.severity()) {
+            case ERROR -> style.red(label);
+            case WARNING -> style.yellow(label);
+            case INFO -> label;
+        };
+        out.printf("   %s [%s] %s%s%n", coloured, finding.rule(), finding.message(), where);
         if (finding.hint() != null) {
             out.printf("      fix: %s%n", finding.hint());
         }
     }
 
-    private static String oneLine(String sql) {
-        String flat = sql.replaceAll("\\s+", " ").strip();
-        return flat.length() <= SQL_WIDTH ? flat : flat.substring(0, SQL_WIDTH - 3) + "...";
+    /** ANSI SGR colours, or none. */
+    private record Style(boolean on) {
+        String red(String s) {
+            return sgr("31", s);
+        }
+
+        String green(String s) {
+            return sgr("32", s);
+        }
+
+        String yellow(String s) {
+            return sgr("33", s);
+        }
+
+        String bold(String s) {
+            return sgr("1", s);
+        }
+
+        String dim(String s) {
+            return sgr("2", s);
+        }
+
+        private String sgr(String code, String s) {
+            return on ? "\u001b[" + code + "m" + s + "\u001b[0m" : s;
+        }
     }
 }

@@ -47,6 +47,15 @@ public final class MigrationFailedRule implements Rule {
     }
 
     @Override
+    public String explanation() {
+        return "The revision's alembic upgrade exited with an error, so the deploy would stop there too, possibly "
+                + "half-applied when the revision commits in steps. lockwatch reports alembic's own error, trimmed, "
+                + "with a hint for causes it recognises (CONCURRENTLY inside a transaction block, lock or statement "
+                + "timeouts, a missing module); the revisions after it are reported as not-run. Fix the revision and "
+                + "run lockwatch again.";
+    }
+
+    @Override
     public List<Finding> check(RevisionRun run) {
         if (run.status() != RevisionStatus.FAILED) {
             return List.of();

@@ -37,6 +37,17 @@ public final class NonConcurrentIndexRule implements Rule {
     }
 
     @Override
+    public String explanation() {
+        return "The classic migration outage. A plain op.create_index(...) takes a SHARE lock: reads go on, but "
+                + "every INSERT, UPDATE and DELETE on the table waits until the build finishes, and the build takes "
+                + "as long as the table is big. It passes locally and in staging because tables there are small. "
+                + "Fix: with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True). "
+                + "For a unique constraint, build the unique index concurrently, then attach it with "
+                + "ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX .... Not raised for tables created in the "
+                + "same revision, tables that are not busy, or concurrent builds.";
+    }
+
+    @Override
     public List<Finding> check(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
         for (Statement statement : run.statements()) {

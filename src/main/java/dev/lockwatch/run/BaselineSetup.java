@@ -70,15 +70,15 @@ final class BaselineSetup {
         }
     }
 
+    /** One alembic upgrade per baseline tip (several with --git-base on a branched chain; none for base). */
     private void upgrade(ChainPlan plan, AlembicRunner alembic) {
-        if (plan.baseline() == null) {
-            return;
-        }
-        progress.accept("baseline: alembic upgrade " + plan.baseline());
-        AlembicResult result = alembic.upgrade(plan.baseline(), config.revisionTimeout());
-        if (!result.succeeded()) {
-            throw LockwatchException.usage("the baseline (alembic upgrade " + plan.baseline() + ") failed: "
-                    + result.lastErrorLine());
+        for (String revision : plan.baseline()) {
+            progress.accept("baseline: alembic upgrade " + revision);
+            AlembicResult result = alembic.upgrade(revision, config.revisionTimeout());
+            if (!result.succeeded()) {
+                throw LockwatchException.usage("the baseline (alembic upgrade " + revision + ") failed: "
+                        + result.lastErrorLine());
+            }
         }
     }
 

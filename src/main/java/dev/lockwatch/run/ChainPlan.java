@@ -4,17 +4,28 @@ import dev.lockwatch.alembic.AlembicIni;
 import dev.lockwatch.alembic.RevisionGraph;
 import dev.lockwatch.alembic.RevisionScanner;
 import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.git.GitHistory;
+import dev.lockwatch.model.GitSelection;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
+import dev.lockwatch.model.RevisionChange;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * What a run verifies: the baseline ({@code null} for base) and the revisions above it, in the order they
- * are stepped.
+ * What a run verifies: the baseline (the revisions {@code alembic upgrade} applies first, one invocation each;
+ * none for base) and the revisions above it, in the order they are stepped.
+ *
+ * @param git how {@code --git-base} chose the revisions, or null when {@code --from}/{@code --to} did
  */
-public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, String to, List<Revision> revisions) {
+public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseline, String to, List<Revision> revisions,
+                        GitSelection git) {
 
     public ChainPlan {
+        baseline = List.copyOf(baseline);
         revisions = List.copyOf(revisions);
     }
 
@@ -25,13 +36,16 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, St
             throw LockwatchException.usage("no revision files under " + ini.versionLocations().get(0)
                     + ": nothing to verify");
         }
+        if (config.gitBase() != null) {
+            return sinceGitBase(config.gitBase(), ini, graph);
+        }
         String from = graph.resolve(config.from(), "--from");
         String to = graph.resolve(config.to(), "--to");
         if (from != null && !graph.ancestorsInclusive(to).contains(from)) {
             throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + to
                     + ": the baseline must lie below the revisions to verify");
         }
-        return new ChainPlan(ini, graph, from, to, graph.between(from, to));
+        return new ChainPlan(ini, graph, from == null ? List.of() : List.of(from), to, graph.between(from, to), null);
     }
 
     /**
@@ -39,6 +53,9 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, St
      * the dump is at --to or past it.
      */
     public ChainPlan above(List<String> applied, String dump) {
+        if (to == null) {
+            throw LockwatchException.usage("the chain has several heads: pass --to with --restore " + dump);
+        }
         for (String id : applied) {
             if (!graph.contains(id)) {
                 throw LockwatchException.usage("the dump " + dump + " is at revision " + id + ", which no revision file of "
@@ -49,12 +66,34 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, St
                         + " to --to " + to + ": pass a --to above it");
             }
         }
-        return new ChainPlan(ini, graph, applied.isEmpty() ? null : String.join(",", applied), to,
-                graph.above(applied, to));
+        return new ChainPlan(ini, graph, applied, to, graph.above(applied, to), git);
     }
 
-    /** The baseline as reports name it. */
+    /** Verified: the revision files the branch added; baseline: every other revision, applied first. */
+    private static ChainPlan sinceGitBase(String ref, AlembicIni ini, RevisionGraph graph) {
+        String option = "--git-base " + ref;
+        GitSelection git = GitHistory.of(ini.folder(), option).changesSince(ref, ini.versionLocations(), option);
+        Set<String> added = git.changes(RevisionChange.Kind.ADDED).stream().map(RevisionChange::revision)
+                .filter(id -> graph.get(id) != null).collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> baseline = new HashSet<>();
+        graph.all().forEach(r -> baseline.add(r.id()));
+        baseline.removeAll(added);
+        for (String id : baseline) {
+            Set<String> needs = graph.ancestorsInclusive(id);
+            needs.retainAll(added);
+            if (!needs.isEmpty()) {
+                throw LockwatchException.usage(option + ": revision " + id + " exists on " + ref + " but now builds on "
+                        + String.join(", ", needs) + ", which this branch adds: new revisions go on top of the "
+                        + "existing ones; point the new revision's down_revision at the current head instead");
+            }
+        }
+        List<String> heads = graph.heads();
+        return new ChainPlan(ini, graph, graph.tips(baseline), heads.size() == 1 ? heads.get(0) : null,
+                graph.ordered(added), git);
+    }
+
+    /** The baseline as reports name it: base, or the revisions upgraded to. */
     public String baselineLabel() {
-        return baseline == null ? RevisionGraph.BASE : baseline;
+        return baseline.isEmpty() ? RevisionGraph.BASE : String.join(", ", baseline);
     }
 }

@@ -68,7 +68,8 @@ final class RevisionExecutor {
         String error = result.succeeded() ? null : result.timedOut()
                 ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
                 : result.errorSummary();
-        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error);
+        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error,
+                result.succeeded() ? null : result.failureSource(alembic.versionFolders()));
     }
 
     /** Rows of the tables production's statistics know, as the revision found them: the planner's count once

@@ -3,6 +3,8 @@ package dev.lockwatch.run;
 import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.git.GitHistory;
+import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
@@ -15,10 +17,13 @@ import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.postgres.PostgresServer;
 import dev.lockwatch.postgres.ScratchDatabase;
+import dev.lockwatch.review.Review;
+import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -45,6 +50,21 @@ public final class VerifyRun {
 
     public VerifyReport execute() {
         ChainPlan plan = ChainPlan.of(config);
+        Review review = new Review(new FindingKinds(rules), config.allowances(), plan.graph().all());
+        return review.apply(observe(plan));
+    }
+
+    /** Runs the plan's revisions and applies the rules; with nothing to verify, starts no server at all. */
+    private VerifyReport observe(ChainPlan plan) {
+        List<Finding> chainFindings = FindingKinds.EDITED_APPLIED_REVISION.check(plan.git());
+        Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
+        if (plan.revisions().isEmpty()) {
+            progress.accept("nothing to verify: " + (plan.git() == null ? "no revision above the baseline"
+                    : "this branch adds no revision file since " + plan.git().ref()));
+            ServerInfo none = new ServerInfo("none", "", 0, "no revision to verify", "none");
+            return new VerifyReport(plan.ini().folder(), none, plan.baselineLabel(), List.of(), chainFindings,
+                    null, repository, plan.git());
+        }
         requireExecutable(config.alembicCommand());
         BaselineSetup baseline = new BaselineSetup(config, progress);
 
@@ -76,8 +96,8 @@ public final class VerifyRun {
             RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated,
                     baseline.stats());
             List<RevisionResult> results = runChain(plan.revisions(), executor);
-            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, List.of(),
-                    baseline.report(busy));
+            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings,
+                    baseline.report(busy), repository, plan.git());
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }

@@ -1,7 +1,9 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.alembic.SourceTag;
 import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
@@ -237,7 +239,9 @@ public final class StatementAssembler {
     private Builder builder(Key key, BackendSample sample) {
         return statements.computeIfAbsent(key, k -> {
             Builder b = new Builder();
-            b.sql = sample.query();
+            SourceTag.Tagged tagged = SourceTag.strip(sample.query());
+            b.sql = tagged.sql();
+            b.source = tagged.source();
             b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
             return b;
         });
@@ -259,7 +263,7 @@ public final class StatementAssembler {
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
-                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite));
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, b.source));
                 });
         return result;
     }
@@ -348,6 +352,7 @@ public final class StatementAssembler {
         TableRef target;
         boolean rewrite;
         boolean gated;
+        SourceLocation source;
         final List<OpenLock> locks = new ArrayList<>();
     }
 }

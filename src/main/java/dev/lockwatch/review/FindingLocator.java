@@ -1,0 +1,44 @@
+package dev.lockwatch.review;
+
+import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.RevisionResult;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.SourceLocation;
+import dev.lockwatch.model.Statement;
+import java.util.Objects;
+
+/**
+ * Points each finding at the revision-file line that caused it: the line the statement it names was issued
+ * from (tagged by lockwatch's sitecustomize, see {@code SourceTag}), else, in a failed revision, the line the
+ * failure came from, else just the revision file. Rules stay free of source files; this works for any rule.
+ */
+final class FindingLocator {
+    private final SourceFiles files;
+
+    FindingLocator(SourceFiles files) {
+        this.files = files;
+    }
+
+    RevisionResult locate(RevisionResult result) {
+        return new RevisionResult(result.run(), result.findings().stream().map(f -> locate(result.run(), f)).toList());
+    }
+
+    private Finding locate(RevisionRun run, Finding finding) {
+        if (finding.location() != null) {
+            return finding.at(files.canonical(finding.location()));
+        }
+        SourceLocation where = null;
+        if (finding.statement() != null) {
+            where = run.statements().stream().filter(s -> s.source() != null && sameSql(s, finding.statement()))
+                    .map(Statement::source).findFirst().orElse(null);
+        }
+        if (where == null && finding.statement() == null) {
+            where = run.failedAt();
+        }
+        return finding.at(where == null ? SourceLocation.fileOnly(run.revision().file()) : files.canonical(where));
+    }
+
+    private static boolean sameSql(Statement statement, String sql) {
+        return Objects.equals(statement.sql().strip(), sql.strip());
+    }
+}
