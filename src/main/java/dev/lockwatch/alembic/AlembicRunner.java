@@ -8,14 +8,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the user's alembic command as a subprocess against lockwatch's scratch database, with the ini's
- * folder as working directory. The database URL reaches env.py both ways users configure it: a copy of the
- * ini with {@code sqlalchemy.url} replaced (the original is never touched) and an environment variable. The
- * libpq variables point at the scratch database too, so an env.py that builds its own URL lands there.
+ * Runs the user's alembic against lockwatch's scratch database, with the ini's folder as working directory.
+ * The database URL reaches env.py both ways users configure it: a copy of the ini with {@code sqlalchemy.url}
+ * replaced (the original is never touched) and an environment variable.
+ *
+ * <p>When the alembic command is a plain Python script, one long-lived driver process runs every command
+ * through alembic's command API (no interpreter start per revision). Otherwise, or when that Python cannot
+ * import alembic, or with {@code shareInterpreter} off, each command is its own {@code alembic} subprocess,
+ * exactly as a user would type it.
  */
 public final class AlembicRunner implements AutoCloseable {
     /** Tags the migration's backend in {@code pg_stat_activity}. */
@@ -24,18 +28,27 @@ public final class AlembicRunner implements AutoCloseable {
     private final List<String> command;
     private final AlembicIni ini;
     private final Path iniCopy;
-    private final Path logFolder;
+    private final Path workFolder;
     private final String urlVariable;
     private final DatabaseTarget target;
+    private final boolean shareInterpreter;
     private int invocations;
     private volatile Process running;
+    private volatile AlembicDriver driver;
+    private boolean driverUnavailable;
 
     public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
+        this(command, ini, workFolder, urlVariable, target, true);
+    }
+
+    public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target,
+                         boolean shareInterpreter) {
         this.command = List.copyOf(command);
         this.ini = ini;
-        this.logFolder = workFolder;
+        this.workFolder = workFolder;
         this.urlVariable = urlVariable;
         this.target = target;
+        this.shareInterpreter = shareInterpreter;
         this.iniCopy = workFolder.resolve("alembic.ini");
         try {
             Files.writeString(iniCopy, ini.withUrl(target.sqlalchemyUrl()));
@@ -45,36 +58,65 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     public AlembicResult upgrade(String revision, Duration timeout) {
-        return run(timeout, "upgrade", revision);
+        return run(timeout, APPLICATION_NAME, "upgrade", revision);
     }
 
     public AlembicResult downgrade(String revision, Duration timeout) {
-        return run(timeout, "downgrade", revision);
+        return run(timeout, APPLICATION_NAME, "downgrade", revision);
     }
 
     /** {@code alembic current}: connects and reads the version table, changes nothing. */
     public AlembicResult current(Duration timeout, String applicationName) {
-        return run(timeout, applicationName, List.of("current"));
+        return run(timeout, applicationName, "current", null);
     }
 
-    private AlembicResult run(Duration timeout, String... arguments) {
-        return run(timeout, APPLICATION_NAME, List.of(arguments));
+    /** Whether commands run in one shared interpreter (known after the first command). */
+    public boolean sharesInterpreter() {
+        return driver != null;
     }
 
-    private AlembicResult run(Duration timeout, String applicationName, List<String> arguments) {
+    private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
+        Optional<AlembicDriver> shared = driver();
+        if (shared.isPresent()) {
+            AlembicResult result = shared.get().run(op, revision, applicationName, timeout);
+            if (!shared.get().alive()) {
+                driver = null; // a timeout or crash ended it; the next command starts a fresh one
+            }
+            return result;
+        }
+        List<String> arguments = new ArrayList<>(List.of(op));
+        if (revision != null) {
+            arguments.add(revision);
+        }
+        return subprocess(timeout, applicationName, arguments);
+    }
+
+    private Optional<AlembicDriver> driver() {
+        if (driver != null || driverUnavailable || !shareInterpreter) {
+            return Optional.ofNullable(driver);
+        }
+        Optional<List<String>> python = AlembicProcesses.pythonOf(command);
+        try {
+            driver = python.isEmpty() ? null : AlembicDriver.start(python.get(), workFolder, iniCopy, ini.section(),
+                    ini.folder(), target, urlVariable).orElse(null);
+        } catch (IOException e) {
+            driver = null;
+        }
+        driverUnavailable = driver == null;
+        return Optional.ofNullable(driver);
+    }
+
+    private AlembicResult subprocess(Duration timeout, String applicationName, List<String> arguments) {
         List<String> argv = new ArrayList<>(command);
-        argv.add("-c");
-        argv.add(iniCopy.toString());
-        argv.add("-n");
-        argv.add(ini.section());
+        argv.addAll(List.of("-c", iniCopy.toString(), "-n", ini.section()));
         argv.addAll(arguments);
-        Path log = logFolder.resolve("alembic-" + (++invocations) + ".log");
+        Path log = workFolder.resolve("alembic-" + (++invocations) + ".log");
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(ini.folder().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
-        environment(builder.environment(), applicationName);
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        AlembicProcesses.environment(builder.environment(), target, urlVariable, applicationName);
         long started = System.nanoTime();
         Process process;
         try {
@@ -87,12 +129,12 @@ public final class AlembicRunner implements AutoCloseable {
         try {
             boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {
-                destroyTree(process);
+                AlembicProcesses.destroyTree(process);
             }
             long duration = (System.nanoTime() - started) / 1_000_000;
             return new AlembicResult(finished ? process.exitValue() : -1, Files.readString(log), duration, !finished);
         } catch (InterruptedException e) {
-            destroyTree(process);
+            AlembicProcesses.destroyTree(process);
             Thread.currentThread().interrupt();
             throw LockwatchException.environment("interrupted while alembic " + arguments.get(0) + " ran");
         } catch (IOException e) {
@@ -107,36 +149,12 @@ public final class AlembicRunner implements AutoCloseable {
     public void close() {
         Process process = running;
         if (process != null) {
-            destroyTree(process);
+            AlembicProcesses.destroyTree(process);
         }
-    }
-
-    private void environment(Map<String, String> env, String applicationName) {
-        env.put(urlVariable, target.sqlalchemyUrl());
-        env.put("PGHOST", target.host());
-        env.put("PGPORT", Integer.toString(target.port()));
-        env.put("PGDATABASE", target.database());
-        env.put("PGUSER", target.user());
-        env.put("PGPASSWORD", target.password());
-        env.put("PGAPPNAME", applicationName);
-        env.remove("PGSERVICE");
-        env.remove("PGSERVICEFILE");
-        env.put("PYTHONDONTWRITEBYTECODE", "1"); // leave no __pycache__ in the user's project
-        env.put("PYTHONUNBUFFERED", "1");
-    }
-
-    private static void destroyTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        AlembicDriver shared = driver;
+        if (shared != null) {
+            shared.close();
         }
-    }
-
-    private static java.io.File nullDevice() {
-        return new java.io.File("/dev/null");
     }
 
     private static String rootMessage(Throwable e) {

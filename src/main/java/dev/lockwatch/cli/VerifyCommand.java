@@ -103,6 +103,11 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "stop a revision that runs longer (default: ${DEFAULT-VALUE})")
     long revisionTimeoutSeconds;
 
+    @Option(names = "--process-per-revision",
+            description = "run each alembic command in its own process, exactly as typed (slower); by default one "
+                    + "long-lived Python runs them through alembic's command API when alembic is a Python script")
+    boolean processPerRevision;
+
     @Option(names = "--version-table", paramLabel = "NAME", defaultValue = Capture.DEFAULT_VERSION_TABLE,
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
@@ -121,7 +126,8 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl);
+                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl,
+                processPerRevision);
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");

@@ -12,11 +12,12 @@ import java.util.List;
  * @param urlVariable  the environment variable an env.py may read the database URL from
  * @param versionTable alembic's version table name
  * @param serverUrl    an existing server to create the scratch database on, or null to start one
+ * @param processPerRevision run each alembic command in its own process instead of one shared interpreter
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
-                           String serverUrl) {
+                           String serverUrl, boolean processPerRevision) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);

@@ -58,7 +58,7 @@ public final class VerifyRun {
                 + ", scratch database " + target.database());
 
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
-                workspace.folder("alembic"), config.urlVariable(), target));
+                workspace.folder("alembic"), config.urlVariable(), target, !config.processPerRevision()));
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
         applyBaseline(plan, alembic);
         try (Connection connection = ScratchDatabase.connect(target)) {
