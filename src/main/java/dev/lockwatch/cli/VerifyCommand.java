@@ -1,6 +1,7 @@
 package dev.lockwatch.cli;
 
 import dev.lockwatch.config.PostgresChoice;
+import dev.lockwatch.config.TrafficSettings;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
@@ -108,6 +109,26 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "long-lived Python runs them through alembic's command API when alembic is a Python script")
     boolean processPerRevision;
 
+    @Option(names = "--traffic",
+            description = "during each revision, run a steady read/insert/update workload on every busy table and "
+                    + "report how long requests stalled and which statements they waited on")
+    boolean traffic;
+
+    @Option(names = "--traffic-rate", paramLabel = "N", defaultValue = "20",
+            description = "requests per second per table and kind (read, insert, update) with --traffic "
+                    + "(default: ${DEFAULT-VALUE})")
+    int trafficRate;
+
+    @Option(names = "--stall-threshold", paramLabel = "DURATION", defaultValue = "100ms",
+            converter = DurationConverter.class,
+            description = "a request slower than this counts as stalled (default: ${DEFAULT-VALUE})")
+    Duration stallThreshold;
+
+    @Option(names = "--long-transaction", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "with each revision, hold an ordinary open transaction on the busy tables for this long "
+                    + "(e.g. 5s), the way a slow report query does; implies --traffic")
+    Duration longTransaction;
+
     @Option(names = "--version-table", paramLabel = "NAME", defaultValue = Capture.DEFAULT_VERSION_TABLE,
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
@@ -127,7 +148,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl,
-                processPerRevision);
+                processPerRevision, trafficSettings());
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");
@@ -153,6 +174,17 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         write(report, reportFormat == Format.json ? new JsonReporter() : new TextReporter());
         return report.hasErrors() ? 1 : 0;
+    }
+
+    private TrafficSettings trafficSettings() {
+        if (!traffic && longTransaction == null) {
+            return null;
+        }
+        if (trafficRate <= 0 || trafficRate > 1000) {
+            throw LockwatchException.usage("--traffic-rate must be between 1 and 1000 requests per second, not " + trafficRate);
+        }
+        return new TrafficSettings(trafficRate, stallThreshold, longTransaction == null ? Duration.ZERO : longTransaction,
+                Duration.ofSeconds(revisionTimeoutSeconds));
     }
 
     private void write(VerifyReport report, Reporter reporter) {

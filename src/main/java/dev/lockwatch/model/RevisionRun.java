@@ -7,9 +7,10 @@ import java.util.List;
  *
  * @param busyTables   tables that carry traffic and existed before the revision ran
  * @param alembicError alembic's trimmed error output when {@link #status} is FAILED, else null
+ * @param traffic      what the synthetic workload felt ({@code --traffic}), else null
  */
 public record RevisionRun(Revision revision, RevisionStatus status, long durationMs, List<Statement> statements,
-                          java.util.Set<TableRef> busyTables, String alembicError) {
+                          java.util.Set<TableRef> busyTables, String alembicError, TrafficObservation traffic) {
 
     public RevisionRun {
         statements = List.copyOf(statements);
@@ -17,6 +18,6 @@ public record RevisionRun(Revision revision, RevisionStatus status, long duratio
     }
 
     public static RevisionRun notRun(Revision revision) {
-        return new RevisionRun(revision, RevisionStatus.NOT_RUN, 0, List.of(), java.util.Set.of(), null);
+        return new RevisionRun(revision, RevisionStatus.NOT_RUN, 0, List.of(), java.util.Set.of(), null, null);
     }
 }

@@ -1,6 +1,9 @@
 package dev.lockwatch.report;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockWait;
+import dev.lockwatch.model.TableTraffic;
+import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
@@ -50,8 +53,25 @@ public final class TextReporter implements Reporter {
                         lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "");
             }
         }
+        if (run.traffic() != null) {
+            traffic(out, run.traffic());
+        }
         for (Finding finding : result.findings()) {
             finding(out, finding);
+        }
+    }
+
+    private static void traffic(PrintWriter out, TrafficObservation traffic) {
+        for (TableTraffic table : traffic.tables()) {
+            out.printf("     traffic %-28s %5d requests, %d slower than %d ms, longest %d ms%s%n", table.table(),
+                    table.requests(), table.stalled(), traffic.stallThresholdMs(), table.longestStallMs(),
+                    table.waitedOn().isEmpty() ? "" : ", waiting on: " + oneLine(String.join(" | ", table.waitedOn())));
+        }
+        for (LockWait wait : traffic.lockQueue()) {
+            if (!wait.waiter().equals("traffic")) {
+                out.printf("     lock queue: %s waited %d ms for %s on %s behind %s: %s%n", wait.waiter(), wait.waitedMs(),
+                        wait.mode().sqlName(), wait.table(), wait.blocker(), oneLine(String.valueOf(wait.blockerQuery())));
+            }
         }
     }
 

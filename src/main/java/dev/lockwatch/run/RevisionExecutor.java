@@ -8,6 +8,10 @@ import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableTraffic;
+import dev.lockwatch.model.TrafficObservation;
+import dev.lockwatch.traffic.LockQueue;
+import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.BackendSample;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
@@ -27,15 +31,19 @@ final class RevisionExecutor {
     private final Connection connection;
     private final Set<TableRef> busy;
     private final boolean gated;
+    private final TrafficGenerator traffic;
 
+    /** @param traffic the workload to run during each revision, or null */
     RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     Set<TableRef> busy, boolean gated) {
+                     Set<TableRef> busy, boolean gated, TrafficGenerator traffic) {
         this.config = config;
         this.alembic = alembic;
         this.watcher = watcher;
         this.connection = connection;
         this.busy = Set.copyOf(busy);
         this.gated = gated;
+        this.traffic = traffic;
+        watcher.recordLockQueue(traffic != null);
     }
 
     RevisionRun upgrade(Revision revision) throws SQLException {
@@ -46,18 +54,28 @@ final class RevisionExecutor {
         Set<TableRef> busyNow = new HashSet<>(busy);
         busyNow.retainAll(before.rows().keySet());
         watcher.start();
+        if (traffic != null) {
+            traffic.start();
+        }
+        long startedUs = System.currentTimeMillis() * 1000;
         AlembicResult result;
         List<BackendSample> samples;
+        List<TableTraffic> felt = List.of();
         try {
             result = alembic.upgrade(revision.id(), config.revisionTimeout());
         } finally {
+            if (traffic != null) {
+                felt = traffic.stop();
+            }
             samples = watcher.stop();
         }
+        TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
+                before, startedUs, config.traffic().stallThreshold().toMillis());
         List<Statement> statements = StatementAssembler.assemble(samples, before, busyNow, config.versionTable());
         RevisionStatus status = result.succeeded() ? RevisionStatus.APPLIED : RevisionStatus.FAILED;
         String error = result.succeeded() ? null : result.timedOut()
                 ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
                 : result.errorSummary();
-        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error);
+        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error, trafficObservation);
     }
 }

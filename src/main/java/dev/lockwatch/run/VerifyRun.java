@@ -16,6 +16,7 @@ import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.postgres.PostgresServer;
 import dev.lockwatch.postgres.ScratchDatabase;
 import dev.lockwatch.rules.RuleSet;
+import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
@@ -67,7 +68,9 @@ public final class VerifyRun {
                 Capture.install(connection, config.versionTable());
             }
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated);
+            TrafficGenerator traffic = config.traffic() == null ? null
+                    : cleanup.register(TrafficGenerator.open(target, List.copyOf(busy), config.traffic()));
+            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated, traffic);
             List<RevisionResult> results = runChain(plan.revisions(), executor);
             return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, List.of());
         } catch (SQLException e) {
@@ -107,7 +110,8 @@ public final class VerifyRun {
 
     private Set<TableRef> busyTables(Catalog baseline) {
         if (config.busyTables().isEmpty()) {
-            return baseline.rows().keySet();
+            return baseline.rows().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet()); // alembic's bookkeeping serves no traffic
         }
         for (TableRef table : config.busyTables()) {
             if (!baseline.contains(table)) {

@@ -34,8 +34,21 @@ public final class LockWatcher implements AutoCloseable {
                and (l.locktype = 'relation'
                     or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
              where a.datname = current_database() and a.pid <> pg_backend_pid()
-               and a.backend_type = 'client backend' and a.application_name is distinct from 'lockwatch'
+               and a.backend_type = 'client backend'
+               and a.application_name not in ('lockwatch', 'lockwatch-traffic', 'lockwatch-long-transaction')
             """;
+    /** Who waits on whom, for the lock queue report when traffic runs. */
+    private static final String WAITS = """
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, w.pid, w.application_name, w.query,
+                   l.relation::bigint, l.mode, b.pid, b.application_name, b.query
+              from pg_locks l
+              join pg_stat_activity w on w.pid = l.pid
+             cross join lateral unnest(pg_blocking_pids(l.pid)) as blocker(pid)
+              join pg_stat_activity b on b.pid = blocker.pid
+             where not l.granted and l.locktype = 'relation' and w.datname = current_database()
+            """;
+    /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
+    private static final int WAITS_EVERY = 4;
 
     private static final String ACTIVITY = """
             select application_name, query,
@@ -50,6 +63,9 @@ public final class LockWatcher implements AutoCloseable {
     private final PreparedStatement activityStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
+    private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
+    private volatile boolean recordWaits;
+    private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
     private volatile boolean stopRequested;
     private volatile SQLException failure;
@@ -91,11 +107,22 @@ public final class LockWatcher implements AutoCloseable {
         }
         samples.clear();
         lastByPid.clear();
+        waits.clear();
         stopRequested = false;
         failure = null;
         thread = new Thread(this::loop, "lockwatch-watcher");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Also record the lock queue (who waits on whom), for {@code --traffic}. */
+    public void recordLockQueue(boolean record) {
+        this.recordWaits = record;
+    }
+
+    /** The lock queue of the last {@link #start()}-{@link #stop()} span, in the order the waits began. */
+    public synchronized List<BlockedWait> lockQueue() {
+        return List.copyOf(waits.values());
     }
 
     /** Stops after one last look and returns every change seen, in time order. */
@@ -132,6 +159,9 @@ public final class LockWatcher implements AutoCloseable {
 
     /** One poll; returns true when a paused backend was released (look again at once). */
     private boolean pollOnce() throws SQLException {
+        if (recordWaits && polls++ % WAITS_EVERY == 0) {
+            pollWaits();
+        }
         Map<Integer, Builder> current = new LinkedHashMap<>();
         long now = 0;
         try (ResultSet rs = pollStatement.executeQuery()) {
@@ -180,6 +210,23 @@ public final class LockWatcher implements AutoCloseable {
             }
         }
         return released;
+    }
+
+    private void pollWaits() throws SQLException {
+        try (var s = poll.createStatement(); ResultSet rs = s.executeQuery(WAITS)) {
+            while (rs.next()) {
+                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(6));
+                if (mode.isEmpty()) {
+                    continue;
+                }
+                String key = rs.getInt(2) + ">" + rs.getInt(7) + "@" + rs.getLong(5) + ":" + mode.get();
+                long now = rs.getLong(1);
+                String blockerQuery = rs.getString(9);
+                waits.merge(key, new BlockedWait(rs.getInt(2), rs.getString(3), rs.getString(4), rs.getInt(7),
+                        rs.getString(8), blockerQuery, rs.getLong(5), mode.get(), now, now),
+                        (old, fresh) -> old.seenAgain(now));
+            }
+        }
     }
 
     /**
