@@ -129,6 +129,14 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "(e.g. 5s), the way a slow report query does; implies --traffic")
     Duration longTransaction;
 
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "keep migrated baselines (embedded Postgres) here between runs, so an unchanged baseline "
+                    + "is not upgraded again (default: $XDG_CACHE_HOME/lockwatch or ~/.cache/lockwatch)")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "always apply the baseline; neither read nor write the cache")
+    boolean noCache;
+
     @Option(names = "--version-table", paramLabel = "NAME", defaultValue = Capture.DEFAULT_VERSION_TABLE,
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
@@ -148,7 +156,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl,
-                processPerRevision, trafficSettings());
+                processPerRevision, trafficSettings(), noCache ? null : cacheDir());
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");
@@ -174,6 +182,15 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         write(report, reportFormat == Format.json ? new JsonReporter() : new TextReporter());
         return report.hasErrors() ? 1 : 0;
+    }
+
+    private Path cacheDir() {
+        if (cacheDir != null) {
+            return cacheDir;
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("lockwatch").resolve("baselines");
     }
 
     private TrafficSettings trafficSettings() {

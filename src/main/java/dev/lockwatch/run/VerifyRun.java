@@ -15,6 +15,7 @@ import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.postgres.PostgresServer;
 import dev.lockwatch.postgres.ScratchDatabase;
+import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
@@ -24,6 +25,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -48,9 +50,16 @@ public final class VerifyRun {
         ChainPlan plan = ChainPlan.of(config);
         requireExecutable(config.alembicCommand());
 
+        Optional<BaselineCache> cache = plan.baseline() == null || config.cacheDir() == null || config.serverUrl() != null
+                ? Optional.empty() : Optional.of(new BaselineCache(config.cacheDir()));
+        String cacheKey = cache.map(c -> c.key(plan, config.alembicCommand(), ServerStarter.embeddedKey(config))).orElse(null);
+        Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
         Workspace workspace = cleanup.register(Workspace.create());
-        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress));
-        ScratchDatabase scratch = cleanup.register(ScratchDatabase.create(server.admin()));
+        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress,
+                saved.map(BaselineCache.Entry::data)));
+        boolean restored = saved.isPresent() && server instanceof SnapshotServer;
+        ScratchDatabase scratch = cleanup.register(restored ? ScratchDatabase.adopt(server.admin(), saved.get().database())
+                : ScratchDatabase.create(server.admin()));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
@@ -61,7 +70,15 @@ public final class VerifyRun {
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
                 workspace.folder("alembic"), config.urlVariable(), target, !config.processPerRevision()));
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
-        applyBaseline(plan, alembic);
+        if (restored) {
+            progress.accept("baseline: " + plan.baseline() + " restored from the cache in " + config.cacheDir());
+        } else {
+            applyBaseline(plan, alembic);
+            if (cache.isPresent() && server instanceof SnapshotServer snapshots) {
+                cache.get().store(cacheKey, snapshots, target.database());
+                progress.accept("baseline: saved to the cache for the next run");
+            }
+        }
         try (Connection connection = ScratchDatabase.connect(target)) {
             Set<TableRef> busy = busyTables(Catalog.read(connection));
             if (gated) {
