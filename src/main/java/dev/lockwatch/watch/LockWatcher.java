@@ -50,6 +50,11 @@ public final class LockWatcher implements AutoCloseable {
     /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
     private static final int WAITS_EVERY = 4;
 
+    /** Each backend's current statement, read just before and just after a poll. */
+    private static final String STATEMENT_STARTS = """
+            select pid, coalesce((extract(epoch from query_start) * 1000000)::bigint, -1)
+              from pg_stat_activity where datname = current_database()
+            """;
     private static final String ACTIVITY = """
             select application_name, query,
                    coalesce((extract(epoch from query_start) * 1000000)::bigint, -1),
@@ -61,6 +66,8 @@ public final class LockWatcher implements AutoCloseable {
     private final Connection gate;
     private final PreparedStatement pollStatement;
     private final PreparedStatement activityStatement;
+    private final PreparedStatement locksStatement;
+    private final PreparedStatement startsStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
@@ -78,6 +85,9 @@ public final class LockWatcher implements AutoCloseable {
         this.pollStatement = poll.prepareStatement(POLL);
         pollStatement.setInt(1, Capture.GATE_KEY);
         this.activityStatement = poll.prepareStatement(ACTIVITY);
+        this.startsStatement = poll.prepareStatement(STATEMENT_STARTS);
+        this.locksStatement = poll.prepareStatement(
+                "select relation::bigint, mode, granted from pg_locks where pid = ? and locktype = 'relation'");
     }
 
     /**
@@ -164,6 +174,7 @@ public final class LockWatcher implements AutoCloseable {
         }
         Map<Integer, Builder> current = new LinkedHashMap<>();
         long now = 0;
+        Map<Integer, Long> startsBefore = statementStarts();
         try (ResultSet rs = pollStatement.executeQuery()) {
             while (rs.next()) {
                 now = rs.getLong(1);
@@ -184,6 +195,7 @@ public final class LockWatcher implements AutoCloseable {
                 }
             }
         }
+        Map<Integer, Long> startsAfter = statementStarts();
         if (now == 0) {
             now = serverNow();
         }
@@ -198,8 +210,10 @@ public final class LockWatcher implements AutoCloseable {
             Builder b = entry.getValue();
             b.locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
                     .thenComparing(BackendSample.HeldLock::mode));
+            boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
+                    && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
-                    b.locks, null, false, -1);
+                    b.locks, null, false, -1, settled);
             if (b.waitingGate > 0) {
                 sample = settled(sample).released(release(b.waitingGate));
                 released = true;
@@ -230,18 +244,63 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     /**
-     * A paused backend's statement and published pause, read again now that it waits: one poll reads
-     * pg_stat_activity and pg_locks at slightly different instants, so its view of the statement can predate
-     * the pause. The locks need no second look: the wait and the locks come from one pg_locks snapshot.
+     * A paused backend's statement, published pause and locks, read again now that it waits and can change
+     * nothing. One poll is no single snapshot: pg_stat_activity is read apart from pg_locks, and pg_locks reads
+     * each backend's fast-path locks (the weak modes DML takes) before the shared lock table that shows the
+     * wait, so a lock taken in between would be missing.
      */
     private BackendSample settled(BackendSample polled) throws SQLException {
         activityStatement.setInt(1, polled.pid());
+        String applicationName;
+        String query;
+        long queryStart;
+        long xactStart;
         try (ResultSet rs = activityStatement.executeQuery()) {
             if (!rs.next()) {
                 return polled;
             }
-            return new BackendSample(polled.timeUs(), polled.pid(), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                    polled.locks(), Pause.parse(rs.getString(1)).orElse(null), false, -1);
+            applicationName = rs.getString(1);
+            query = rs.getString(2);
+            queryStart = rs.getLong(3);
+            xactStart = rs.getLong(4);
+        }
+        List<BackendSample.HeldLock> locks = new ArrayList<>();
+        locksStatement.setInt(1, polled.pid());
+        try (ResultSet rs = locksStatement.executeQuery()) {
+            while (rs.next()) {
+                LockMode.fromPgLocks(rs.getString(2))
+                        .ifPresent(mode -> locks.add(new BackendSample.HeldLock(relationOf(rs), mode, granted(rs))));
+            }
+        }
+        locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
+                .thenComparing(BackendSample.HeldLock::mode));
+        return new BackendSample(polled.timeUs(), polled.pid(), query, queryStart, xactStart, locks,
+                Pause.parse(applicationName).orElse(null), false, -1, true);
+    }
+
+    private Map<Integer, Long> statementStarts() throws SQLException {
+        Map<Integer, Long> starts = new HashMap<>();
+        try (ResultSet rs = startsStatement.executeQuery()) {
+            while (rs.next()) {
+                starts.put(rs.getInt(1), rs.getLong(2));
+            }
+        }
+        return starts;
+    }
+
+    private static long relationOf(ResultSet rs) {
+        try {
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean granted(ResultSet rs) {
+        try {
+            return rs.getBoolean(3);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
