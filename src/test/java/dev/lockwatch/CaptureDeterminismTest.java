@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * On empty tables every lock lives for microseconds, too briefly for sampling. 100 revisions out of 100 must
  * still report every lock with its mode and the statement that took it, in a transaction and in an
- * autocommit block.
+ * autocommit block, including statements no trigger pauses (LOCK TABLE, REINDEX).
  */
 class CaptureDeterminismTest {
     private static final int REVISIONS = 100;
@@ -29,15 +29,17 @@ class CaptureDeterminismTest {
     @Test
     void everyLockOnEmptyTablesIsReportedWithItsStatementInEveryRevision() {
         StringBuilder tables = new StringBuilder();
-        for (int t = 0; t < 5; t++) {
+        for (int t = 0; t < 6; t++) {
             tables.append("op.create_table('t").append(t).append("', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))\n");
         }
+        tables.append("op.create_index('ix_t5_n', 't5', ['n'])\n");
         AlembicProject project = AlembicProject.create(dir).revision("r000", null, tables.toString());
         for (int i = 1; i <= REVISIONS; i++) {
             project.revision(String.format("r%03d", i), String.format("r%03d", i - 1), """
                     op.add_column('t0', sa.Column('c%1$d', sa.Integer))
                     op.execute("UPDATE t1 SET n = n + 1")
                     op.execute("LOCK TABLE t3 IN SHARE ROW EXCLUSIVE MODE")
+                    op.execute("REINDEX TABLE t5")
                     op.create_index('ix_t2_%1$d', 't2', ['n'])
                     with op.get_context().autocommit_block():
                         op.create_index('ix_t4_%1$d', 't4', ['n'], postgresql_concurrently=True)
@@ -63,7 +65,8 @@ class CaptureDeterminismTest {
                     "public.t0 ACCESS EXCLUSIVE", "ALTER TABLE",
                     "public.t1 ROW EXCLUSIVE", "UPDATE",
                     "public.t2 SHARE", "CREATE INDEX",
-                    "public.t4 SHARE UPDATE EXCLUSIVE", "CREATE INDEX CONCURRENTLY"));
+                    "public.t4 SHARE UPDATE EXCLUSIVE", "CREATE INDEX CONCURRENTLY",
+                    "public.t5 SHARE", "REINDEX"));
             String lockTable = seen.remove("public.t3 SHARE ROW EXCLUSIVE");
             if (!seen.equals(expected) || lockTable == null) {
                 misses.add(revision.get("revision").asText() + ": " + seen + " t3=" + lockTable + "\n" + revision.get("statements"));

@@ -11,12 +11,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Runs the user's alembic command as a subprocess against lockwatch's scratch database, with the ini's
- * folder as working directory. The database URL reaches env.py both ways users configure it: a copy of the
- * ini with {@code sqlalchemy.url} replaced (the original is never touched) and an environment variable. The
- * libpq variables point at the scratch database too, so an env.py that builds its own URL lands there.
+ * Runs the user's alembic against lockwatch's scratch database, with the ini's folder as working directory.
+ * The database URL reaches env.py both ways users configure it: a copy of the ini with {@code sqlalchemy.url}
+ * replaced (the original is never touched) and an environment variable; the libpq variables point at the
+ * scratch database too, so an env.py that builds its own URL lands there.
+ *
+ * <p>When the alembic command is a plain Python script, one long-lived driver process runs every command
+ * through alembic's command API (no interpreter start per revision). Otherwise, or when that Python cannot
+ * import alembic, or with {@code shareInterpreter} off, each command is its own {@code alembic} subprocess,
+ * exactly as a user would type it.
  */
 public final class AlembicRunner implements AutoCloseable {
     /** Tags the migration's backend in {@code pg_stat_activity}. */
@@ -25,19 +31,28 @@ public final class AlembicRunner implements AutoCloseable {
     private final List<String> command;
     private final AlembicIni ini;
     private final Path iniCopy;
-    private final Path logFolder;
+    private final Path workFolder;
     private final String urlVariable;
     private final DatabaseTarget target;
+    private final boolean shareInterpreter;
     private final OwnedProcess process = new OwnedProcess();
     private final Path hookFolder;
     private int invocations;
+    private volatile AlembicDriver driver;
+    private boolean driverUnavailable;
 
     public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
+        this(command, ini, workFolder, urlVariable, target, true);
+    }
+
+    public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target,
+                         boolean shareInterpreter) {
         this.command = List.copyOf(command);
         this.ini = ini;
-        this.logFolder = workFolder;
+        this.workFolder = workFolder;
         this.urlVariable = urlVariable;
         this.target = target;
+        this.shareInterpreter = shareInterpreter;
         this.iniCopy = workFolder.resolve("alembic.ini");
         this.hookFolder = workFolder.resolve("python");
         try {
@@ -57,30 +72,54 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     public AlembicResult upgrade(String revision, Duration timeout) {
-        return run(timeout, "upgrade", revision);
+        return run(timeout, APPLICATION_NAME, "upgrade", revision);
     }
 
     public AlembicResult downgrade(String revision, Duration timeout) {
-        return run(timeout, "downgrade", revision);
+        return run(timeout, APPLICATION_NAME, "downgrade", revision);
     }
 
     /** {@code alembic current}: connects and reads the version table, changes nothing. */
     public AlembicResult current(Duration timeout, String applicationName) {
-        return run(timeout, applicationName, List.of("current"));
+        return run(timeout, applicationName, "current", null);
     }
 
-    private AlembicResult run(Duration timeout, String... arguments) {
-        return run(timeout, APPLICATION_NAME, List.of(arguments));
+    private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
+        Optional<AlembicDriver> shared = driver();
+        if (shared.isPresent()) {
+            AlembicResult result = shared.get().run(op, revision, applicationName, timeout);
+            if (!shared.get().alive()) {
+                driver = null; // a timeout or crash ended it; the next command starts a fresh one
+            }
+            return result;
+        }
+        List<String> arguments = new ArrayList<>(List.of(op));
+        if (revision != null) {
+            arguments.add(revision);
+        }
+        return subprocess(timeout, applicationName, arguments);
     }
 
-    private AlembicResult run(Duration timeout, String applicationName, List<String> arguments) {
+    private Optional<AlembicDriver> driver() {
+        if (driver != null || driverUnavailable || !shareInterpreter) {
+            return Optional.ofNullable(driver);
+        }
+        Optional<List<String>> python = AlembicProcesses.pythonOf(command);
+        try {
+            driver = python.isEmpty() ? null : AlembicDriver.start(python.get(), workFolder, iniCopy, ini.section(),
+                    ini.folder(), env -> environment(env, APPLICATION_NAME)).orElse(null);
+        } catch (IOException e) {
+            driver = null;
+        }
+        driverUnavailable = driver == null;
+        return Optional.ofNullable(driver);
+    }
+
+    private AlembicResult subprocess(Duration timeout, String applicationName, List<String> arguments) {
         List<String> argv = new ArrayList<>(command);
-        argv.add("-c");
-        argv.add(iniCopy.toString());
-        argv.add("-n");
-        argv.add(ini.section());
+        argv.addAll(List.of("-c", iniCopy.toString(), "-n", ini.section()));
         argv.addAll(arguments);
-        Path log = logFolder.resolve("alembic-" + (++invocations) + ".log");
+        Path log = workFolder.resolve("alembic-" + (++invocations) + ".log");
         ProcessBuilder builder = new ProcessBuilder(argv).directory(ini.folder().toFile());
         environment(builder.environment(), applicationName);
         try {
@@ -101,6 +140,10 @@ public final class AlembicRunner implements AutoCloseable {
     @Override
     public void close() {
         process.close();
+        AlembicDriver shared = driver;
+        if (shared != null) {
+            shared.close();
+        }
     }
 
     private void environment(Map<String, String> env, String applicationName) {

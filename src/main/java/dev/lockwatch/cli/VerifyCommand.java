@@ -4,6 +4,7 @@ import dev.lockwatch.config.DataOptions;
 import dev.lockwatch.config.Allowance;
 import dev.lockwatch.config.PostgresChoice;
 import dev.lockwatch.config.Settings;
+import dev.lockwatch.config.TrafficSettings;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
@@ -139,6 +140,39 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "stop a revision that runs longer (default: ${DEFAULT-VALUE})")
     long revisionTimeoutSeconds;
 
+    @Option(names = "--process-per-revision",
+            description = "run each alembic command in its own process, exactly as typed (slower); by default one "
+                    + "long-lived Python runs them through alembic's command API when alembic is a Python script")
+    boolean processPerRevision;
+
+    @Option(names = "--traffic",
+            description = "during each revision, run a steady read/insert/update workload on every busy table and "
+                    + "report how long requests stalled and which statements they waited on")
+    boolean traffic;
+
+    @Option(names = "--traffic-rate", paramLabel = "N", defaultValue = "20",
+            description = "requests per second per table and kind (read, insert, update) with --traffic "
+                    + "(default: ${DEFAULT-VALUE})")
+    int trafficRate;
+
+    @Option(names = "--stall-threshold", paramLabel = "DURATION", defaultValue = "100ms",
+            converter = DurationConverter.class,
+            description = "a request slower than this counts as stalled (default: ${DEFAULT-VALUE})")
+    Duration stallThreshold;
+
+    @Option(names = "--long-transaction", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "with each revision, hold an ordinary open transaction on the busy tables for this long "
+                    + "(e.g. 5s), the way a slow report query does; implies --traffic")
+    Duration longTransaction;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "keep migrated baselines (embedded Postgres) here between runs, so an unchanged baseline "
+                    + "is not upgraded again (default: $XDG_CACHE_HOME/lockwatch or ~/.cache/lockwatch)")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "always apply the baseline; neither read nor write the cache")
+    boolean noCache;
+
     @Option(names = "--version-table", paramLabel = "NAME", defaultValue = Capture.DEFAULT_VERSION_TABLE,
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
@@ -220,7 +254,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"),
                 image != null ? image : "postgres:" + pgVersion, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
-                serverUrl, dataOptions(), gitBase, allowances);
+                serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
+                noCache ? null : cacheDir());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();
@@ -299,6 +334,26 @@ public final class VerifyCommand implements Callable<Integer> {
     static boolean colour(Map<String, String> environment, boolean terminal) {
         String noColour = environment.get("NO_COLOR");
         return terminal && (noColour == null || noColour.isEmpty());
+    }
+
+    private Path cacheDir() {
+        if (cacheDir != null) {
+            return cacheDir;
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("lockwatch").resolve("baselines");
+    }
+
+    private TrafficSettings trafficSettings() {
+        if (!traffic && longTransaction == null) {
+            return null;
+        }
+        if (trafficRate <= 0 || trafficRate > 1000) {
+            throw LockwatchException.usage("--traffic-rate must be between 1 and 1000 requests per second, not " + trafficRate);
+        }
+        return new TrafficSettings(trafficRate, stallThreshold, longTransaction == null ? Duration.ZERO : longTransaction,
+                Duration.ofSeconds(revisionTimeoutSeconds));
     }
 
     private void write(VerifyReport report, ReportTarget target, Reporter reporter) {

@@ -16,11 +16,15 @@ import java.util.List;
  * @param gitBase      {@code --git-base}: verify the revision files added since the merge-base with this ref,
  *                     or null to use {@link #from}/{@link #to}
  * @param allowances   config-level suppressions
+ * @param processPerRevision run each alembic command in its own process instead of one shared interpreter
+ * @param traffic      the synthetic workload to run during each revision, or null for none
+ * @param cacheDir     where migrated baselines are kept between runs, or null for no cache
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
-                           String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances) {
+                           String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances,
+                           boolean processPerRevision, TrafficSettings traffic, Path cacheDir) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);

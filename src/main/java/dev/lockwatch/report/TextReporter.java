@@ -2,6 +2,9 @@ package dev.lockwatch.report;
 
 import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockWait;
+import dev.lockwatch.model.TableTraffic;
+import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
@@ -82,6 +85,9 @@ public final class TextReporter implements Reporter {
                         lock.estimate() == null ? "" : "; " + lock.estimate().describe());
             }
         }
+        if (run.traffic() != null) {
+            traffic(out, run.traffic());
+        }
         for (Finding finding : result.findings()) {
             finding(out, report, finding);
         }
@@ -102,6 +108,20 @@ public final class TextReporter implements Reporter {
             out.printf("table stats %s: %d busy table(s) of %d (--busy-min-writes %d, --busy-min-rows %d): %s%n",
                     data.tableStats().file(), data.tableStats().busy().size(), data.tableStats().tables(),
                     data.tableStats().busyMinWrites(), data.tableStats().busyMinRows(), data.tableStats().busy());
+        }
+    }
+
+    private static void traffic(PrintWriter out, TrafficObservation traffic) {
+        for (TableTraffic table : traffic.tables()) {
+            out.printf("     traffic %-28s %5d requests, %d slower than %d ms, longest %d ms%s%n", table.table(),
+                    table.requests(), table.stalled(), traffic.stallThresholdMs(), table.longestStallMs(),
+                    table.waitedOn().isEmpty() ? "" : ", waiting on: " + Texts.oneLine(String.join(" | ", table.waitedOn()), SQL_WIDTH));
+        }
+        for (LockWait wait : traffic.lockQueue()) {
+            if (!wait.waiter().equals("traffic")) {
+                out.printf("     lock queue: %s waited %d ms for %s on %s behind %s: %s%n", wait.waiter(), wait.waitedMs(),
+                        wait.mode().sqlName(), wait.table(), wait.blocker(), Texts.oneLine(String.valueOf(wait.blockerQuery()), SQL_WIDTH));
+            }
         }
     }
 

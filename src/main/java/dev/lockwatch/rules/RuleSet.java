@@ -21,6 +21,6 @@ public final class RuleSet {
     }
 
     public List<Finding> check(RevisionRun run) {
-        return rules.stream().flatMap(rule -> rule.check(run).stream()).toList();
+        return TrafficImpact.annotate(run, rules.stream().flatMap(rule -> rule.check(run).stream()).toList());
     }
 }

@@ -93,7 +93,10 @@ final class BaselineSetup {
             }
         }
         if (stats == null) {
-            return config.busyTables().isEmpty() ? baseline.rows().keySet() : Set.copyOf(config.busyTables());
+            return config.busyTables().isEmpty()
+                    ? baseline.rows().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
+                            .collect(java.util.stream.Collectors.toUnmodifiableSet()) // alembic's bookkeeping serves no traffic
+                    : Set.copyOf(config.busyTables());
         }
         Set<TableRef> fromStats = stats.busy(config.data().busyMinWrites(), config.data().busyMinRows());
         Set<TableRef> busy = new TreeSet<>(config.busyTables());

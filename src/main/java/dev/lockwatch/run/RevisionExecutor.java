@@ -9,6 +9,10 @@ import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableTraffic;
+import dev.lockwatch.model.TrafficObservation;
+import dev.lockwatch.traffic.LockQueue;
+import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.BackendSample;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
@@ -32,10 +36,14 @@ final class RevisionExecutor {
     private final Set<TableRef> busy;
     private final boolean gated;
     private final TableStats stats;
+    private final TrafficGenerator traffic;
 
-    /** @param stats production's statistics to scale hold times with, or null */
+    /**
+     * @param stats   production's statistics to scale hold times with, or null
+     * @param traffic the workload to run during each revision, or null
+     */
     RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     Set<TableRef> busy, boolean gated, TableStats stats) {
+                     Set<TableRef> busy, boolean gated, TableStats stats, TrafficGenerator traffic) {
         this.config = config;
         this.alembic = alembic;
         this.watcher = watcher;
@@ -43,6 +51,8 @@ final class RevisionExecutor {
         this.busy = Set.copyOf(busy);
         this.gated = gated;
         this.stats = stats;
+        this.traffic = traffic;
+        watcher.recordLockQueue(traffic != null);
     }
 
     RevisionRun upgrade(Revision revision) throws SQLException {
@@ -53,13 +63,23 @@ final class RevisionExecutor {
         Set<TableRef> busyNow = new HashSet<>(busy);
         busyNow.retainAll(before.rows().keySet());
         watcher.start();
+        if (traffic != null) {
+            traffic.start();
+        }
+        long startedUs = System.currentTimeMillis() * 1000;
         AlembicResult result;
         List<BackendSample> samples;
+        List<TableTraffic> felt = List.of();
         try {
             result = alembic.upgrade(revision.id(), config.revisionTimeout());
         } finally {
+            if (traffic != null) {
+                felt = traffic.stop();
+            }
             samples = watcher.stop();
         }
+        TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
+                before, startedUs, config.traffic().stallThreshold().toMillis());
         List<Statement> statements = StatementAssembler.assemble(samples, before, busyNow, config.versionTable());
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
@@ -69,7 +89,7 @@ final class RevisionExecutor {
                 ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
                 : result.errorSummary();
         return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error,
-                result.succeeded() ? null : result.failureSource(alembic.versionFolders()));
+                result.succeeded() ? null : result.failureSource(alembic.versionFolders()), trafficObservation);
     }
 
     /** Rows of the tables production's statistics know, as the revision found them: the planner's count once

@@ -9,7 +9,9 @@ import dev.lockwatch.postgres.EmbeddedBinaries;
 import dev.lockwatch.postgres.EmbeddedPostgresProvider;
 import dev.lockwatch.postgres.ExistingServer;
 import dev.lockwatch.postgres.PostgresServer;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** Chooses and starts the server a run uses, and says which. */
@@ -21,10 +23,17 @@ final class ServerStarter {
             "synchronous_commit", "off",
             "full_page_writes", "off");
 
+    /** What identifies an embedded server for the baseline cache: the major (its binaries version is pinned). */
+    static String embeddedKey(VerifyConfig config) {
+        return "embedded-" + config.pgVersion() + "-" + new java.util.TreeMap<>(SERVER_CONFIG);
+    }
+
     private ServerStarter() {
     }
 
-    static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress) {
+    /** @param savedBaseline an embedded data folder to start from, used only when the server is embedded */
+    static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress,
+                                Optional<Path> savedBaseline) {
         if (config.serverUrl() != null) {
             progress.accept("postgres: using the existing server " + ExistingServer.redact(config.serverUrl()));
             return ExistingServer.fromUrl(config.serverUrl()).start();
@@ -34,22 +43,22 @@ final class ServerStarter {
                 : EmbeddedBinaries.of(config.pgVersion(), EmbeddedBinaries.Locations.fromEnvironment(), progress);
         if (choice == PostgresChoice.AUTO) {
             if (!DockerEngine.reachable()) {
-                return embedded(binaries, workspace, progress, "no Docker engine reachable");
+                return embedded(binaries, workspace, progress, "no Docker engine reachable", savedBaseline);
             }
             if (!DockerEngine.hasImage(config.image())) {
                 return embedded(binaries, workspace, progress, "Docker is reachable but image " + config.image()
-                        + " is not present; docker pull it, or pass --postgres container to pull it");
+                        + " is not present; docker pull it, or pass --postgres container to pull it", savedBaseline);
             }
             try {
                 return container(config, progress, "a Docker engine is reachable");
             } catch (LockwatchException e) {
                 progress.accept("postgres: " + e.getMessage() + "; falling back to embedded");
-                return embedded(binaries, workspace, progress, "the container did not start");
+                return embedded(binaries, workspace, progress, "the container did not start", savedBaseline);
             }
         }
         return choice == PostgresChoice.CONTAINER
                 ? container(config, progress, "--postgres container")
-                : embedded(binaries, workspace, progress, "--postgres embedded");
+                : embedded(binaries, workspace, progress, "--postgres embedded", savedBaseline);
     }
 
     private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
@@ -58,9 +67,9 @@ final class ServerStarter {
     }
 
     private static PostgresServer embedded(EmbeddedBinaries binaries, Workspace workspace, Consumer<String> progress,
-                                           String why) {
+                                           String why, Optional<Path> savedBaseline) {
         progress.accept("postgres: starting embedded PostgreSQL " + binaries.major() + " (binaries " + binaries.version()
                 + ", " + why + ")");
-        return new EmbeddedPostgresProvider(binaries, workspace.folder("pgdata"), SERVER_CONFIG).start();
+        return new EmbeddedPostgresProvider(binaries, workspace.folder("pgdata"), SERVER_CONFIG, savedBaseline).start();
     }
 }

@@ -19,7 +19,9 @@ import dev.lockwatch.postgres.PostgresServer;
 import dev.lockwatch.postgres.ScratchDatabase;
 import dev.lockwatch.review.Review;
 import dev.lockwatch.rules.FindingKinds;
+import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
+import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
@@ -28,6 +30,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -68,9 +71,19 @@ public final class VerifyRun {
         requireExecutable(config.alembicCommand());
         BaselineSetup baseline = new BaselineSetup(config, progress);
 
+        ChainPlan planned = plan;
+        boolean cacheable = !plan.baseline().isEmpty() && config.cacheDir() != null && config.serverUrl() == null
+                && config.data().restore() == null;
+        Optional<BaselineCache> cache = cacheable ? Optional.of(new BaselineCache(config.cacheDir())) : Optional.empty();
+        String cacheKey = cache.map(c -> c.key(planned, config.alembicCommand(), ServerStarter.embeddedKey(config)))
+                .orElse(null);
+        Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
         Workspace workspace = cleanup.register(Workspace.create());
-        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress));
-        ScratchDatabase scratch = cleanup.register(ScratchDatabase.create(server.admin()));
+        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress,
+                saved.map(BaselineCache.Entry::data)));
+        boolean restored = saved.isPresent() && server instanceof SnapshotServer;
+        ScratchDatabase scratch = cleanup.register(restored ? ScratchDatabase.adopt(server.admin(), saved.get().database())
+                : ScratchDatabase.create(server.admin()));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
@@ -83,9 +96,17 @@ public final class VerifyRun {
         }
 
         AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
-                workspace.folder("alembic"), config.urlVariable(), target));
+                workspace.folder("alembic"), config.urlVariable(), target, !config.processPerRevision()));
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
-        plan = baseline.apply(plan, alembic, target, workspace, cleanup);
+        if (restored) {
+            progress.accept("baseline: " + plan.baselineLabel() + " restored from the cache in " + config.cacheDir());
+        } else {
+            plan = baseline.apply(plan, alembic, target, workspace, cleanup);
+            if (cache.isPresent() && server instanceof SnapshotServer snapshots) {
+                cache.get().store(cacheKey, snapshots, target.database());
+                progress.accept("baseline: saved to the cache for the next run");
+            }
+        }
         try (Connection connection = ScratchDatabase.connect(target)) {
             Set<TableRef> busy = baseline.busyTables(Catalog.read(connection));
             baseline.seed(connection, busy);
@@ -93,8 +114,10 @@ public final class VerifyRun {
                 Capture.install(connection, config.versionTable());
             }
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
+            TrafficGenerator traffic = config.traffic() == null ? null
+                    : cleanup.register(TrafficGenerator.open(target, List.copyOf(busy), config.traffic()));
             RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated,
-                    baseline.stats());
+                    baseline.stats(), traffic);
             List<RevisionResult> results = runChain(plan.revisions(), executor);
             return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings,
                     baseline.report(busy), repository, plan.git());

@@ -10,20 +10,22 @@ import java.util.List;
  * @param pause        set when the backend was waiting at a lockwatch gate
  * @param gone         the backend had disconnected by {@link #timeUs}
  * @param pausedUntilUs when the watcher let a paused backend go, else -1
+ * @param settled       the backend ran one statement throughout this look, so its locks and statement belong
+ *                      together (a gate sample always is)
  */
 public record BackendSample(long timeUs, int pid, String query, long queryStartUs, long xactStartUs,
-                            List<HeldLock> locks, Pause pause, boolean gone, long pausedUntilUs) {
+                            List<HeldLock> locks, Pause pause, boolean gone, long pausedUntilUs, boolean settled) {
 
     public BackendSample {
         locks = List.copyOf(locks);
     }
 
     public static BackendSample gone(long timeUs, int pid) {
-        return new BackendSample(timeUs, pid, null, -1, -1, List.of(), null, true, -1);
+        return new BackendSample(timeUs, pid, null, -1, -1, List.of(), null, true, -1, true);
     }
 
     public BackendSample released(long untilUs) {
-        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, untilUs);
+        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, untilUs, settled);
     }
 
     /** A relation lock; {@code relation} is the oid. */

@@ -34,9 +34,27 @@ public final class LockWatcher implements AutoCloseable {
                and (l.locktype = 'relation'
                     or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
              where a.datname = current_database() and a.pid <> pg_backend_pid()
-               and a.backend_type = 'client backend' and a.application_name is distinct from 'lockwatch'
+               and a.backend_type = 'client backend'
+               and a.application_name not in ('lockwatch', 'lockwatch-traffic', 'lockwatch-long-transaction')
             """;
+    /** Who waits on whom, for the lock queue report when traffic runs. */
+    private static final String WAITS = """
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, w.pid, w.application_name, w.query,
+                   l.relation::bigint, l.mode, b.pid, b.application_name, b.query
+              from pg_locks l
+              join pg_stat_activity w on w.pid = l.pid
+             cross join lateral unnest(pg_blocking_pids(l.pid)) as blocker(pid)
+              join pg_stat_activity b on b.pid = blocker.pid
+             where not l.granted and l.locktype = 'relation' and w.datname = current_database()
+            """;
+    /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
+    private static final int WAITS_EVERY = 4;
 
+    /** Each backend's current statement, read just before and just after a poll. */
+    private static final String STATEMENT_STARTS = """
+            select pid, coalesce((extract(epoch from query_start) * 1000000)::bigint, -1)
+              from pg_stat_activity where datname = current_database()
+            """;
     private static final String ACTIVITY = """
             select application_name, query,
                    coalesce((extract(epoch from query_start) * 1000000)::bigint, -1),
@@ -48,8 +66,13 @@ public final class LockWatcher implements AutoCloseable {
     private final Connection gate;
     private final PreparedStatement pollStatement;
     private final PreparedStatement activityStatement;
+    private final PreparedStatement locksStatement;
+    private final PreparedStatement startsStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
+    private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
+    private volatile boolean recordWaits;
+    private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
     private volatile boolean stopRequested;
     private volatile SQLException failure;
@@ -62,6 +85,9 @@ public final class LockWatcher implements AutoCloseable {
         this.pollStatement = poll.prepareStatement(POLL);
         pollStatement.setInt(1, Capture.GATE_KEY);
         this.activityStatement = poll.prepareStatement(ACTIVITY);
+        this.startsStatement = poll.prepareStatement(STATEMENT_STARTS);
+        this.locksStatement = poll.prepareStatement(
+                "select relation::bigint, mode, granted from pg_locks where pid = ? and locktype = 'relation'");
     }
 
     /**
@@ -91,11 +117,22 @@ public final class LockWatcher implements AutoCloseable {
         }
         samples.clear();
         lastByPid.clear();
+        waits.clear();
         stopRequested = false;
         failure = null;
         thread = new Thread(this::loop, "lockwatch-watcher");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Also record the lock queue (who waits on whom), for {@code --traffic}. */
+    public void recordLockQueue(boolean record) {
+        this.recordWaits = record;
+    }
+
+    /** The lock queue of the last {@link #start()}-{@link #stop()} span, in the order the waits began. */
+    public synchronized List<BlockedWait> lockQueue() {
+        return List.copyOf(waits.values());
     }
 
     /** Stops after one last look and returns every change seen, in time order. */
@@ -132,8 +169,12 @@ public final class LockWatcher implements AutoCloseable {
 
     /** One poll; returns true when a paused backend was released (look again at once). */
     private boolean pollOnce() throws SQLException {
+        if (recordWaits && polls++ % WAITS_EVERY == 0) {
+            pollWaits();
+        }
         Map<Integer, Builder> current = new LinkedHashMap<>();
         long now = 0;
+        Map<Integer, Long> startsBefore = statementStarts();
         try (ResultSet rs = pollStatement.executeQuery()) {
             while (rs.next()) {
                 now = rs.getLong(1);
@@ -154,6 +195,7 @@ public final class LockWatcher implements AutoCloseable {
                 }
             }
         }
+        Map<Integer, Long> startsAfter = statementStarts();
         if (now == 0) {
             now = serverNow();
         }
@@ -168,8 +210,10 @@ public final class LockWatcher implements AutoCloseable {
             Builder b = entry.getValue();
             b.locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
                     .thenComparing(BackendSample.HeldLock::mode));
+            boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
+                    && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
-                    b.locks, null, false, -1);
+                    b.locks, null, false, -1, settled);
             if (b.waitingGate > 0) {
                 sample = settled(sample).released(release(b.waitingGate));
                 released = true;
@@ -182,19 +226,81 @@ public final class LockWatcher implements AutoCloseable {
         return released;
     }
 
+    private void pollWaits() throws SQLException {
+        try (var s = poll.createStatement(); ResultSet rs = s.executeQuery(WAITS)) {
+            while (rs.next()) {
+                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(6));
+                if (mode.isEmpty()) {
+                    continue;
+                }
+                String key = rs.getInt(2) + ">" + rs.getInt(7) + "@" + rs.getLong(5) + ":" + mode.get();
+                long now = rs.getLong(1);
+                String blockerQuery = rs.getString(9);
+                waits.merge(key, new BlockedWait(rs.getInt(2), rs.getString(3), rs.getString(4), rs.getInt(7),
+                        rs.getString(8), blockerQuery, rs.getLong(5), mode.get(), now, now),
+                        (old, fresh) -> old.seenAgain(now));
+            }
+        }
+    }
+
     /**
-     * A paused backend's statement and published pause, read again now that it waits: one poll reads
-     * pg_stat_activity and pg_locks at slightly different instants, so its view of the statement can predate
-     * the pause. The locks need no second look: the wait and the locks come from one pg_locks snapshot.
+     * A paused backend's statement, published pause and locks, read again now that it waits and can change
+     * nothing. One poll is no single snapshot: pg_stat_activity is read apart from pg_locks, and pg_locks reads
+     * each backend's fast-path locks (the weak modes DML takes) before the shared lock table that shows the
+     * wait, so a lock taken in between would be missing.
      */
     private BackendSample settled(BackendSample polled) throws SQLException {
         activityStatement.setInt(1, polled.pid());
+        String applicationName;
+        String query;
+        long queryStart;
+        long xactStart;
         try (ResultSet rs = activityStatement.executeQuery()) {
             if (!rs.next()) {
                 return polled;
             }
-            return new BackendSample(polled.timeUs(), polled.pid(), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                    polled.locks(), Pause.parse(rs.getString(1)).orElse(null), false, -1);
+            applicationName = rs.getString(1);
+            query = rs.getString(2);
+            queryStart = rs.getLong(3);
+            xactStart = rs.getLong(4);
+        }
+        List<BackendSample.HeldLock> locks = new ArrayList<>();
+        locksStatement.setInt(1, polled.pid());
+        try (ResultSet rs = locksStatement.executeQuery()) {
+            while (rs.next()) {
+                LockMode.fromPgLocks(rs.getString(2))
+                        .ifPresent(mode -> locks.add(new BackendSample.HeldLock(relationOf(rs), mode, granted(rs))));
+            }
+        }
+        locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
+                .thenComparing(BackendSample.HeldLock::mode));
+        return new BackendSample(polled.timeUs(), polled.pid(), query, queryStart, xactStart, locks,
+                Pause.parse(applicationName).orElse(null), false, -1, true);
+    }
+
+    private Map<Integer, Long> statementStarts() throws SQLException {
+        Map<Integer, Long> starts = new HashMap<>();
+        try (ResultSet rs = startsStatement.executeQuery()) {
+            while (rs.next()) {
+                starts.put(rs.getInt(1), rs.getLong(2));
+            }
+        }
+        return starts;
+    }
+
+    private static long relationOf(ResultSet rs) {
+        try {
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean granted(ResultSet rs) {
+        try {
+            return rs.getBoolean(3);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.Optional;
  *
  * @param elapsedUs  for {@code end}: how long the statement ran, pauses excluded; else -1
  * @param targetOid  the table the command acted on ({@code end}, {@code dml}) or rewrote ({@code rewrite}); else -1
+ * @param extra      for {@code rewrite}: the reason; for {@code start} and {@code version}: the tables, by oid and
+ *                   comma-separated, whose existing indexes the transaction has rebuilt
  */
 public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, long targetOid, String extra, String tag) {
 
@@ -28,6 +30,14 @@ public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, l
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** The tables whose indexes the transaction rebuilt, as published at a start or version gate. */
+    public java.util.Set<Long> rebuiltTables() {
+        if (event == Event.REWRITE || extra.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return java.util.Arrays.stream(extra.split(",")).map(Long::parseLong).collect(java.util.stream.Collectors.toSet());
     }
 
     private static long number(String field) {

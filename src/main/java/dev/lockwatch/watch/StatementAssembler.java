@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +32,8 @@ import java.util.regex.Pattern;
 public final class StatementAssembler {
     static final String UNSEEN_STATEMENT =
             "(a statement no trigger pauses, such as LOCK TABLE, REINDEX or a SELECT, ran too briefly to be seen)";
+    static final String REINDEX_STATEMENT =
+            "(a REINDEX, known by the indexes it rebuilt; it ran too briefly for its text to be seen)";
     private static final Pattern FIRST_WORDS = Pattern.compile(
             "^\\s*(?:(CREATE|ALTER|DROP)\\s+(?:UNIQUE\\s+)?(\\w+)|(LOCK)\\b|(\\w+))", Pattern.CASE_INSENSITIVE);
     private static final Pattern CONCURRENTLY = Pattern.compile("\\bCONCURRENTLY\\b", Pattern.CASE_INSENSITIVE);
@@ -82,20 +85,38 @@ public final class StatementAssembler {
         }
     }
 
-    /** Locks absent from this look were released (a pg_locks snapshot is consistent in itself). */
+    /**
+     * Locks absent from this look were released. A lock that shows again within the same transaction was never
+     * released (pg_locks can miss a lock moving from a backend's fast-path slots to the shared table): it is
+     * revived, not opened anew.
+     */
     private static void release(Backend backend, BackendSample sample) {
         List<LockKey> present = sample.locks().stream().map(l -> new LockKey(l.relation(), l.mode())).toList();
         backend.live.entrySet().removeIf(e -> {
             if (!present.contains(e.getKey())) {
                 e.getValue().releasedUs = sample.timeUs();
+                backend.released.put(e.getKey(), e.getValue());
                 return true;
             }
             return false;
         });
+        if (sample.xactStartUs() != backend.xactStartUs) {
+            backend.released.clear();
+            backend.xactStartUs = sample.xactStartUs();
+        }
+        for (LockKey key : present) {
+            OpenLock revived = backend.released.remove(key);
+            if (revived != null && sample.xactStartUs() > 0) {
+                revived.releasedUs = 0;
+                backend.live.put(key, revived);
+            }
+        }
     }
 
     private void acceptPoll(Backend backend, BackendSample sample, Key current) {
-        track(backend, sample, current, false);
+        if (sample.settled()) {
+            track(backend, sample, (table, mode) -> current, false); // else a later look pairs them with their statement
+        }
         if (statements.containsKey(current)) {
             backend.remember(current);
         }
@@ -105,12 +126,14 @@ public final class StatementAssembler {
         boolean endOfStatement = pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML
                 || pause.event() == Pause.Event.REWRITE;
         Builder statement = builder(current, sample);
+        BiFunction<TableRef, LockMode, Key> owner = endOfStatement ? (table, mode) -> current
+                : earlierOwner(backend, current, sample, pause.rebuiltTables());
         for (OpenLock lock : backend.live.values()) {
             if (!lock.confirmed) {
-                settle(backend, lock, current, endOfStatement, sample);
+                settle(lock, current, endOfStatement, owner);
             }
         }
-        track(backend, sample, endOfStatement ? current : earlierStatement(backend, current, sample), true);
+        track(backend, sample, (table, mode) -> owner.apply(table, mode), true);
         if (pause.event() != Pause.Event.VERSION) {
             describe(statement, pause, sample, backend);
             backend.remember(current);
@@ -121,30 +144,45 @@ public final class StatementAssembler {
     }
 
     /**
-     * A provisional lock keeps its statement unless that pairing cannot be right: the statement had already
-     * passed its own end gate when the lock appeared, or the lock is paired with the DDL now at its start gate.
+     * Who took a lock that appears at a start or version gate: a REINDEX for a SHARE lock on a table whose
+     * indexes the transaction rebuilt (no other command that no gate pauses does both), else the statement
+     * before, when only polling saw it, else one that ran too briefly to be seen.
      */
-    private void settle(Backend backend, OpenLock lock, Key current, boolean endOfStatement, BackendSample sample) {
-        Builder owner = statements.get(lock.owner);
-        boolean ownerHadEnded = owner.gateEndUs > 0 && owner.gateEndUs <= lock.firstSeenUs;
+    private BiFunction<TableRef, LockMode, Key> earlierOwner(Backend backend, Key current, BackendSample sample,
+                                                             Set<Long> rebuilt) {
+        Key earlier = earlierStatement(backend, current, sample);
+        Set<TableRef> reindexed = rebuilt.stream().map(before::table).flatMap(Optional::stream)
+                .collect(java.util.stream.Collectors.toSet());
+        return (table, mode) -> mode == LockMode.SHARE && reindexed.contains(table) ? reindex(earlier, sample) : earlier;
+    }
+
+    /**
+     * A provisional lock keeps its statement unless that pairing cannot be right: the statement had already
+     * passed its own end gate when the lock appeared, or the lock is paired with the DDL now at its start gate
+     * (polling can see a statement before its start gate, still holding what earlier statements took).
+     */
+    private void settle(OpenLock lock, Key current, boolean endOfStatement, BiFunction<TableRef, LockMode, Key> owner) {
+        Builder paired = statements.get(lock.owner);
+        boolean pairedHadEnded = paired.gateEndUs > 0 && paired.gateEndUs <= lock.firstSeenUs;
         boolean pairedWithStartingStatement = !endOfStatement && lock.owner.equals(current);
-        if (ownerHadEnded || pairedWithStartingStatement) {
-            owner.locks.remove(lock);
-            lock.owner = endOfStatement ? current : earlierStatement(backend, current, sample);
-            builder(lock.owner, sample).locks.add(lock);
+        if (pairedHadEnded || pairedWithStartingStatement) {
+            paired.locks.remove(lock);
+            lock.owner = owner.apply(lock.table, lock.mode);
+            statements.get(lock.owner).locks.add(lock);
         }
         lock.confirmed = true;
     }
 
     /** Locks this look shows for the first time go to {@code owner}; known ones may have been granted meanwhile. */
-    private void track(Backend backend, BackendSample sample, Key owner, boolean confirmed) {
+    private void track(Backend backend, BackendSample sample, BiFunction<TableRef, LockMode, Key> owner, boolean confirmed) {
         for (BackendSample.HeldLock held : sample.locks()) {
             LockKey key = new LockKey(held.relation(), held.mode());
             OpenLock lock = backend.live.get(key);
             if (lock != null) {
                 lock.granted |= held.granted();
             } else {
-                reportable(held.relation()).ifPresent(table -> open(backend, key, table, held, owner, sample, confirmed));
+                reportable(held.relation()).ifPresent(table ->
+                        open(backend, key, table, held, owner.apply(table, held.mode()), sample, confirmed));
             }
         }
     }
@@ -159,6 +197,19 @@ public final class StatementAssembler {
         lock.firstSeenUs = sample.timeUs();
         backend.live.put(key, lock);
         statement.locks.add(lock);
+    }
+
+    /** The REINDEX that took such a lock: the earlier statement when polling saw it run one, else an unseen one. */
+    private Key reindex(Key earlier, BackendSample sample) {
+        if ("REINDEX".equals(tagOf(statements.get(earlier).sql))) {
+            return earlier;
+        }
+        Key key = new Key(sample.pid(), -sample.timeUs() - 1);
+        Builder unseen = statements.computeIfAbsent(key, k -> new Builder());
+        unseen.sql = REINDEX_STATEMENT;
+        unseen.tag = "REINDEX";
+        unseen.startUs = sample.timeUs();
+        return key;
     }
 
     /** The statement before {@code current} when only polling saw it; else a placeholder for an unseen one. */
@@ -309,6 +360,8 @@ public final class StatementAssembler {
     /** One migration backend: its live locks, its statements in order, its pauses at the gates. */
     private static final class Backend {
         final Map<LockKey, OpenLock> live = new LinkedHashMap<>();
+        final Map<LockKey, OpenLock> released = new HashMap<>();
+        long xactStartUs;
         final List<Key> order = new ArrayList<>();
         final List<long[]> pauses = new ArrayList<>();
         Key last;

@@ -10,6 +10,14 @@ create or replace function lockwatch.lock_timeout_ms() returns bigint language s
   select (extract(epoch from current_setting('lock_timeout')::interval) * 1000)::bigint
 $fn$;
 
+-- Tables whose existing indexes this transaction rewrote (REINDEX fires no event trigger before PostgreSQL 17):
+-- only the migration's own session sees its uncommitted catalog rows, so it tells the watcher at its gates.
+create or replace function lockwatch.rebuilt_tables() returns text language sql stable as $fn$
+  select coalesce(string_agg(distinct i.indrelid::text, ','), '')
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+   where age(c.xmin) = 0
+$fn$;
+
 create or replace function lockwatch.skip() returns boolean language sql stable as $fn$
   select coalesce(current_setting('lockwatch.internal', true), '') = 'on'
 $fn$;
@@ -33,7 +41,7 @@ $fn$;
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return; end if;
-  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '||||' || tg_tag);
+  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_tag);
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
 end
 $fn$;
@@ -74,7 +82,7 @@ $fn$;
 create or replace function lockwatch.on_version_write() returns trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '||||' || tg_op);
+  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_op);
   return null;
 end
 $fn$;

@@ -1,0 +1,27 @@
+package dev.lockwatch.cli;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/** Reads {@code 5s}, {@code 500ms}, {@code 2min} or a bare number of seconds. */
+final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|min|m|h)?");
+
+    @Override
+    public Duration convert(String value) {
+        Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 5s, 500ms or 2min");
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "min", "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+    }
+}

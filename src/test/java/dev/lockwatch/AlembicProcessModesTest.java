@@ -1,0 +1,69 @@
+package dev.lockwatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lockwatch.support.AlembicProject;
+import dev.lockwatch.support.Lockwatch;
+import dev.lockwatch.support.Lockwatch.Result;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One shared Python runs every alembic command by default; one process per command is the fallback. Both
+ * must observe the same thing.
+ */
+class AlembicProcessModesTest {
+    @TempDir
+    Path dir;
+
+    private AlembicProject chain() {
+        return AlembicProject.create(dir)
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))")
+                .revision("r2", "r1", """
+                        print("a revision that prints to stdout")
+                        op.add_column('orders', sa.Column('note', sa.Text))
+                        op.create_index('ix_orders_n', 'orders', ['n'])
+                        """)
+                .revision("r3", "r2", """
+                        with op.get_context().autocommit_block():
+                            op.create_index('ix_orders_note', 'orders', ['note'], postgresql_concurrently=True)
+                        """);
+    }
+
+    @Test
+    void theSharedInterpreterAndOneProcessPerRevisionSeeTheSameLocksAndFindings() {
+        AlembicProject project = chain();
+
+        Result shared = Lockwatch.verify(project, "--from", "r1");
+        Result separate = Lockwatch.verify(project, "--from", "r1", "--process-per-revision");
+        Result wrapped = Lockwatch.verify(project, "--from", "r1", "--alembic", "/usr/bin/python3 /usr/bin/alembic");
+
+        for (Result result : List.of(shared, separate, wrapped)) {
+            assertEquals(1, result.exitCode(), result.describe());
+            // the index build runs while ADD COLUMN's ACCESS EXCLUSIVE is still held: listed under both statements
+            assertEquals(List.of("public.orders ACCESS EXCLUSIVE", "public.orders SHARE", "public.orders ACCESS EXCLUSIVE"),
+                    result.locks("r2"));
+            assertEquals(List.of("non-concurrent-index"), result.rules("r2"));
+            assertEquals(List.of("public.orders SHARE UPDATE EXCLUSIVE"), result.locks("r3"));
+            assertEquals(List.of(), result.rules("r3"));
+        }
+    }
+
+    @Test
+    void aHangingRevisionIsStoppedAfterTheTimeoutInTheSharedInterpreter() {
+        AlembicProject project = chain().revision("r4", "r3", "op.execute('SELECT pg_sleep(60)')")
+                .revision("r5", "r4", "op.add_column('orders', sa.Column('late', sa.Text))");
+
+        Result result = Lockwatch.verify(project, "--from", "r3", "--revision-timeout", "2");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        assertEquals("failed", result.revision("r4").get("status").asText());
+        assertEquals("not-run", result.revision("r5").get("status").asText());
+        String message = result.revision("r4").get("findings").get(0).get("message").asText();
+        assertTrue(message.contains("did not finish within --revision-timeout 2 s"), message);
+        assertTrue(result.revision("r4").get("duration_ms").asLong() < 20_000, "stopped near the timeout");
+    }
+}
