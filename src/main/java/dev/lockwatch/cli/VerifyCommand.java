@@ -1,6 +1,7 @@
 package dev.lockwatch.cli;
 
 import dev.lockwatch.config.PostgresChoice;
+import dev.lockwatch.config.RuleLevel;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
@@ -21,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,8 +67,9 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "baseline: applied with one alembic upgrade, not verified (default: ${DEFAULT-VALUE})")
     String from;
 
-    @Option(names = "--to", paramLabel = "REV", defaultValue = "head",
-            description = "last revision to verify (default: the single head)")
+    @Option(names = "--to", paramLabel = "REV",
+            description = "last revision to verify, or heads for all (default: every head; more than one head is a "
+                    + "multiple-heads finding)")
     String to;
 
     @Option(names = "--busy-table", paramLabel = "TABLE",
@@ -104,6 +108,15 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
 
+    @Option(names = "--rule", paramLabel = "NAME=LEVEL",
+            description = "set a rule's severity: error, warning, info, or off to drop it (repeatable), "
+                    + "e.g. --rule missing-lock-timeout=error")
+    List<String> rules = new ArrayList<>();
+
+    @Option(names = "--no-downgrade-check", negatable = false,
+            description = "do not round-trip each revision through alembic downgrade and upgrade again")
+    boolean noDowngradeCheck;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text or json (default: ${DEFAULT-VALUE})")
     String format;
@@ -118,7 +131,9 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
                 busyTables.stream().map(TableRef::parse).toList(),
                 parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"), image, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable, serverUrl);
+                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
+                serverUrl, ruleLevels(), !noDowngradeCheck);
+        RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
                     + " does not exist");
@@ -129,7 +144,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            report = new VerifyRun(verifyConfig, RuleSet.defaults(), cleanup, line -> {
+            report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
                 err.println("lockwatch: " + line);
                 err.flush();
             }).execute();
@@ -168,6 +183,23 @@ public final class VerifyCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook is already running; it finds nothing left to close
         }
+    }
+
+    /** {@code --rule NAME=LEVEL} options by rule name; the rule names are checked by the rule set. */
+    private Map<String, RuleLevel> ruleLevels() {
+        Map<String, RuleLevel> levels = new LinkedHashMap<>();
+        for (String rule : rules) {
+            int equals = rule.indexOf('=');
+            if (equals <= 0) {
+                throw LockwatchException.usage("--rule " + rule + ": write NAME=LEVEL, e.g. --rule missing-lock-timeout=error");
+            }
+            String level = rule.substring(equals + 1).strip();
+            RuleLevel parsed = java.util.Arrays.stream(RuleLevel.values()).filter(l -> l.name().equalsIgnoreCase(level))
+                    .findFirst().orElseThrow(() -> LockwatchException.usage("--rule " + rule + ": " + level
+                            + " is not one of error, warning, info, off"));
+            levels.put(rule.substring(0, equals).strip(), parsed);
+        }
+        return levels;
     }
 
     private static long positive(long value, String option) {

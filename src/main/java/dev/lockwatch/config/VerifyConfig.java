@@ -12,14 +12,18 @@ import java.util.List;
  * @param urlVariable  the environment variable an env.py may read the database URL from
  * @param versionTable alembic's version table name
  * @param serverUrl    an existing server to create the scratch database on, or null to start one
+ * @param to           the revision to verify up to, or null for every head
+ * @param ruleLevels   severities the user set per rule name ({@code --rule}); rules not named keep their default
+ * @param downgradeCheck round-trip each verified revision through its downgrade
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
-                           String serverUrl) {
+                           String serverUrl, java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);
         busyTables = List.copyOf(busyTables);
+        ruleLevels = java.util.Map.copyOf(ruleLevels);
     }
 }

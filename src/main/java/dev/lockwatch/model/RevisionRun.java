@@ -1,22 +1,38 @@
 package dev.lockwatch.model;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * What happened when one revision was upgraded: the observations rules judge.
  *
- * @param busyTables   tables that carry traffic and existed before the revision ran
- * @param alembicError alembic's trimmed error output when {@link #status} is FAILED, else null
+ * @param busyTables    tables that carry traffic and existed before the revision ran
+ * @param alembicError  alembic's trimmed error output when {@link #status} is FAILED, else null
+ * @param serverMajor   the PostgreSQL major version it ran on: answers differ between versions
+ * @param before        the schema when the revision started
+ * @param after         the schema once its upgrade ended (before any downgrade round trip)
+ * @param downgrade     the downgrade round trip
  */
 public record RevisionRun(Revision revision, RevisionStatus status, long durationMs, List<Statement> statements,
-                          java.util.Set<TableRef> busyTables, String alembicError) {
+                          Set<TableRef> busyTables, String alembicError, int serverMajor, SchemaSnapshot before,
+                          SchemaSnapshot after, DowngradeCheck downgrade) {
 
     public RevisionRun {
         statements = List.copyOf(statements);
-        busyTables = java.util.Set.copyOf(busyTables);
+        busyTables = Set.copyOf(busyTables);
     }
 
     public static RevisionRun notRun(Revision revision) {
-        return new RevisionRun(revision, RevisionStatus.NOT_RUN, 0, List.of(), java.util.Set.of(), null);
+        return new RevisionRun(revision, RevisionStatus.NOT_RUN, 0, List.of(), Set.of(), null, 0, SchemaSnapshot.EMPTY,
+                SchemaSnapshot.EMPTY, DowngradeCheck.notChecked());
+    }
+
+    public RevisionRun withDowngrade(DowngradeCheck check) {
+        return new RevisionRun(revision, status, durationMs, statements, busyTables, alembicError, serverMajor, before,
+                after, check);
+    }
+
+    public boolean busy(TableRef table) {
+        return busyTables.contains(table);
     }
 }

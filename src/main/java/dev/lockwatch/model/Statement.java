@@ -9,9 +9,11 @@ import java.util.List;
  * @param lockTimeoutMs {@code lock_timeout} in effect in the migration's session; null when not observed
  * @param target        the table a DDL command acted on, when the server told
  * @param rewrite       the server rewrote {@link #target} (a {@code table_rewrite} event)
+ * @param transaction   which transaction of the revision it ran in, numbered from 1 in order; statements of
+ *                      one transaction share its locks until it ends
  */
 public record Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
-                        TableRef target, boolean rewrite) {
+                        TableRef target, boolean rewrite, int transaction) {
 
     public Statement {
         locks = List.copyOf(locks);

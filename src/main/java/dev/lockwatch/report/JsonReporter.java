@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.Revision;
@@ -85,6 +86,21 @@ public final class JsonReporter implements Reporter {
         if (run.alembicError() != null) {
             node.put("error", run.alembicError());
         }
+        node.set("downgrade", downgrade(run.downgrade()));
+        return node;
+    }
+
+    private static ObjectNode downgrade(DowngradeCheck check) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("outcome", check.outcome().label());
+        node.put("command", check.command());
+        node.put("failed_step", check.failedStep() == null ? null : check.failedStep().words());
+        node.put("detail", check.detail());
+        ArrayNode differences = node.putArray("differences");
+        check.differences().forEach(differences::add);
+        ArrayNode again = node.putArray("upgrade_again_differences");
+        check.upgradeAgainDifferences().forEach(again::add);
+        node.put("chain_stopped", check.chainStopped());
         return node;
     }
 
@@ -93,6 +109,7 @@ public final class JsonReporter implements Reporter {
         node.put("sql", statement.sql());
         node.put("tag", statement.tag());
         node.put("duration_ms", statement.durationMs());
+        node.put("transaction", statement.transaction());
         if (statement.lockTimeoutMs() == null) {
             node.putNull("lock_timeout");
         } else {
@@ -121,6 +138,10 @@ public final class JsonReporter implements Reporter {
         node.put("statement", finding.statement());
         node.put("message", finding.message());
         node.put("hint", finding.hint());
+        node.put("blocks", finding.blocks());
+        node.put("held_ms", finding.heldMs());
+        node.put("rows", finding.rows() == null ? null : finding.rows().value());
+        node.put("rows_estimated", finding.rows() != null && !finding.rows().exact());
         return node;
     }
 

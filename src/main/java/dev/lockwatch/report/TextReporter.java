@@ -1,5 +1,6 @@
 package dev.lockwatch.report;
 
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionResult;
@@ -50,8 +51,18 @@ public final class TextReporter implements Reporter {
                         lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "");
             }
         }
+        downgrade(out, run.downgrade());
         for (Finding finding : result.findings()) {
             finding(out, finding);
+        }
+    }
+
+    private static void downgrade(PrintWriter out, DowngradeCheck check) {
+        switch (check.outcome()) {
+            case NOT_CHECKED -> { }
+            case SKIPPED -> out.printf("     downgrade round trip skipped: %s%n", check.detail());
+            default -> out.printf("     downgrade round trip %s: %s, then alembic upgrade again%n", check.outcome().label(),
+                    check.command());
         }
     }
 

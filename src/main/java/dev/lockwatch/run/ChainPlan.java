@@ -4,15 +4,19 @@ import dev.lockwatch.alembic.AlembicIni;
 import dev.lockwatch.alembic.RevisionGraph;
 import dev.lockwatch.alembic.RevisionScanner;
 import dev.lockwatch.config.VerifyConfig;
+import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a run verifies: the baseline ({@code null} for base) and the revisions above it, in the order they
- * are stepped.
+ * are stepped. Without {@code --to}, that is everything up to every head: several heads are a finding
+ * (multiple-heads), not a reason to verify nothing.
  */
-public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, List<Revision> revisions) {
+public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, List<Revision> revisions,
+                        ChainSummary summary) {
 
     public ChainPlan {
         revisions = List.copyOf(revisions);
@@ -26,16 +30,23 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, String baseline, Li
                     + ": nothing to verify");
         }
         String from = graph.resolve(config.from(), "--from");
-        String to = graph.resolve(config.to(), "--to");
-        if (from != null && !graph.ancestorsInclusive(to).contains(from)) {
-            throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + to
+        List<String> heads = graph.heads();
+        List<String> targets = config.to() == null || config.to().equals("heads") ? heads
+                : List.of(graph.resolve(config.to(), "--to"));
+        if (from != null && targets.stream().noneMatch(to -> graph.ancestorsInclusive(to).contains(from))) {
+            throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + String.join(", ", targets)
                     + ": the baseline must lie below the revisions to verify");
         }
-        return new ChainPlan(ini, graph, from, graph.between(from, to));
+        return new ChainPlan(ini, graph, from, graph.between(from, targets), new ChainSummary(heads, config.to() != null));
     }
 
     /** The baseline as reports name it. */
     public String baselineLabel() {
         return baseline == null ? RevisionGraph.BASE : baseline;
+    }
+
+    /** What the baseline applies: the revisions already in the database when the first verified one runs. */
+    public Set<String> baselineRevisions() {
+        return graph.ancestorsInclusive(baseline);
     }
 }

@@ -4,11 +4,14 @@ import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.DatabaseTarget;
+import dev.lockwatch.model.DowngradeCheck;
+import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.ServerInfo;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.TableRef;
@@ -17,12 +20,14 @@ import dev.lockwatch.postgres.PostgresServer;
 import dev.lockwatch.postgres.ScratchDatabase;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.watch.Capture;
-import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
+import dev.lockwatch.watch.SchemaReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -61,15 +66,20 @@ public final class VerifyRun {
                 workspace.folder("alembic"), config.urlVariable(), target));
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
         applyBaseline(plan, alembic);
+        List<Finding> chainFindings = rules.checkChain(plan.summary());
         try (Connection connection = ScratchDatabase.connect(target)) {
-            Set<TableRef> busy = busyTables(Catalog.read(connection));
+            SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
+            Set<TableRef> busy = busyTables(schema.read());
             if (gated) {
                 Capture.install(connection, config.versionTable());
             }
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated);
-            List<RevisionResult> results = runChain(plan.revisions(), executor);
-            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, List.of());
+            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, schema, busy, gated,
+                    scratch.majorVersion());
+            DowngradeRoundTrip roundTrip = config.downgradeCheck()
+                    ? new DowngradeRoundTrip(alembic, watcher, schema, config.revisionTimeout()) : null;
+            List<RevisionResult> results = runChain(plan, executor, roundTrip);
+            return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings);
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
@@ -87,30 +97,45 @@ public final class VerifyRun {
         }
     }
 
-    /** Each revision in turn; after a failure the rest are reported as not run. */
-    private List<RevisionResult> runChain(List<Revision> chain, RevisionExecutor executor) throws SQLException {
+    /**
+     * Each revision in turn, round-tripped through its downgrade unless that is off; after a failure (or a round
+     * trip that left the database where the next revisions cannot run) the rest are reported as not run.
+     */
+    private List<RevisionResult> runChain(ChainPlan plan, RevisionExecutor executor, DowngradeRoundTrip roundTrip)
+            throws SQLException {
+        List<Revision> chain = plan.revisions();
+        Set<String> applied = new HashSet<>(plan.baselineRevisions());
         List<RevisionResult> results = new ArrayList<>();
-        boolean failed = false;
+        boolean stopped = false;
         for (Revision revision : chain) {
-            if (failed) {
+            if (stopped) {
                 results.add(new RevisionResult(RevisionRun.notRun(revision), List.of()));
                 continue;
             }
             RevisionRun run = executor.upgrade(revision);
+            if (run.status() == RevisionStatus.APPLIED) {
+                applied.add(revision.id());
+                if (roundTrip != null) {
+                    Optional<String> target = plan.graph().downgradeTarget(revision.id(), applied);
+                    run = run.withDowngrade(target.isPresent() ? roundTrip.check(run, target.get())
+                            : DowngradeCheck.skipped("alembic cannot take back merge revision " + revision.id()
+                                    + " alone: each of its parents has other applied revisions above it"));
+                }
+            }
             RevisionResult checked = new RevisionResult(run, rules.check(run));
             results.add(checked);
             progress.accept(progressLine(results.size(), chain.size(), checked));
-            failed = run.status() == RevisionStatus.FAILED;
+            stopped = run.status() == RevisionStatus.FAILED || run.downgrade().chainStopped();
         }
         return results;
     }
 
-    private Set<TableRef> busyTables(Catalog baseline) {
+    private Set<TableRef> busyTables(SchemaSnapshot baseline) {
         if (config.busyTables().isEmpty()) {
-            return baseline.rows().keySet();
+            return baseline.tables().keySet();
         }
         for (TableRef table : config.busyTables()) {
-            if (!baseline.contains(table)) {
+            if (!baseline.tables().containsKey(table)) {
                 progress.accept("note: --busy-table " + table + " does not exist once the baseline is applied");
             }
         }
@@ -130,8 +155,10 @@ public final class VerifyRun {
 
     private static String progressLine(int index, int total, RevisionResult result) {
         RevisionRun run = result.run();
-        return String.format("[%d/%d] %s %s: %s in %d ms, %d statement(s), %d error(s), %d warning(s)", index, total,
+        DowngradeCheck.Outcome downgrade = run.downgrade().outcome();
+        return String.format("[%d/%d] %s %s: %s in %d ms, %d statement(s), %d error(s), %d warning(s)%s", index, total,
                 run.revision().id(), run.revision().message(), run.status().label(), run.durationMs(),
-                run.statements().size(), result.count(Severity.ERROR), result.count(Severity.WARNING));
+                run.statements().size(), result.count(Severity.ERROR), result.count(Severity.WARNING),
+                downgrade == DowngradeCheck.Outcome.NOT_CHECKED ? "" : ", downgrade round trip " + downgrade.label());
     }
 }

@@ -181,6 +181,9 @@ public final class StatementAssembler {
             Builder b = new Builder();
             b.sql = UNSEEN_STATEMENT;
             b.startUs = sample.timeUs();
+            b.xactStartUs = sample.xactStartUs(); // its locks are still held, so it ran in this transaction
+            // lock_timeout as the session's next gate reports it: a SET between the two is not seen
+            b.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
             return b;
         });
         return key;
@@ -244,12 +247,14 @@ public final class StatementAssembler {
             Builder b = new Builder();
             b.sql = sample.query();
             b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
+            b.xactStartUs = sample.xactStartUs();
             return b;
         });
     }
 
     private List<Statement> result() {
         List<Statement> result = new ArrayList<>();
+        Map<Key, Integer> transactions = new HashMap<>(); // (pid, xact_start) -> number, in order of first statement
         statements.entrySet().stream()
                 .sorted(Comparator.comparingLong(e -> e.getValue().startUs))
                 .forEach(e -> {
@@ -263,8 +268,9 @@ public final class StatementAssembler {
                     long end = b.endUs > 0 ? b.endUs : lastTimeUs;
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
+                    int transaction = transactions.computeIfAbsent(new Key(pid, b.xactStartUs), k -> transactions.size() + 1);
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
-                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite));
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction));
                 });
         return result;
     }
@@ -346,6 +352,7 @@ public final class StatementAssembler {
         String sql;
         String tag;
         long startUs;
+        long xactStartUs;
         long endUs;
         long gateEndUs;
         long elapsedUs = -1;

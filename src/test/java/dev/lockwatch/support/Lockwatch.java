@@ -52,6 +52,28 @@ public final class Lockwatch {
                     .map(f -> f.get("rule").asText()).toList();
         }
 
+        /** The rules of the revision's error findings. */
+        public List<String> errors(String revision) {
+            return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
+                    .filter(f -> f.get("severity").asText().equals("error")).map(f -> f.get("rule").asText()).toList();
+        }
+
+        /** The revision's findings of {@code rule}. */
+        public List<JsonNode> findings(String revision, String rule) {
+            return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
+                    .filter(f -> f.get("rule").asText().equals(rule)).toList();
+        }
+
+        /** The revision's only finding of {@code rule}. */
+        public JsonNode finding(String revision, String rule) {
+            List<JsonNode> found = findings(revision, rule);
+            if (found.size() != 1) {
+                throw new AssertionError("expected one " + rule + " finding on " + revision + ", found " + found.size()
+                        + ":\n" + describe());
+            }
+            return found.get(0);
+        }
+
         /** "table MODE" for every lock the revision's statements took. */
         public List<String> locks(String revision) {
             List<String> locks = new ArrayList<>();

@@ -1,0 +1,48 @@
+package dev.lockwatch.model;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One table constraint.
+ *
+ * @param validated  {@code convalidated}: false for a constraint added NOT VALID and not validated since
+ * @param definition {@code pg_get_constraintdef}, e.g. {@code CHECK ((qty > 0))}
+ * @param columns    the constrained columns, in key order
+ * @param references the referenced table of a foreign key, else null
+ */
+public record ConstraintSchema(String name, Kind kind, boolean validated, String definition, List<String> columns,
+                               TableRef references) {
+
+    public ConstraintSchema {
+        columns = List.copyOf(columns);
+    }
+
+    /** The constraint kinds lockwatch follows ({@code pg_constraint.contype}). */
+    public enum Kind {
+        CHECK('c', "check"), FOREIGN_KEY('f', "foreign key"), PRIMARY_KEY('p', "primary key"), UNIQUE('u', "unique"),
+        EXCLUSION('x', "exclusion");
+
+        private final char code;
+        private final String label;
+
+        Kind(char code, String label) {
+            this.code = code;
+            this.label = label;
+        }
+
+        /** Empty for kinds lockwatch does not follow: constraint triggers, and PostgreSQL 18's NOT NULL rows. */
+        public static Optional<Kind> fromCode(String contype) {
+            return Arrays.stream(values()).filter(k -> contype.length() == 1 && k.code == contype.charAt(0)).findFirst();
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    public String describe() {
+        return definition + (validated ? "" : " NOT VALID");
+    }
+}
