@@ -45,7 +45,7 @@ class ContainerProviderTest {
         assertEquals(1, result.exitCode(), result.describe());
         assertEquals("container", result.json().get("postgres").get("provider").asText());
         assertEquals(15, result.json().get("postgres").get("major_version").asInt());
-        assertEquals(List.of("non-concurrent-index"), result.rules("r2"));
+        assertEquals(List.of("non-concurrent-index"), result.errors("r2"));
         assertEquals(containersBefore, containers(), "the container must be gone");
     }
 

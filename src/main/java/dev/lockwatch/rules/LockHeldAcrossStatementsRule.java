@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 /**
  * A write-blocking lock on a busy table that its transaction keeps while later statements do work of their own:
  * locks are released only when the transaction ends, so the table stays locked for their whole duration. Work
- * means reading or writing data (a backfill, a SELECT), building an index, rewriting a table, or locking another
- * busy table; more cheap DDL on the same table, or on tables the revision created, is not.
+ * means reading or writing the data of tables that existed before the revision (a backfill, a SELECT), building
+ * an index on one, rewriting a table, or locking another busy table; more cheap DDL on the same table, or work on
+ * tables the revision created (empty until it fills them), is not.
  */
 public final class LockHeldAcrossStatementsRule implements Rule {
     private static final Set<String> WORK = Set.of("INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "COPY", "MERGE", "DO",
@@ -68,7 +69,8 @@ public final class LockHeldAcrossStatementsRule implements Rule {
     private static boolean works(Statement later, TableRef locked) {
         boolean locksAnotherBusyTable = later.locks().stream()
                 .anyMatch(l -> l.busy() && !l.table().equals(locked) && l.mode().blocksWrites());
-        return later.rewrite() || locksAnotherBusyTable || WORK.contains(later.tag().toUpperCase(Locale.ROOT));
+        boolean touchesExistingData = !later.locks().isEmpty() && WORK.contains(later.tag().toUpperCase(Locale.ROOT));
+        return later.rewrite() || locksAnotherBusyTable || touchesExistingData;
     }
 
     /** The transaction may strengthen its lock later (SHARE, then ACCESS EXCLUSIVE): report the strongest. */
