@@ -26,8 +26,7 @@ class ConstraintValidationTest {
 
     @Test
     void aForeignKeyWithoutNotValidScansUnderLocksOnBothTables() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", FK.formatted(""), DROP_FK),
-                "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, FK.formatted(""), DROP_FK);
 
         assertEquals(1, result.exitCode(), result.describe());
         JsonNode finding = result.finding("r2", "constraint-validation");
@@ -38,8 +37,7 @@ class ConstraintValidationTest {
 
     @Test
     void aCheckWithoutNotValidScansUnderAccessExclusive() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", CHECK.formatted(""), DROP_CHECK),
-                "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, CHECK.formatted(""), DROP_CHECK);
 
         assertFacts(result.finding("r2", "constraint-validation"), "public.orders", "ACCESS EXCLUSIVE", 1000,
                 "create_check_constraint");
@@ -61,9 +59,8 @@ class ConstraintValidationTest {
 
     @Test
     void notValidThenValidateInTheSameTransactionStillScansUnderTheAddsLock() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                CHECK.formatted(", postgresql_not_valid=True") + "\n" + VALIDATE.formatted("ck_orders_qty"), DROP_CHECK),
-                "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir,
+                CHECK.formatted(", postgresql_not_valid=True") + "\n" + VALIDATE.formatted("ck_orders_qty"), DROP_CHECK);
 
         JsonNode finding = result.finding("r2", "constraint-validation");
         assertEquals("ACCESS EXCLUSIVE", finding.get("lock").asText(), finding.toString());
@@ -71,9 +68,8 @@ class ConstraintValidationTest {
 
     @Test
     void setNotNullWithoutAProvingCheckScans() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                "op.alter_column('orders', 'qty', nullable=False)", "op.alter_column('orders', 'qty', nullable=True)"),
-                "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, "op.alter_column('orders', 'qty', nullable=False)",
+                "op.alter_column('orders', 'qty', nullable=True)");
 
         JsonNode finding = result.finding("r2", "constraint-validation");
         assertFacts(finding, "public.orders", "ACCESS EXCLUSIVE", 1000, "qty IS NOT NULL");

@@ -28,7 +28,7 @@ class ForeignKeyWithoutIndexTest {
 
     @Test
     void aForeignKeyWithoutAnIndexIsAWarning() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", FK, DROP_FK), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, FK, DROP_FK);
 
         assertEquals(0, result.exitCode(), result.describe());
         JsonNode finding = result.finding("r2", "foreign-key-without-index");
@@ -56,13 +56,11 @@ class ForeignKeyWithoutIndexTest {
 
     @Test
     void aNewTableNeedsAnIndexOnItsForeignKeyToo() {
-        Result without = Lockwatch.verify(AlembicProject.shop(dir, "r1")
-                .revision("r2", "r1", SHIPMENTS, "op.drop_table('shipments')"), "--from", "r1");
+        Result without = Lockwatch.verifyOnShop(dir, SHIPMENTS, "op.drop_table('shipments')");
         assertEquals("public.shipments", without.finding("r2", "foreign-key-without-index").get("table").asText());
 
-        Result with = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                SHIPMENTS + "op.create_index('ix_shipments_order_id', 'shipments', ['order_id'])", "op.drop_table('shipments')"),
-                "--from", "r1");
+        Result with = Lockwatch.verifyOnShop(dir,
+                SHIPMENTS + "op.create_index('ix_shipments_order_id', 'shipments', ['order_id'])", "op.drop_table('shipments')");
         assertEquals(0, with.exitCode(), with.describe());
         assertEquals(List.of(), with.rules("r2"), "an index on a table created in the same revision blocks nobody");
     }

@@ -23,13 +23,13 @@ class InvalidIndexTest {
 
     @Test
     void aFailedConcurrentBuildWhoseErrorTheRevisionSwallowedLeavesAnInvalidIndex() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", """
+        Result result = Lockwatch.verifyOnShop(dir, """
                 with op.get_context().autocommit_block():
                     try:
                         %s
                     except Exception:
                         pass
-                """.formatted(UNIQUE), DROP), "--from", "r1");
+                """.formatted(UNIQUE), DROP);
 
         assertEquals(1, result.exitCode(), result.describe());
         assertEquals("applied", result.revision("r2").get("status").asText());
@@ -44,17 +44,16 @@ class InvalidIndexTest {
 
     @Test
     void aFailedConcurrentBuildThatFailsTheRevisionIsReportedToo() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                "with op.get_context().autocommit_block():\n    " + UNIQUE, DROP), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, "with op.get_context().autocommit_block():\n    " + UNIQUE, DROP);
 
         assertEquals(List.of("migration-failed", "invalid-index"), result.errors("r2"));
     }
 
     @Test
     void aConcurrentBuildThatSucceedsLeavesAValidIndex() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                "with op.get_context().autocommit_block():\n    " + UNIQUE.replace("customer_id'], unique=True", "id', 'customer_id'], unique=True"),
-                DROP), "--from", "r1");
+        String unique = UNIQUE.replace("['customer_id']", "['id', 'customer_id']");
+        Result result = Lockwatch.verifyOnShop(dir, "with op.get_context().autocommit_block():\n    " + unique,
+                DROP);
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals(List.of(), result.rules("r2"));

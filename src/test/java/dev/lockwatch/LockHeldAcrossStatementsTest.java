@@ -24,8 +24,7 @@ class LockHeldAcrossStatementsTest {
 
     @Test
     void aBackfillInTheTransactionThatAddedTheColumnKeepsTheTableLocked() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                ADD + "op.execute(\"UPDATE orders SET status = 'new'\")", DROP), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, ADD + "op.execute(\"UPDATE orders SET status = 'new'\")", DROP);
 
         JsonNode finding = result.finding("r2", "lock-held-across-statements");
         assertEquals("warning", finding.get("severity").asText());
@@ -36,10 +35,10 @@ class LockHeldAcrossStatementsTest {
 
     @Test
     void aBackfillAfterTheCommitRunsWithoutTheLock() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", ADD + """
+        Result result = Lockwatch.verifyOnShop(dir, ADD + """
                 with op.get_context().autocommit_block():
                     op.execute("UPDATE orders SET status = 'new'")
-                """, DROP), "--from", "r1");
+                """, DROP);
 
         assertEquals(List.of(), result.findings("r2", "lock-held-across-statements"), result.describe());
         JsonNode statements = result.revision("r2").get("statements");
@@ -49,9 +48,8 @@ class LockHeldAcrossStatementsTest {
 
     @Test
     void moreCheapChangesToTheSameTableDoNotCount() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1",
-                ADD + "op.add_column('orders', sa.Column('channel', sa.String(10)))",
-                "op.drop_column('orders', 'channel')\n" + DROP), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, ADD + "op.add_column('orders', sa.Column('channel', sa.String(10)))",
+                "op.drop_column('orders', 'channel')\n" + DROP);
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals(List.of(), result.rules("r2"));

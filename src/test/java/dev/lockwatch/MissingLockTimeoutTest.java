@@ -22,7 +22,7 @@ class MissingLockTimeoutTest {
 
     @Test
     void aWriteBlockingLockWithoutTimeoutIsAWarning() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", ADD, DROP), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, ADD, DROP);
 
         assertEquals(0, result.exitCode(), "a warning does not fail the run: " + result.describe());
         JsonNode finding = result.finding("r2", "missing-lock-timeout");
@@ -32,8 +32,7 @@ class MissingLockTimeoutTest {
 
     @Test
     void aNullableColumnUnderALockTimeoutIsSafe() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1")
-                .revision("r2", "r1", "op.execute(\"SET lock_timeout = '3s'\")\n" + ADD, DROP), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, "op.execute(\"SET lock_timeout = '3s'\")\n" + ADD, DROP);
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals(List.of(), result.rules("r2"));
@@ -52,11 +51,11 @@ class MissingLockTimeoutTest {
 
     @Test
     void theValueInEffectAtEachStatementCountsNotTheRevisionsText() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", ADD + """
+        Result result = Lockwatch.verifyOnShop(dir, ADD + """
 
                 op.execute("SET lock_timeout = '3s'")
                 op.add_column('customers', sa.Column('vip', sa.Boolean))
-                """, "op.drop_column('customers', 'vip')\n" + DROP), "--from", "r1");
+                """, "op.drop_column('customers', 'vip')\n" + DROP);
 
         JsonNode finding = result.finding("r2", "missing-lock-timeout");
         assertEquals("public.orders", finding.get("table").asText(), "customers was altered under a timeout");
@@ -64,8 +63,7 @@ class MissingLockTimeoutTest {
 
     @Test
     void rowExclusiveWritesAreNotWriteBlocking() {
-        Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1")
-                .revision("r2", "r1", "op.execute(\"UPDATE orders SET note = 'x' WHERE id < 10\")", "pass"), "--from", "r1");
+        Result result = Lockwatch.verifyOnShop(dir, "op.execute(\"UPDATE orders SET note = 'x' WHERE id < 10\")", "pass");
 
         assertEquals(List.of(), result.findings("r2", "missing-lock-timeout"), result.describe());
     }

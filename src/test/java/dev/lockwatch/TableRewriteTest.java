@@ -19,7 +19,7 @@ class TableRewriteTest {
     Path dir;
 
     private Result verify(String upgrade, String downgrade) {
-        return Lockwatch.verify(AlembicProject.shop(dir, "r1").revision("r2", "r1", upgrade, downgrade), "--from", "r1");
+        return Lockwatch.verifyOnShop(dir, upgrade, downgrade);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.lockwatch.model;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -19,17 +20,14 @@ public record ConstraintSchema(String name, Kind kind, boolean validated, String
         columns = List.copyOf(columns);
     }
 
-    /** The constraint kinds lockwatch follows ({@code pg_constraint.contype}). */
+    /** The constraint kinds lockwatch follows, by {@code pg_constraint.contype}. */
     public enum Kind {
-        CHECK('c', "check"), FOREIGN_KEY('f', "foreign key"), PRIMARY_KEY('p', "primary key"), UNIQUE('u', "unique"),
-        EXCLUSION('x', "exclusion");
+        CHECK('c'), FOREIGN_KEY('f'), PRIMARY_KEY('p'), UNIQUE('u'), EXCLUSION('x');
 
         private final char code;
-        private final String label;
 
-        Kind(char code, String label) {
+        Kind(char code) {
             this.code = code;
-            this.label = label;
         }
 
         /** Empty for kinds lockwatch does not follow: constraint triggers, and PostgreSQL 18's NOT NULL rows. */
@@ -37,8 +35,9 @@ public record ConstraintSchema(String name, Kind kind, boolean validated, String
             return Arrays.stream(values()).filter(k -> contype.length() == 1 && k.code == contype.charAt(0)).findFirst();
         }
 
+        /** e.g. {@code foreign key} */
         public String label() {
-            return label;
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
     }
 

@@ -27,7 +27,8 @@ public final class SchemaDiff {
             }
             compare(differences, was.kind() + " " + name, was.kind() + (was.unlogged() ? " UNLOGGED" : ""),
                     now.kind() + (now.unlogged() ? " UNLOGGED" : ""));
-            compareAll(differences, "column " + name + ".", was.columns(), now.columns(), ColumnSchema::name, ColumnSchema::describe);
+            compareAll(differences, "column " + name + ".", was.columns(), now.columns(), ColumnSchema::name,
+                    ColumnSchema::describe);
             compareAll(differences, "constraint " + name + ".", was.constraints(), now.constraints(), ConstraintSchema::name,
                     ConstraintSchema::describe);
             compareAll(differences, "index " + name + ".", was.indexes(), now.indexes(), IndexSchema::name, IndexSchema::describe);

@@ -13,7 +13,6 @@ import dev.lockwatch.model.TableSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
@@ -47,16 +46,14 @@ public final class ConstraintValidationRule implements Rule {
     @Override
     public List<Finding> check(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
-        for (TableRef table : new TreeSet<>(run.busyTables())) {
-            Optional<TableSchema> was = run.before().table(table);
-            Optional<TableSchema> now = run.after().table(table);
-            if (was.isEmpty() || now.isEmpty() || was.get().oid() != now.get().oid()) {
-                continue;
-            }
-            for (ConstraintSchema constraint : now.get().constraints()) {
-                boolean checks = constraint.kind() == ConstraintSchema.Kind.CHECK || constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY;
+        for (Observations.Kept kept : Observations.keptBusyTables(run)) {
+            TableRef table = kept.table();
+            TableSchema was = kept.was();
+            for (ConstraintSchema constraint : kept.now().constraints()) {
+                boolean checks = constraint.kind() == ConstraintSchema.Kind.CHECK
+                        || constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY;
                 boolean newlyValidated = constraint.validated()
-                        && !was.get().constraint(constraint.name()).map(ConstraintSchema::validated).orElse(false);
+                        && !was.constraint(constraint.name()).map(ConstraintSchema::validated).orElse(false);
                 if (checks && newlyValidated) {
                     LockMode known = constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY ? LockMode.SHARE_ROW_EXCLUSIVE
                             : LockMode.ACCESS_EXCLUSIVE;
@@ -64,9 +61,9 @@ public final class ConstraintValidationRule implements Rule {
                             .ifPresent(e -> findings.add(constraintFinding(run, e, constraint)));
                 }
             }
-            for (ColumnSchema column : now.get().columns()) {
-                boolean becameNotNull = column.notNull() && was.get().column(column.name()).map(c -> !c.notNull()).orElse(false);
-                if (becameNotNull && !proven(run.serverMajor(), was.get(), now.get(), column.name())) {
+            for (ColumnSchema column : kept.now().columns()) {
+                boolean becameNotNull = column.notNull() && was.column(column.name()).map(c -> !c.notNull()).orElse(false);
+                if (becameNotNull && !proven(run.serverMajor(), was, kept.now(), column.name())) {
                     blockingScan(run, table, column.name(), LockMode.ACCESS_EXCLUSIVE)
                             .ifPresent(e -> findings.add(notNullFinding(run, e, column.name())));
                 }
@@ -124,7 +121,8 @@ public final class ConstraintValidationRule implements Rule {
         if (constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY) {
             TableRef referenced = constraint.references();
             Optional<ObservedLock> other = referenced == null || evidence.statement() == null ? Optional.empty()
-                    : Observations.writeBlockingHeldAt(run.statements(), run.statements().indexOf(evidence.statement()), referenced);
+                    : Observations.writeBlockingHeldAt(run.statements(), run.statements().indexOf(evidence.statement()),
+                            referenced);
             message += other.map(l -> ". It also held " + l.mode().sqlName() + " on " + referenced + ", which "
                     + l.mode().impact()).orElse("") + ". Writes wait until the scan ends, which grows with the table";
             hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_foreign_key('"

@@ -34,7 +34,8 @@ public final class DowngradeFailedRule implements Rule {
         String message = check.failedStep().words() + " (" + check.command() + ") failed: " + check.detail()
                 + (check.differences().isEmpty() ? "" : "; after the downgrade, compared with before the upgrade: "
                         + String.join("; ", check.differences()))
-                + (check.chainStopped() ? "; the database was left where the next revisions cannot run, so they were not run" : "");
+                + (check.chainStopped() ? "; the database was left where the next revisions cannot run, so they were "
+                        + "not run" : "");
         return List.of(finding(null, null, null, message, "make downgrade() undo exactly what upgrade() does, in "
                 + "reverse order, and try it: alembic downgrade " + run.revision().id() + "@-1 && alembic upgrade "
                 + run.revision().id() + " on a scratch database (or skip this check with --no-downgrade-check)"));

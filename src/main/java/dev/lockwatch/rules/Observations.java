@@ -33,6 +33,18 @@ final class Observations {
                 .max(Comparator.comparing(ObservedLock::mode));
     }
 
+    /** A busy table that is the same table (oid) before and after the revision, in both shapes. */
+    record Kept(TableRef table, TableSchema was, TableSchema now) {
+    }
+
+    /** The busy tables the revision kept, sorted by name. */
+    static List<Kept> keptBusyTables(RevisionRun run) {
+        return run.busyTables().stream().sorted()
+                .flatMap(t -> run.before().table(t).stream().flatMap(was -> run.after().table(t)
+                        .filter(now -> now.oid() == was.oid()).map(now -> new Kept(t, was, now)).stream()))
+                .toList();
+    }
+
     /** Rows when the revision started; for a table it created, rows once it ended. */
     static RowCount rows(RevisionRun run, TableRef table) {
         return run.before().table(table).or(() -> run.after().table(table)).map(TableSchema::rows).orElse(null);

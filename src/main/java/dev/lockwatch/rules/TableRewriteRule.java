@@ -6,12 +6,10 @@ import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
-import dev.lockwatch.model.TableSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -45,16 +43,12 @@ public final class TableRewriteRule implements Rule {
     @Override
     public List<Finding> check(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
-        for (TableRef table : new TreeSet<>(run.busyTables())) {
-            Optional<TableSchema> was = run.before().table(table);
-            Optional<TableSchema> now = run.after().table(table);
-            if (was.isEmpty() || now.isEmpty()) {
-                continue;
-            }
+        for (Observations.Kept kept : Observations.keptBusyTables(run)) {
+            TableRef table = kept.table();
             Optional<Statement> announced = run.statements().stream()
                     .filter(s -> s.rewrite() && table.equals(s.target())).findFirst();
-            boolean newStorage = was.get().oid() == now.get().oid() && was.get().filenode() != now.get().filenode()
-                    && now.get().filenode() != 0 && !truncated(run, table);
+            boolean newStorage = kept.was().filenode() != kept.now().filenode() && kept.now().filenode() != 0
+                    && !truncated(run, table);
             if (announced.isEmpty() && !newStorage) {
                 continue;
             }
@@ -72,7 +66,8 @@ public final class TableRewriteRule implements Rule {
     private static Optional<Statement> rewritingCommand(RevisionRun run, TableRef table) {
         return run.statements().stream().filter(s -> REWRITING_COMMANDS.contains(s.tag())
                         && Observations.strongest(s, table).isPresent()).findFirst()
-                .or(() -> run.statements().stream().filter(s -> Observations.locks(s, table, LockMode.ACCESS_EXCLUSIVE)).findFirst());
+                .or(() -> run.statements().stream()
+                        .filter(s -> Observations.locks(s, table, LockMode.ACCESS_EXCLUSIVE)).findFirst());
     }
 
     private Finding finding(Evidence evidence, int major) {

@@ -94,14 +94,7 @@ public final class StatementAssembler {
 
     private void acceptPoll(Backend backend, BackendSample sample, Key current) {
         for (BackendSample.HeldLock held : sample.locks()) {
-            LockKey key = new LockKey(held.relation(), held.mode());
-            OpenLock lock = backend.live.get(key);
-            if (lock != null) {
-                lock.granted |= held.granted();
-            } else {
-                reportable(held.relation()).ifPresent(table ->
-                        open(backend, key, table, held, current, sample, false));
-            }
+            track(backend, held, (key, table) -> open(backend, key, table, held, current, sample, false));
         }
         if (statements.containsKey(current)) {
             backend.remember(current);
@@ -118,14 +111,8 @@ public final class StatementAssembler {
             }
         }
         for (BackendSample.HeldLock held : sample.locks()) {
-            LockKey key = new LockKey(held.relation(), held.mode());
-            OpenLock lock = backend.live.get(key);
-            if (lock != null) {
-                lock.granted |= held.granted();
-            } else {
-                Key owner = endOfStatement ? current : earlierStatement(backend, current, sample);
-                reportable(held.relation()).ifPresent(table -> open(backend, key, table, held, owner, sample, true));
-            }
+            track(backend, held, (key, table) -> open(backend, key, table, held,
+                    endOfStatement ? current : earlierStatement(backend, current, sample), sample, true));
         }
         if (pause.event() != Pause.Event.VERSION) {
             describe(statement, pause, sample, backend);
@@ -133,6 +120,17 @@ public final class StatementAssembler {
         }
         if (pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML) {
             statement.gateEndUs = sample.timeUs();
+        }
+    }
+
+    /** A lock seen before is updated (it may have been granted since); a new one on a reportable table is opened. */
+    private void track(Backend backend, BackendSample.HeldLock held, java.util.function.BiConsumer<LockKey, TableRef> opener) {
+        LockKey key = new LockKey(held.relation(), held.mode());
+        OpenLock lock = backend.live.get(key);
+        if (lock != null) {
+            lock.granted |= held.granted();
+        } else {
+            reportable(held.relation()).ifPresent(table -> opener.accept(key, table));
         }
     }
 

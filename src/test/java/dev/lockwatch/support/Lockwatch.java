@@ -32,6 +32,17 @@ public final class Lockwatch {
         return run(args.toArray(String[]::new));
     }
 
+    /**
+     * {@code verify --from r1} of a project whose r1 is the {@link AlembicProject#SHOP} baseline and whose r2, the
+     * revision verified, runs {@code upgrade} and {@code downgrade}.
+     */
+    public static Result verifyOnShop(java.nio.file.Path dir, String upgrade, String downgrade, String... extra) {
+        AlembicProject project = AlembicProject.shop(dir, "r1").revision("r2", "r1", upgrade, downgrade);
+        List<String> args = new ArrayList<>(List.of("--from", "r1"));
+        args.addAll(List.of(extra));
+        return verify(project, args.toArray(String[]::new));
+    }
+
     public record Result(int exitCode, String out, String err) {
         public JsonNode json() {
             try {
