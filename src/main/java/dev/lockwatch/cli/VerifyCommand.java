@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
         description = {
                 "Applies the baseline with one alembic upgrade, then upgrades each newer revision on its own while a "
                         + "second connection watches pg_locks, and reports every lock each revision takes on a table "
-                        + "that existed before it, with what that lock would do to a busy production table.",
+                        + "that existed before it, with what that lock would do to a busy production table. Findings "
+                        + "also cover table rewrites, validating scans, missing lock timeouts and changes the running "
+                        + "application cannot survive; each revision is round-tripped through its downgrade.",
                 "Runs on lockwatch's own Postgres and scratch database; never on yours, and never changes the project."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

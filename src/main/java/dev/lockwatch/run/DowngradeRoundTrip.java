@@ -38,7 +38,7 @@ final class DowngradeRoundTrip {
         String id = run.revision().id();
         String command = "alembic downgrade " + target;
         WatchedRun down = unjudged(() -> alembic.downgrade(target, timeout));
-        SchemaSnapshot afterDowngrade = schema.read();
+        SchemaSnapshot afterDowngrade = schema.readShape();
         if (!down.result().succeeded()) {
             // a failed downgrade normally rolls back; an autocommit block in it may have changed things for good
             boolean untouched = SchemaDiff.between(run.after(), afterDowngrade).isEmpty()
@@ -56,7 +56,7 @@ final class DowngradeRoundTrip {
         if (!again.result().succeeded()) {
             return failed(command, Step.UPGRADE_AGAIN, again, differences, true);
         }
-        return result(command, differences, SchemaDiff.between(run.after(), schema.read()));
+        return result(command, differences, SchemaDiff.between(run.after(), schema.readShape()));
     }
 
     private WatchedRun unjudged(Supplier<dev.lockwatch.alembic.AlembicResult> step) {

@@ -42,15 +42,25 @@ public final class SchemaReader {
         this.major = major;
     }
 
+    /** The schema with each table's rows: what rules judge. */
     public SchemaSnapshot read() throws SQLException {
+        return read(true);
+    }
+
+    /** The schema without counting rows: enough to compare shapes (the downgrade round trip). */
+    public SchemaSnapshot readShape() throws SQLException {
+        return read(false);
+    }
+
+    private SchemaSnapshot read(boolean countRows) throws SQLException {
         Map<Long, Draft> drafts = tables();
         columns(drafts);
         constraints(drafts);
         indexes(drafts);
         Map<TableRef, TableSchema> tables = new HashMap<>();
         for (Draft d : drafts.values()) {
-            tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode, rows(d), d.columns,
-                    d.constraints, d.indexes));
+            tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode,
+                    countRows ? rows(d) : null, d.columns, d.constraints, d.indexes));
         }
         return SchemaSnapshot.of(tables, objects(), versions());
     }
