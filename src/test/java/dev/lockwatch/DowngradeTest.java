@@ -95,7 +95,7 @@ class DowngradeTest {
         assertEquals(1, result.exitCode(), result.describe());
         JsonNode finding = result.finding("r2", "downgrade-failed");
         String message = finding.get("message").asText();
-        assertTrue(message.startsWith("upgrading again after the downgrade"), message);
+        assertTrue(message.startsWith("alembic upgrade r2 failed when run again after alembic downgrade r2@-1: "), message);
         assertTrue(message.contains("table public.t_tags: added") && message.contains("not run"), message);
         assertEquals("not-run", result.revision("r3").get("status").asText());
     }

@@ -51,18 +51,20 @@ public final class TextReporter implements Reporter {
                         lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "");
             }
         }
-        downgrade(out, run.downgrade());
+        downgrade(out, run.downgrade(), run.revision().id());
         for (Finding finding : result.findings()) {
             finding(out, finding);
         }
     }
 
-    private static void downgrade(PrintWriter out, DowngradeCheck check) {
+    private static void downgrade(PrintWriter out, DowngradeCheck check, String revision) {
         switch (check.outcome()) {
             case NOT_CHECKED -> { }
             case SKIPPED -> out.printf("     downgrade round trip skipped: %s%n", check.detail());
-            default -> out.printf("     downgrade round trip %s: %s, then alembic upgrade again%n", check.outcome().label(),
+            case FAILED -> out.printf("     downgrade round trip failed at %s: %s%n", check.failedStep().words(),
                     check.command());
+            default -> out.printf("     downgrade round trip %s: %s, then alembic upgrade %s again%n",
+                    check.outcome().label(), check.command(), revision);
         }
     }
 

@@ -31,7 +31,13 @@ public final class DowngradeFailedRule implements Rule {
         if (check.outcome() != DowngradeCheck.Outcome.FAILED) {
             return List.of();
         }
-        String message = check.failedStep().words() + " (" + check.command() + ") failed: " + check.detail()
+        String id = run.revision().id();
+        String what = switch (check.failedStep()) {
+            case DOWNGRADE -> check.command() + " failed";
+            case UPGRADE_AGAIN -> "alembic upgrade " + id + " failed when run again after " + check.command();
+            case STAMP -> "alembic stamp " + id + " failed after " + check.command() + ", which changed nothing";
+        };
+        String message = what + ": " + check.detail()
                 + (check.differences().isEmpty() ? "" : "; after the downgrade, compared with before the upgrade: "
                         + String.join("; ", check.differences()))
                 + (check.chainStopped() ? "; the database was left where the next revisions cannot run, so they were "
