@@ -51,9 +51,9 @@ class BadInputTest {
     }
 
     @Test
-    void severalHeadsWithoutToNameThem() {
+    void severalHeadsWithToHeadNameThem() {
         AlembicProject project = chain().revision("ccc333", "aaa111", "pass");
-        assertOneLineError(Lockwatch.verify(project), 2, "2 heads", "bbb222", "ccc333", "--to");
+        assertOneLineError(Lockwatch.verify(project, "--to", "head"), 2, "2 heads", "bbb222", "ccc333", "--to");
     }
 
     @Test

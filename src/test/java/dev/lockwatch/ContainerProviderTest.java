@@ -37,7 +37,7 @@ class ContainerProviderTest {
         assertEquals(1, result.exitCode(), result.describe());
         assertEquals("container", result.json().get("postgres").get("provider").asText());
         assertEquals(15, result.json().get("postgres").get("major_version").asInt());
-        assertEquals(List.of("non-concurrent-index"), result.rules("r2"));
+        assertEquals(List.of("non-concurrent-index"), result.errors("r2"));
         String container = TestDocker.containerOf(result.json().get("postgres").get("detail").asText());
         assertFalse(TestDocker.containers().contains(container), "container " + container + " must be gone");
     }

@@ -27,9 +27,15 @@ class EmbeddedDefaultTest {
         assertEquals("embedded", postgres.get("provider").asText());
         assertTrue(postgres.get("server_version").asText().startsWith("16."), postgres.toString());
         assertEquals("deterministic", postgres.get("capture").asText());
-        assertEquals(List.of("non-concurrent-index"), result.rules("b2e4d3c5f6a7"));
+        assertEquals(List.of("non-concurrent-index", "missing-lock-timeout"), result.rules("b2e4d3c5f6a7"));
         assertEquals(List.of(), result.rules("c3a5e4d6b7c8"));
         assertEquals(List.of("non-concurrent-index"), result.rules("d4b6f5e7c8d9"));
+        assertEquals(List.of(), result.rules("e5c7b6d8e9f0"), "NOT VALID, then VALIDATE in the next revision");
+        assertEquals(List.of(), result.rules("f6d8c7e9f0a1"));
+        assertEquals(List.of("table-rewrite"), result.rules("a7e9d8f0a1b2"));
+        for (JsonNode revision : result.json().get("revisions")) {
+            assertEquals("passed", revision.get("downgrade").get("outcome").asText(), revision.get("revision").asText());
+        }
         assertEquals(3000L, result.revision("d4b6f5e7c8d9").get("statements").get(0).get("lock_timeout").asLong());
         assertTrue(result.err().contains("embedded PostgreSQL 16"), "says which Postgres it used: " + result.err());
         before.assertNothingNew();
@@ -42,6 +48,7 @@ class EmbeddedDefaultTest {
         assertEquals(1, result.exitCode(), result.describe());
         assertTrue(result.out().contains("public.orders") && result.out().contains("SHARE"), result.out());
         assertTrue(result.out().contains("[non-concurrent-index]"), result.out());
-        assertTrue(result.out().contains("FAILED: 3 revision(s): 3 applied"), result.out());
+        assertTrue(result.out().contains("[table-rewrite]") && result.out().contains("downgrade round trip passed"), result.out());
+        assertTrue(result.out().contains("FAILED: 6 revision(s): 6 applied"), result.out());
     }
 }

@@ -58,7 +58,7 @@ class MigrationFailedTest {
         Result result = Lockwatch.verify(project, "--from", "r1");
 
         assertEquals(0, result.exitCode(), result.describe());
-        assertEquals(List.of(), result.rules("r2"));
+        assertEquals(List.of(), result.errors("r2"));
         assertEquals(List.of("public.orders ACCESS EXCLUSIVE"), result.locks("r2"));
         assertEquals("applied", result.revision("r2").get("status").asText());
     }

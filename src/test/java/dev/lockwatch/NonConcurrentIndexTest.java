@@ -59,7 +59,7 @@ class NonConcurrentIndexTest {
                 """), "--from", "r1");
 
         assertEquals(0, result.exitCode(), result.describe());
-        assertEquals(java.util.List.of(), result.rules("r2"));
+        assertEquals(java.util.List.of(), result.errors("r2"));
         assertEquals(java.util.List.of("public.orders SHARE UPDATE EXCLUSIVE"), result.locks("r2"));
     }
 
@@ -82,7 +82,7 @@ class NonConcurrentIndexTest {
                 """), "--from", "r1");
 
         assertEquals(1, result.exitCode(), result.describe());
-        assertEquals(java.util.List.of("non-concurrent-index"), result.rules("r2"));
+        assertEquals(java.util.List.of("non-concurrent-index"), result.errors("r2"));
     }
 
     @Test
@@ -93,7 +93,7 @@ class NonConcurrentIndexTest {
                 """), "--from", "r1");
 
         assertEquals(0, result.exitCode(), result.describe());
-        assertEquals(java.util.List.of(), result.rules("r2"));
+        assertEquals(java.util.List.of(), result.errors("r2"));
         assertEquals(java.util.List.of(), result.locks("r2"));
     }
 
@@ -140,7 +140,7 @@ class NonConcurrentIndexTest {
                 """), "--from", "r1");
 
         assertEquals(0, result.exitCode(), result.describe());
-        assertEquals(java.util.List.of(), result.rules("r2"));
+        assertEquals(java.util.List.of(), result.errors("r2"));
     }
 
     @Test
@@ -150,7 +150,7 @@ class NonConcurrentIndexTest {
                 .revision("r2", "r1", "op.execute('REINDEX INDEX ix_orders_customer')"), "--from", "r1");
 
         assertEquals(1, result.exitCode(), result.describe());
-        assertEquals(java.util.List.of("non-concurrent-index"), result.rules("r2"));
+        assertEquals(java.util.List.of("non-concurrent-index"), result.errors("r2"));
     }
 
     @Test
@@ -160,6 +160,6 @@ class NonConcurrentIndexTest {
                 op.create_index('ix_orders_code', 'orders', ['code'])
                 """), "--from", "r1");
 
-        assertEquals(2, result.revision("r2").get("findings").size(), result.describe());
+        assertEquals(2, result.findings("r2", "non-concurrent-index").size(), result.describe());
     }
 }

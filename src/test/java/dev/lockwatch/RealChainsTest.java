@@ -41,7 +41,7 @@ class RealChainsTest {
 
         assertEquals(List.of("b1:applied", "c1:applied", "c2:applied", "d0:applied", "m1:applied"), order(result));
         assertEquals(1, result.exitCode(), result.describe());
-        assertEquals(List.of("non-concurrent-index"), result.rules("b1"));
+        assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
         JsonNode merge = result.revision("m1").get("down_revision");
         assertEquals(3, merge.size());
     }
@@ -58,7 +58,7 @@ class RealChainsTest {
         Result result = Lockwatch.verify(project, "--from", "a0");
 
         assertEquals(1, result.exitCode(), result.describe());
-        assertEquals(List.of("non-concurrent-index"), result.rules("b1"));
+        assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
     }
 
     @Test
@@ -74,6 +74,6 @@ class RealChainsTest {
         Result result = Lockwatch.verify(project, "--from", "a0");
 
         assertEquals(List.of("public.orders ACCESS EXCLUSIVE", "public.orders SHARE"), result.locks("b1"));
-        assertEquals(List.of("non-concurrent-index"), result.rules("b1"));
+        assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
     }
 }

@@ -79,6 +79,11 @@ public final class AlembicRunner implements AutoCloseable {
         return run(timeout, APPLICATION_NAME, "downgrade", revision);
     }
 
+    /** Records {@code revision} as applied without running it: {@code alembic stamp}. */
+    public AlembicResult stamp(String revision, Duration timeout) {
+        return run(timeout, APPLICATION_NAME, "stamp", revision);
+    }
+
     /** {@code alembic current}: connects and reads the version table, changes nothing. */
     public AlembicResult current(Duration timeout, String applicationName) {
         return run(timeout, applicationName, "current", null);

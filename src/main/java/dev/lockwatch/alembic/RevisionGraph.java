@@ -95,6 +95,36 @@ public final class RevisionGraph {
                 + " revisions; see alembic history)");
     }
 
+    /**
+     * The {@code alembic downgrade} argument that takes back {@code id} alone, given the revisions applied (which
+     * include {@code id} and none above it). {@code id@-1} steps one down on the revision's own branch, leaving
+     * sibling branches applied; a merge revision has no such step ("Ambiguous walk"), but downgrading to a parent
+     * removes exactly the merge when no other applied revision sits above that parent. Empty when alembic has no
+     * way to say it.
+     */
+    public java.util.Optional<String> downgradeTarget(String id, Set<String> applied) {
+        Revision revision = byId.get(id);
+        if (revision.downRevisions().size() <= 1) {
+            return java.util.Optional.of(id + "@-1");
+        }
+        return revision.downRevisions().stream().sorted()
+                .filter(parent -> descendants(parent).stream().filter(applied::contains).allMatch(id::equals))
+                .findFirst();
+    }
+
+    /** Every revision that needs {@code id}, transitively (children and dependents). */
+    public Set<String> descendants(String id) {
+        Set<String> seen = new LinkedHashSet<>();
+        Deque<String> todo = new ArrayDeque<>(children.getOrDefault(id, List.of()));
+        while (!todo.isEmpty()) {
+            String next = todo.pop();
+            if (seen.add(next)) {
+                todo.addAll(children.getOrDefault(next, List.of()));
+            }
+        }
+        return seen;
+    }
+
     /** {@code id} and every revision it needs, transitively. Empty for null (base). */
     public Set<String> ancestorsInclusive(String id) {
         Set<String> seen = new LinkedHashSet<>();
@@ -129,14 +159,15 @@ public final class RevisionGraph {
         return topologicalOrder(tips);
     }
 
-    /** The revisions above {@code from} up to {@code to}, prerequisites first; ties broken by id. */
-    public List<Revision> between(String from, String to) {
-        return above(from == null ? List.of() : List.of(from), to);
+    /** The revisions above {@code from} up to every one of {@code tos}, prerequisites first; ties broken by id. */
+    public List<Revision> between(String from, Collection<String> tos) {
+        return above(from == null ? List.of() : List.of(from), tos);
     }
 
-    /** The revisions {@code to} needs that none of {@code applied} (a database's version rows) already has. */
-    public List<Revision> above(Collection<String> applied, String to) {
-        Set<String> wanted = ancestorsInclusive(to);
+    /** The revisions {@code tos} need that none of {@code applied} (a database's version rows) already has. */
+    public List<Revision> above(Collection<String> applied, Collection<String> tos) {
+        Set<String> wanted = new LinkedHashSet<>();
+        tos.forEach(to -> wanted.addAll(ancestorsInclusive(to)));
         applied.forEach(id -> wanted.removeAll(ancestorsInclusive(id)));
         return topologicalOrder(wanted).stream().map(byId::get).toList();
     }

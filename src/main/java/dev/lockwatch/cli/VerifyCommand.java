@@ -5,6 +5,7 @@ import dev.lockwatch.config.Allowance;
 import dev.lockwatch.config.PostgresChoice;
 import dev.lockwatch.config.Settings;
 import dev.lockwatch.config.TrafficSettings;
+import dev.lockwatch.config.RuleLevel;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +42,9 @@ import picocli.CommandLine.Spec;
                 "",
                 "Applies the baseline with one alembic upgrade, then upgrades each newer revision on its own while a "
                         + "second connection watches pg_locks, and reports every lock each revision takes on a table "
-                        + "that existed before it, with what that lock would do to a busy production table.",
+                        + "that existed before it, with what that lock would do to a busy production table. Findings "
+                        + "also cover table rewrites, validating scans, missing lock timeouts and changes the running "
+                        + "application cannot survive; each revision is round-tripped through its downgrade.",
                 "Runs on lockwatch's own Postgres and scratch database, never on yours, and never changes the project.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
@@ -72,8 +76,9 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "baseline: applied with one alembic upgrade, not verified (default: ${DEFAULT-VALUE})")
     String from;
 
-    @Option(names = "--to", paramLabel = "REV", defaultValue = "head",
-            description = "last revision to verify (default: the single head)")
+    @Option(names = "--to", paramLabel = "REV",
+            description = "last revision to verify, or heads for all (default: every head; more than one head is a "
+                    + "multiple-heads finding)")
     String to;
 
     @Option(names = "--busy-table", paramLabel = "TABLE",
@@ -182,6 +187,14 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "origin/main), with every other revision as the baseline; edits to revisions that exist on REF "
                     + "are errors (edited-applied-revision). Replaces --from/--to")
     String gitBase;
+    @Option(names = "--rule", paramLabel = "NAME=LEVEL",
+            description = "set a rule's severity: error, warning, info, or off to drop it (repeatable), "
+                    + "e.g. --rule missing-lock-timeout=error")
+    List<String> rules = new ArrayList<>();
+
+    @Option(names = "--no-downgrade-check", negatable = false,
+            description = "do not round-trip each revision through alembic downgrade and upgrade again")
+    boolean noDowngradeCheck;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "report format on standard output, or in --output: text, json, sarif, junit, github, "
@@ -255,7 +268,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 image != null ? image : "postgres:" + pgVersion, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
                 serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
-                noCache ? null : cacheDir());
+                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck);
+        RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();
@@ -265,7 +279,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            report = new VerifyRun(verifyConfig, RuleSet.defaults(), cleanup, line -> {
+            report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
                 err.println("lockwatch: " + line);
                 err.flush();
             }).execute();
@@ -378,6 +392,23 @@ public final class VerifyCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // the hook is already running; it finds nothing left to close
         }
+    }
+
+    /** {@code --rule NAME=LEVEL} options by rule name; the rule names are checked by the rule set. */
+    private Map<String, RuleLevel> ruleLevels() {
+        Map<String, RuleLevel> levels = new LinkedHashMap<>();
+        for (String rule : rules) {
+            int equals = rule.indexOf('=');
+            if (equals <= 0) {
+                throw LockwatchException.usage("--rule " + rule + ": write NAME=LEVEL, e.g. --rule missing-lock-timeout=error");
+            }
+            String level = rule.substring(equals + 1).strip();
+            RuleLevel parsed = java.util.Arrays.stream(RuleLevel.values()).filter(l -> l.name().equalsIgnoreCase(level))
+                    .findFirst().orElseThrow(() -> LockwatchException.usage("--rule " + rule + ": " + level
+                            + " is not one of error, warning, info, off"));
+            levels.put(rule.substring(0, equals).strip(), parsed);
+        }
+        return levels;
     }
 
     private static long positive(long value, String option) {

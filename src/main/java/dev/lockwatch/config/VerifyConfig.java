@@ -19,16 +19,21 @@ import java.util.List;
  * @param processPerRevision run each alembic command in its own process instead of one shared interpreter
  * @param traffic      the synthetic workload to run during each revision, or null for none
  * @param cacheDir     where migrated baselines are kept between runs, or null for no cache
+ * @param to           the revision to verify up to, or null for every head
+ * @param ruleLevels   severities the user set per rule name ({@code --rule}); rules not named keep their default
+ * @param downgradeCheck round-trip each verified revision through its downgrade
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
                            String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances,
-                           boolean processPerRevision, TrafficSettings traffic, Path cacheDir) {
+                           boolean processPerRevision, TrafficSettings traffic, Path cacheDir,
+                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);
         busyTables = List.copyOf(busyTables);
         allowances = List.copyOf(allowances);
+        ruleLevels = java.util.Map.copyOf(ruleLevels);
     }
 }

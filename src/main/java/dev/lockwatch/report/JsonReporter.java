@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lockwatch.model.BaselineData;
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.LockWait;
 import dev.lockwatch.model.TableTraffic;
@@ -119,6 +120,21 @@ public final class JsonReporter implements Reporter {
         if (run.traffic() != null) {
             node.set("traffic", traffic(run.traffic()));
         }
+        node.set("downgrade", downgrade(run.downgrade()));
+        return node;
+    }
+
+    private static ObjectNode downgrade(DowngradeCheck check) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("outcome", check.outcome().label());
+        node.put("command", check.command());
+        node.put("failed_step", check.failedStep() == null ? null : check.failedStep().words());
+        node.put("detail", check.detail());
+        ArrayNode differences = node.putArray("differences");
+        check.differences().forEach(differences::add);
+        ArrayNode again = node.putArray("upgrade_again_differences");
+        check.upgradeAgainDifferences().forEach(again::add);
+        node.put("chain_stopped", check.chainStopped());
         return node;
     }
 
@@ -194,6 +210,7 @@ public final class JsonReporter implements Reporter {
         location(report, node, statement.source());
         node.put("tag", statement.tag());
         node.put("duration_ms", statement.durationMs());
+        node.put("transaction", statement.transaction());
         if (statement.lockTimeoutMs() == null) {
             node.putNull("lock_timeout");
         } else {
@@ -231,6 +248,10 @@ public final class JsonReporter implements Reporter {
         node.put("suppressed", finding.suppressed());
         node.put("suppression_reason", finding.suppressed() ? finding.suppression().reason() : null);
         node.put("suppressed_by", finding.suppressed() ? finding.suppression().origin() : null);
+        node.put("blocks", finding.blocks());
+        node.put("held_ms", finding.heldMs());
+        node.put("rows", finding.rows() == null ? null : finding.rows().value());
+        node.put("rows_estimated", finding.rows() != null && !finding.rows().exact());
         return node;
     }
 

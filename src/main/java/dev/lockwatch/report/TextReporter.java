@@ -1,6 +1,7 @@
 package dev.lockwatch.report;
 
 import dev.lockwatch.model.BaselineData;
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.LockWait;
 import dev.lockwatch.model.TableTraffic;
@@ -88,6 +89,7 @@ public final class TextReporter implements Reporter {
         if (run.traffic() != null) {
             traffic(out, run.traffic());
         }
+        downgrade(out, run.downgrade(), run.revision().id());
         for (Finding finding : result.findings()) {
             finding(out, report, finding);
         }
@@ -122,6 +124,17 @@ public final class TextReporter implements Reporter {
                 out.printf("     lock queue: %s waited %d ms for %s on %s behind %s: %s%n", wait.waiter(), wait.waitedMs(),
                         wait.mode().sqlName(), wait.table(), wait.blocker(), Texts.oneLine(String.valueOf(wait.blockerQuery()), SQL_WIDTH));
             }
+        }
+    }
+
+    private static void downgrade(PrintWriter out, DowngradeCheck check, String revision) {
+        switch (check.outcome()) {
+            case NOT_CHECKED -> { }
+            case SKIPPED -> out.printf("     downgrade round trip skipped: %s%n", check.detail());
+            case FAILED -> out.printf("     downgrade round trip failed at %s: %s%n", check.failedStep().words(),
+                    check.command());
+            default -> out.printf("     downgrade round trip %s: %s, then alembic upgrade %s again%n",
+                    check.outcome().label(), check.command(), revision);
         }
     }
 

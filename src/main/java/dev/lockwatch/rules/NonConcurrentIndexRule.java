@@ -66,23 +66,23 @@ public final class NonConcurrentIndexRule implements Rule {
             for (TableRef table : built) {
                 ObservedLock strongest = statement.locks().stream().filter(l -> l.table().equals(table))
                         .max(Comparator.comparing(ObservedLock::mode)).orElseThrow();
-                findings.add(finding(statement, strongest));
+                findings.add(finding(Evidence.of(run, table, statement).withLock(strongest)));
             }
         }
         return findings;
     }
 
-    private Finding finding(Statement statement, ObservedLock lock) {
+    private Finding finding(Evidence evidence) {
+        Statement statement = evidence.statement();
         String what = switch (statement.tag()) {
             case "CREATE INDEX" -> "CREATE INDEX without CONCURRENTLY";
             case "REINDEX" -> "REINDEX";
             default -> statement.tag() + " builds an index and";
         };
-        String atProduction = lock.estimate() == null ? "" : ", " + lock.estimate().describe();
-        String message = what + " held " + lock.mode().sqlName() + " on " + lock.table() + " for " + lock.heldMs()
-                + " ms here" + atProduction + ": it " + lock.mode().impact() + " for the whole build, which grows with"
-                + " the table";
-        return finding(lock.table().toString(), lock.mode().sqlName(), statement.sql(), message, hint(statement));
+        String message = what + " held " + evidence.mode().sqlName() + " on " + evidence.table() + " for "
+                + evidence.lock().heldMs() + " ms here with " + evidence.rowsWords() + ": it " + evidence.mode().impact()
+                + " for the whole build, which grows with the table";
+        return finding(evidence, message, hint(statement));
     }
 
     private static String hint(Statement statement) {

@@ -1,11 +1,34 @@
 package dev.lockwatch.rules;
 
+import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.RevisionRun;
 import java.util.List;
 
-/** One kind of finding: a pure function from what a revision's run showed to findings. */
+/**
+ * One kind of finding: a pure function from what a revision's run (or the chain) showed to findings. A rule
+ * judges a revision, the chain, or both; what it does not judge it leaves at the empty default.
+ */
 public interface Rule extends FindingKind {
 
-    List<Finding> check(RevisionRun run);
+    default List<Finding> check(RevisionRun run) {
+        return List.of();
+    }
+
+    default List<Finding> checkChain(ChainSummary chain) {
+        return List.of();
+    }
+
+    /**
+     * A finding about {@code evidence}: its table, lock, statement, how long the lock was held and the rows; with
+     * production's statistics ({@code --table-stats}), the hold time scaled to production's size, as an estimate.
+     */
+    default Finding finding(Evidence evidence, String message, String hint) {
+        String atProduction = evidence.lock() == null || evidence.lock().estimate() == null ? ""
+                : " (" + evidence.lock().estimate().describe() + ")";
+        return new Finding(name(), defaultSeverity(), evidence.table() == null ? null : evidence.table().toString(),
+                evidence.mode() == null ? null : evidence.mode().sqlName(),
+                evidence.statement() == null ? null : evidence.statement().sql(), message + atProduction, hint,
+                evidence.lock() == null ? null : evidence.lock().heldMs(), evidence.rows());
+    }
 }

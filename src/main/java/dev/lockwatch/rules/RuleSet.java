@@ -1,19 +1,53 @@
 package dev.lockwatch.rules;
 
+import dev.lockwatch.config.RuleLevel;
+import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.Severity;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
-/** The rules lockwatch applies, in report order. */
+/** The rules lockwatch applies, in report order, each at its configured severity. */
 public final class RuleSet {
     private final List<Rule> rules;
+    private final Map<String, Severity> severities;
+
+    private RuleSet(List<Rule> rules, Map<String, Severity> severities) {
+        this.rules = List.copyOf(rules);
+        this.severities = Map.copyOf(severities);
+    }
 
     public RuleSet(List<Rule> rules) {
-        this.rules = List.copyOf(rules);
+        this(rules, Map.of());
     }
 
     public static RuleSet defaults() {
-        return new RuleSet(List.of(new MigrationFailedRule(), new NonConcurrentIndexRule()));
+        return new RuleSet(List.of(new MigrationFailedRule(), new MultipleHeadsRule(), new NonConcurrentIndexRule(),
+                new TableRewriteRule(), new ConstraintValidationRule(), new BackwardIncompatibleRule(),
+                new InvalidIndexRule(), new DowngradeFailedRule(), new MissingLockTimeoutRule(),
+                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule()));
+    }
+
+    /**
+     * The same rules with the user's levels ({@code --rule NAME=LEVEL}): a severity replaces the rule's default,
+     * OFF drops the rule. A name no rule has is a usage error that lists the names there are.
+     */
+    public RuleSet configured(Map<String, RuleLevel> levels) {
+        List<String> known = rules.stream().map(Rule::name).toList();
+        Map<String, Severity> configured = new HashMap<>(severities);
+        for (Map.Entry<String, RuleLevel> level : levels.entrySet()) {
+            if (!known.contains(level.getKey())) {
+                throw LockwatchException.usage("--rule " + level.getKey() + ": no such rule; the rules are "
+                        + String.join(", ", known.stream().sorted().toList()));
+            }
+            level.getValue().severity().ifPresent(s -> configured.put(level.getKey(), s));
+        }
+        List<Rule> enabled = rules.stream().filter(r -> levels.get(r.name()) != RuleLevel.OFF).toList();
+        return new RuleSet(enabled, configured);
     }
 
     public List<Rule> rules() {
@@ -21,6 +55,15 @@ public final class RuleSet {
     }
 
     public List<Finding> check(RevisionRun run) {
-        return TrafficImpact.annotate(run, rules.stream().flatMap(rule -> rule.check(run).stream()).toList());
+        return TrafficImpact.annotate(run, apply(rule -> rule.check(run)));
+    }
+
+    public List<Finding> checkChain(ChainSummary chain) {
+        return apply(rule -> rule.checkChain(chain));
+    }
+
+    private List<Finding> apply(Function<Rule, List<Finding>> check) {
+        return rules.stream().flatMap(rule -> check.apply(rule).stream()
+                .map(f -> severities.containsKey(rule.name()) ? f.withSeverity(severities.get(rule.name())) : f)).toList();
     }
 }

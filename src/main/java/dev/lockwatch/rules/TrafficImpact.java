@@ -18,8 +18,8 @@ final class TrafficImpact {
         if (run.traffic() == null) {
             return findings;
         }
-        return findings.stream().map(f -> measured(run, f).map(impact -> new Finding(f.rule(), f.severity(), f.table(),
-                f.lock(), f.statement(), f.message() + ". " + impact, f.hint())).orElse(f)).toList();
+        return findings.stream().map(f -> measured(run, f).map(impact -> f.withMessage(f.message() + ". " + impact))
+                .orElse(f)).toList();
     }
 
     private static Optional<String> measured(RevisionRun run, Finding finding) {

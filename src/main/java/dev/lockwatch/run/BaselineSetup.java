@@ -13,7 +13,7 @@ import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.postgres.ScratchDatabase;
-import dev.lockwatch.watch.Catalog;
+import dev.lockwatch.model.SchemaSnapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -86,22 +86,22 @@ final class BaselineSetup {
      * The busy tables of the baseline: those --busy-table names, plus with --table-stats those production's
      * statistics make busy; without either, every table.
      */
-    Set<TableRef> busyTables(Catalog baseline) {
+    Set<TableRef> busyTables(SchemaSnapshot baseline) {
         for (TableRef table : config.busyTables()) {
-            if (!baseline.contains(table)) {
+            if (!baseline.tables().containsKey(table)) {
                 progress.accept("note: --busy-table " + table + " does not exist once the baseline is applied");
             }
         }
         if (stats == null) {
             return config.busyTables().isEmpty()
-                    ? baseline.rows().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
+                    ? baseline.tables().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
                             .collect(java.util.stream.Collectors.toUnmodifiableSet()) // alembic's bookkeeping serves no traffic
                     : Set.copyOf(config.busyTables());
         }
         Set<TableRef> fromStats = stats.busy(config.data().busyMinWrites(), config.data().busyMinRows());
         Set<TableRef> busy = new TreeSet<>(config.busyTables());
-        fromStats.stream().filter(baseline::contains).forEach(busy::add);
-        long missing = fromStats.stream().filter(t -> !baseline.contains(t)).count();
+        fromStats.stream().filter(t -> baseline.tables().containsKey(t)).forEach(busy::add);
+        long missing = fromStats.stream().filter(t -> !baseline.tables().containsKey(t)).count();
         progress.accept("table stats: " + busy.size() + " busy table(s) of " + stats.tables().size() + " in "
                 + stats.file() + (missing > 0 ? "; " + missing + " busy in production do not exist here" : ""));
         return busy;

@@ -6,6 +6,7 @@ import dev.lockwatch.alembic.RevisionScanner;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.git.GitHistory;
 import dev.lockwatch.model.GitSelection;
+import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionChange;
@@ -17,15 +18,18 @@ import java.util.stream.Collectors;
 
 /**
  * What a run verifies: the baseline (the revisions {@code alembic upgrade} applies first, one invocation each;
- * none for base) and the revisions above it, in the order they are stepped.
+ * none for base) and the revisions above it, in the order they are stepped. Without {@code --to}, that is
+ * everything up to every head: several heads are a finding (multiple-heads), not a reason to verify nothing.
  *
- * @param git how {@code --git-base} chose the revisions, or null when {@code --from}/{@code --to} did
+ * @param targets the revisions verified up to: {@code --to}, or every head
+ * @param git     how {@code --git-base} chose the revisions, or null when {@code --from}/{@code --to} did
  */
-public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseline, String to, List<Revision> revisions,
-                        GitSelection git) {
+public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseline, List<String> targets,
+                        List<Revision> revisions, GitSelection git, ChainSummary summary) {
 
     public ChainPlan {
         baseline = List.copyOf(baseline);
+        targets = List.copyOf(targets);
         revisions = List.copyOf(revisions);
     }
 
@@ -40,12 +44,15 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
             return sinceGitBase(config.gitBase(), ini, graph);
         }
         String from = graph.resolve(config.from(), "--from");
-        String to = graph.resolve(config.to(), "--to");
-        if (from != null && !graph.ancestorsInclusive(to).contains(from)) {
-            throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + to
+        List<String> heads = graph.heads();
+        List<String> targets = config.to() == null || config.to().equals("heads") ? heads
+                : List.of(graph.resolve(config.to(), "--to"));
+        if (from != null && targets.stream().noneMatch(to -> graph.ancestorsInclusive(to).contains(from))) {
+            throw LockwatchException.usage("--from " + from + " is not an ancestor of --to " + String.join(", ", targets)
                     + ": the baseline must lie below the revisions to verify");
         }
-        return new ChainPlan(ini, graph, from == null ? List.of() : List.of(from), to, graph.between(from, to), null);
+        return new ChainPlan(ini, graph, from == null ? List.of() : List.of(from), targets, graph.between(from, targets),
+                null, new ChainSummary(heads, config.to() != null));
     }
 
     /**
@@ -53,20 +60,19 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
      * the dump is at --to or past it.
      */
     public ChainPlan above(List<String> applied, String dump) {
-        if (to == null) {
-            throw LockwatchException.usage("the chain has several heads: pass --to with --restore " + dump);
-        }
         for (String id : applied) {
             if (!graph.contains(id)) {
                 throw LockwatchException.usage("the dump " + dump + " is at revision " + id + ", which no revision file of "
                         + "this project declares: is the dump from this project, and is the checkout as new as the dump?");
             }
-            if (!graph.ancestorsInclusive(to).contains(id) && !graph.ancestorsInclusive(id).contains(to)) {
+            boolean onTheWay = targets.stream().anyMatch(to -> graph.ancestorsInclusive(to).contains(id)
+                    || graph.ancestorsInclusive(id).contains(to));
+            if (!onTheWay) {
                 throw LockwatchException.usage("the dump " + dump + " is at revision " + id + ", which is not on the way"
-                        + " to --to " + to + ": pass a --to above it");
+                        + " to " + String.join(", ", targets) + ": pass a --to above it");
             }
         }
-        return new ChainPlan(ini, graph, applied, to, graph.above(applied, to), git);
+        return new ChainPlan(ini, graph, applied, targets, graph.above(applied, targets), git, summary);
     }
 
     /** Verified: the revision files the branch added; baseline: every other revision, applied first. */
@@ -88,12 +94,19 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
             }
         }
         List<String> heads = graph.heads();
-        return new ChainPlan(ini, graph, graph.tips(baseline), heads.size() == 1 ? heads.get(0) : null,
-                graph.ordered(added), git);
+        return new ChainPlan(ini, graph, graph.tips(baseline), heads, graph.ordered(added), git,
+                new ChainSummary(heads, false));
     }
 
     /** The baseline as reports name it: base, or the revisions upgraded to. */
     public String baselineLabel() {
         return baseline.isEmpty() ? RevisionGraph.BASE : String.join(", ", baseline);
+    }
+
+    /** What the baseline applies: the revisions already in the database when the first verified one runs. */
+    public Set<String> baselineRevisions() {
+        Set<String> applied = new HashSet<>();
+        baseline.forEach(tip -> applied.addAll(graph.ancestorsInclusive(tip)));
+        return applied;
     }
 }

@@ -1,40 +1,46 @@
 package dev.lockwatch.run;
 
-import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.data.TableStats;
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
 import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.traffic.LockQueue;
 import dev.lockwatch.traffic.TrafficGenerator;
-import dev.lockwatch.watch.BackendSample;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
+import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.StatementAssembler;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** Upgrades one revision under the watcher and turns what was seen into a {@link RevisionRun}. */
+/**
+ * Upgrades one revision under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
+ * was seen into a {@link RevisionRun}, with the schema read before and after.
+ */
 final class RevisionExecutor {
     private final VerifyConfig config;
     private final AlembicRunner alembic;
     private final LockWatcher watcher;
     private final Connection connection;
+    private final SchemaReader schema;
     private final Set<TableRef> busy;
     private final boolean gated;
+    private final int major;
     private final TableStats stats;
     private final TrafficGenerator traffic;
 
@@ -43,13 +49,16 @@ final class RevisionExecutor {
      * @param traffic the workload to run during each revision, or null
      */
     RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     Set<TableRef> busy, boolean gated, TableStats stats, TrafficGenerator traffic) {
+                     SchemaReader schema, Set<TableRef> busy, boolean gated, int major, TableStats stats,
+                     TrafficGenerator traffic) {
         this.config = config;
         this.alembic = alembic;
         this.watcher = watcher;
         this.connection = connection;
+        this.schema = schema;
         this.busy = Set.copyOf(busy);
         this.gated = gated;
+        this.major = major;
         this.stats = stats;
         this.traffic = traffic;
         watcher.recordLockQueue(traffic != null);
@@ -59,56 +68,45 @@ final class RevisionExecutor {
         if (gated) {
             Capture.gateTables(connection);
         }
-        Catalog before = Catalog.read(connection);
+        SchemaSnapshot before = schema.read();
+        Catalog catalog = Catalog.of(before);
         Set<TableRef> busyNow = new HashSet<>(busy);
-        busyNow.retainAll(before.rows().keySet());
-        watcher.start();
+        busyNow.retainAll(before.tables().keySet());
+        long startedUs = System.currentTimeMillis() * 1000;
         if (traffic != null) {
             traffic.start();
         }
-        long startedUs = System.currentTimeMillis() * 1000;
-        AlembicResult result;
-        List<BackendSample> samples;
+        WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            result = alembic.upgrade(revision.id(), config.revisionTimeout());
+            watched = WatchedRun.of(watcher, () -> alembic.upgrade(revision.id(), config.revisionTimeout()));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();
             }
-            samples = watcher.stop();
         }
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
-                before, startedUs, config.traffic().stallThreshold().toMillis());
-        List<Statement> statements = StatementAssembler.assemble(samples, before, busyNow, config.versionTable());
+                catalog, startedUs, config.traffic().stallThreshold().toMillis());
+        List<Statement> statements = StatementAssembler.assemble(watched.samples(), catalog, busyNow,
+                config.versionTable());
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        RevisionStatus status = result.succeeded() ? RevisionStatus.APPLIED : RevisionStatus.FAILED;
-        String error = result.succeeded() ? null : result.timedOut()
-                ? "did not finish within --revision-timeout " + config.revisionTimeout().toSeconds() + " s"
-                : result.errorSummary();
-        return new RevisionRun(revision, status, result.durationMs(), statements, busyNow, error,
-                result.succeeded() ? null : result.failureSource(alembic.versionFolders()), trafficObservation);
+        SchemaSnapshot after = schema.read();
+        boolean applied = watched.result().succeeded();
+        return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
+                watched.result().durationMs(), statements, busyNow, applied ? null : watched.error(config.revisionTimeout()),
+                major, before, after, DowngradeCheck.notChecked(),
+                applied ? null : watched.result().failureSource(alembic.versionFolders()), trafficObservation);
     }
 
-    /** Rows of the tables production's statistics know, as the revision found them: the planner's count once
-     * analyzed, else an exact count (a table created or filled earlier in the chain). */
-    private Map<TableRef, Long> localRows(Catalog before, Set<TableRef> known) throws SQLException {
+    /** Rows, as the revision found them, of the tables production's statistics know. */
+    private static Map<TableRef, Long> localRows(SchemaSnapshot before, Set<TableRef> known) {
         Map<TableRef, Long> rows = new HashMap<>();
         for (TableRef table : known) {
-            Long estimate = before.rows().get(table);
-            if (estimate == null) {
-                continue;
-            }
-            if (estimate > 0) {
-                rows.put(table, estimate);
-                continue;
-            }
-            try (java.sql.Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("select count(*) from " + table.sql())) {
-                rs.next();
-                rows.put(table, rs.getLong(1));
+            TableSchema shape = before.tables().get(table);
+            if (shape != null && shape.rows() != null) {
+                rows.put(table, shape.rows().value());
             }
         }
         return rows;

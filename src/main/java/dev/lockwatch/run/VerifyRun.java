@@ -6,6 +6,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.git.GitHistory;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.DatabaseTarget;
+import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
@@ -23,12 +24,13 @@ import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
-import dev.lockwatch.watch.Catalog;
+import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.LockWatcher;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -59,7 +61,8 @@ public final class VerifyRun {
 
     /** Runs the plan's revisions and applies the rules; with nothing to verify, starts no server at all. */
     private VerifyReport observe(ChainPlan plan) {
-        List<Finding> chainFindings = FindingKinds.EDITED_APPLIED_REVISION.check(plan.git());
+        List<Finding> chainFindings = new ArrayList<>(FindingKinds.EDITED_APPLIED_REVISION.check(plan.git()));
+        chainFindings.addAll(rules.checkChain(plan.summary()));
         Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
         if (plan.revisions().isEmpty()) {
             progress.accept("nothing to verify: " + (plan.git() == null ? "no revision above the baseline"
@@ -108,7 +111,8 @@ public final class VerifyRun {
             }
         }
         try (Connection connection = ScratchDatabase.connect(target)) {
-            Set<TableRef> busy = baseline.busyTables(Catalog.read(connection));
+            SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
+            Set<TableRef> busy = baseline.busyTables(schema.read());
             baseline.seed(connection, busy);
             if (gated) {
                 Capture.install(connection, config.versionTable());
@@ -116,9 +120,11 @@ public final class VerifyRun {
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
             TrafficGenerator traffic = config.traffic() == null ? null
                     : cleanup.register(TrafficGenerator.open(target, List.copyOf(busy), config.traffic()));
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, busy, gated,
-                    baseline.stats(), traffic);
-            List<RevisionResult> results = runChain(plan.revisions(), executor);
+            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, schema, busy, gated,
+                    scratch.majorVersion(), baseline.stats(), traffic);
+            DowngradeRoundTrip roundTrip = config.downgradeCheck()
+                    ? new DowngradeRoundTrip(alembic, watcher, schema, config.revisionTimeout()) : null;
+            List<RevisionResult> results = runChain(plan, executor, roundTrip);
             return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings,
                     baseline.report(busy), repository, plan.git());
         } catch (SQLException e) {
@@ -126,20 +132,35 @@ public final class VerifyRun {
         }
     }
 
-    /** Each revision in turn; after a failure the rest are reported as not run. */
-    private List<RevisionResult> runChain(List<Revision> chain, RevisionExecutor executor) throws SQLException {
+    /**
+     * Each revision in turn, round-tripped through its downgrade unless that is off; after a failure (or a round
+     * trip that left the database where the next revisions cannot run) the rest are reported as not run.
+     */
+    private List<RevisionResult> runChain(ChainPlan plan, RevisionExecutor executor, DowngradeRoundTrip roundTrip)
+            throws SQLException {
+        List<Revision> chain = plan.revisions();
+        Set<String> applied = new HashSet<>(plan.baselineRevisions());
         List<RevisionResult> results = new ArrayList<>();
-        boolean failed = false;
+        boolean stopped = false;
         for (Revision revision : chain) {
-            if (failed) {
+            if (stopped) {
                 results.add(new RevisionResult(RevisionRun.notRun(revision), List.of()));
                 continue;
             }
             RevisionRun run = executor.upgrade(revision);
+            if (run.status() == RevisionStatus.APPLIED) {
+                applied.add(revision.id());
+                if (roundTrip != null) {
+                    Optional<String> target = plan.graph().downgradeTarget(revision.id(), applied);
+                    run = run.withDowngrade(target.isPresent() ? roundTrip.check(run, target.get())
+                            : DowngradeCheck.skipped("alembic cannot take back merge revision " + revision.id()
+                                    + " alone: each of its parents has other applied revisions above it"));
+                }
+            }
             RevisionResult checked = new RevisionResult(run, rules.check(run));
             results.add(checked);
             progress.accept(progressLine(results.size(), chain.size(), checked));
-            failed = run.status() == RevisionStatus.FAILED;
+            stopped = run.status() == RevisionStatus.FAILED || run.downgrade().chainStopped();
         }
         return results;
     }
@@ -157,8 +178,10 @@ public final class VerifyRun {
 
     private static String progressLine(int index, int total, RevisionResult result) {
         RevisionRun run = result.run();
-        return String.format("[%d/%d] %s %s: %s in %d ms, %d statement(s), %d error(s), %d warning(s)", index, total,
+        DowngradeCheck.Outcome downgrade = run.downgrade().outcome();
+        return String.format("[%d/%d] %s %s: %s in %d ms, %d statement(s), %d error(s), %d warning(s)%s", index, total,
                 run.revision().id(), run.revision().message(), run.status().label(), run.durationMs(),
-                run.statements().size(), result.count(Severity.ERROR), result.count(Severity.WARNING));
+                run.statements().size(), result.count(Severity.ERROR), result.count(Severity.WARNING),
+                downgrade == DowngradeCheck.Outcome.NOT_CHECKED ? "" : ", downgrade round trip " + downgrade.label());
     }
 }

@@ -143,6 +143,7 @@ public final class StatementAssembler {
         }
     }
 
+
     /**
      * Who took a lock that appears at a start or version gate: a REINDEX for a SHARE lock on a table whose
      * indexes the transaction rebuilt (no other command that no gate pauses does both), else the statement
@@ -209,6 +210,8 @@ public final class StatementAssembler {
         unseen.sql = REINDEX_STATEMENT;
         unseen.tag = "REINDEX";
         unseen.startUs = sample.timeUs();
+        unseen.xactStartUs = sample.xactStartUs();
+        unseen.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
         return key;
     }
 
@@ -229,6 +232,9 @@ public final class StatementAssembler {
             Builder b = new Builder();
             b.sql = UNSEEN_STATEMENT;
             b.startUs = sample.timeUs();
+            b.xactStartUs = sample.xactStartUs(); // its locks are still held, so it ran in this transaction
+            // lock_timeout as the session's next gate reports it: a SET between the two is not seen
+            b.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
             return b;
         });
         return key;
@@ -294,12 +300,14 @@ public final class StatementAssembler {
             b.sql = tagged.sql();
             b.source = tagged.source();
             b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
+            b.xactStartUs = sample.xactStartUs();
             return b;
         });
     }
 
     private List<Statement> result() {
         List<Statement> result = new ArrayList<>();
+        Map<Key, Integer> transactions = new HashMap<>(); // (pid, xact_start) -> number, in order of first statement
         statements.entrySet().stream()
                 .sorted(Comparator.comparingLong(e -> e.getValue().startUs))
                 .forEach(e -> {
@@ -313,8 +321,9 @@ public final class StatementAssembler {
                     long end = b.endUs > 0 ? b.endUs : lastTimeUs;
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
+                    int transaction = transactions.computeIfAbsent(new Key(pid, b.xactStartUs), k -> transactions.size() + 1);
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
-                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, b.source));
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source));
                 });
         return result;
     }
@@ -398,6 +407,7 @@ public final class StatementAssembler {
         String sql;
         String tag;
         long startUs;
+        long xactStartUs;
         long endUs;
         long gateEndUs;
         long elapsedUs = -1;

@@ -51,6 +51,8 @@ def _run(request):
         command.upgrade(_config(), request["rev"])
     elif op == "downgrade":
         command.downgrade(_config(), request["rev"])
+    elif op == "stamp":
+        command.stamp(_config(), request["rev"])
     elif op == "current":
         command.current(_config())
     else:

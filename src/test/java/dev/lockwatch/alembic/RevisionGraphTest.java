@@ -26,15 +26,15 @@ class RevisionGraphTest {
 
     @Test
     void stepsPrerequisitesFirstWithTiesBrokenById() {
-        assertEquals(List.of("a", "b1", "c1", "c2", "d", "m"), ids(graph.between(null, "m")));
-        assertEquals(List.of("c1", "c2", "d", "m"), ids(graph.between("b1", "m")).stream().filter(i -> !i.equals("b1")).toList()
+        assertEquals(List.of("a", "b1", "c1", "c2", "d", "m"), ids(graph.between(null, List.of("m"))));
+        assertEquals(List.of("c1", "c2", "d", "m"), ids(graph.between("b1", List.of("m"))).stream().filter(i -> !i.equals("b1")).toList()
                 .subList(0, 4));
     }
 
     @Test
     void theBaselineAndItsAncestorsAreNotVerified() {
-        assertEquals(List.of("b1", "c1", "c2", "d", "m"), ids(graph.between("a", "m")));
-        assertEquals(List.of("c2"), ids(graph.between("c1", "c2")));
+        assertEquals(List.of("b1", "c1", "c2", "d", "m"), ids(graph.between("a", List.of("m"))));
+        assertEquals(List.of("c2"), ids(graph.between("c1", List.of("c2"))));
     }
 
     @Test

@@ -43,6 +43,18 @@ public final class AlembicProject {
             run_migrations_online()
             """;
 
+    /**
+     * A baseline the rule tests build on: customers (100 rows) and orders (1,000 rows) referencing them by a
+     * column that has no constraint yet.
+     */
+    public static final String SHOP = """
+            op.create_table('customers', sa.Column('id', sa.Integer, primary_key=True), sa.Column('email', sa.String(200)))
+            op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True), sa.Column('customer_id', sa.Integer),
+                            sa.Column('qty', sa.Integer), sa.Column('note', sa.String(20)))
+            op.execute("INSERT INTO customers (id, email) SELECT g, 'c' || g || '@example.com' FROM generate_series(1, 100) g")
+            op.execute("INSERT INTO orders (customer_id, qty) SELECT 1 + g % 100, g FROM generate_series(1, 1000) g")
+            """;
+
     private final Path root;
 
     private AlembicProject(Path root) {
@@ -82,6 +94,16 @@ public final class AlembicProject {
     /** A revision with one parent (null for a base) whose upgrade runs {@code upgrade} (Python, op.* calls). */
     public AlembicProject revision(String id, String down, String upgrade) {
         return revision(id, down == null ? List.of() : List.of(down), List.of(), upgrade, "pass");
+    }
+
+    /** The {@link #SHOP} baseline as revision {@code base} (verify with --from base... or --from the id). */
+    public static AlembicProject shop(Path root, String baselineId) {
+        return create(root).revision(baselineId, null, SHOP, "op.drop_table('orders')\nop.drop_table('customers')");
+    }
+
+    /** A revision with one parent (null for a base) and its downgrade. */
+    public AlembicProject revision(String id, String down, String upgrade, String downgrade) {
+        return revision(id, down == null ? List.of() : List.of(down), List.of(), upgrade, downgrade);
     }
 
     public AlembicProject revision(String id, List<String> downs, List<String> dependsOn, String upgrade, String downgrade) {

@@ -32,6 +32,17 @@ public final class Lockwatch {
         return run(args.toArray(String[]::new));
     }
 
+    /**
+     * {@code verify --from r1} of a project whose r1 is the {@link AlembicProject#SHOP} baseline and whose r2, the
+     * revision verified, runs {@code upgrade} and {@code downgrade}.
+     */
+    public static Result verifyOnShop(java.nio.file.Path dir, String upgrade, String downgrade, String... extra) {
+        AlembicProject project = AlembicProject.shop(dir, "r1").revision("r2", "r1", upgrade, downgrade);
+        List<String> args = new ArrayList<>(List.of("--from", "r1"));
+        args.addAll(List.of(extra));
+        return verify(project, args.toArray(String[]::new));
+    }
+
     public record Result(int exitCode, String out, String err) {
         public JsonNode json() {
             try {
@@ -50,6 +61,28 @@ public final class Lockwatch {
         public List<String> rules(String revision) {
             return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
                     .map(f -> f.get("rule").asText()).toList();
+        }
+
+        /** The rules of the revision's error findings. */
+        public List<String> errors(String revision) {
+            return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
+                    .filter(f -> f.get("severity").asText().equals("error")).map(f -> f.get("rule").asText()).toList();
+        }
+
+        /** The revision's findings of {@code rule}. */
+        public List<JsonNode> findings(String revision, String rule) {
+            return StreamSupport.stream(revision(revision).get("findings").spliterator(), false)
+                    .filter(f -> f.get("rule").asText().equals(rule)).toList();
+        }
+
+        /** The revision's only finding of {@code rule}. */
+        public JsonNode finding(String revision, String rule) {
+            List<JsonNode> found = findings(revision, rule);
+            if (found.size() != 1) {
+                throw new AssertionError("expected one " + rule + " finding on " + revision + ", found " + found.size()
+                        + ":\n" + describe());
+            }
+            return found.get(0);
         }
 
         /** "table MODE" for every lock the revision's statements took. */

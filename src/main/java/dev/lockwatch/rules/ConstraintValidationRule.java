@@ -1,0 +1,166 @@
+package dev.lockwatch.rules;
+
+import dev.lockwatch.model.ColumnSchema;
+import dev.lockwatch.model.ConstraintSchema;
+import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+/**
+ * A scan of a busy table's existing rows while its writes are blocked. The catalog says what was checked: a FOREIGN
+ * KEY or CHECK constraint that is validated after the revision and was not before, or a column that became NOT
+ * NULL. The locks say whether writes waited: the ALTER TABLE that did it ran in a transaction holding SHARE or
+ * stronger on the table. VALIDATE CONSTRAINT on its own takes SHARE UPDATE EXCLUSIVE and is the fix; run in the
+ * transaction that added the constraint, it inherits that statement's lock and is flagged. PostgreSQL 12+ skips
+ * the SET NOT NULL scan when a validated {@code CHECK (col IS NOT NULL)} proves it.
+ */
+public final class ConstraintValidationRule implements Rule {
+    private static final Pattern NOT_NULL_CHECK = Pattern.compile("^CHECK \\(\\((.+) IS NOT NULL\\)\\)$");
+
+    @Override
+    public String name() {
+        return "constraint-validation";
+    }
+
+    @Override
+    public Severity defaultSeverity() {
+        return Severity.ERROR;
+    }
+
+    @Override
+    public String summary() {
+        return "a FOREIGN KEY or CHECK added without NOT VALID, or SET NOT NULL without a validated CHECK to prove it: "
+                + "every existing row is scanned while writes are blocked";
+    }
+
+    @Override
+    public List<Finding> check(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        for (Observations.Kept kept : Observations.keptBusyTables(run)) {
+            TableRef table = kept.table();
+            TableSchema was = kept.was();
+            for (ConstraintSchema constraint : kept.now().constraints()) {
+                boolean checks = constraint.kind() == ConstraintSchema.Kind.CHECK
+                        || constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY;
+                boolean newlyValidated = constraint.validated()
+                        && !was.constraint(constraint.name()).map(ConstraintSchema::validated).orElse(false);
+                if (checks && newlyValidated) {
+                    LockMode known = constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY ? LockMode.SHARE_ROW_EXCLUSIVE
+                            : LockMode.ACCESS_EXCLUSIVE;
+                    blockingScan(run, table, constraint.name(), known)
+                            .ifPresent(e -> findings.add(constraintFinding(run, e, constraint)));
+                }
+            }
+            for (ColumnSchema column : kept.now().columns()) {
+                boolean becameNotNull = column.notNull() && was.column(column.name()).map(c -> !c.notNull()).orElse(false);
+                if (becameNotNull && !proven(run.serverMajor(), was, kept.now(), column.name())) {
+                    blockingScan(run, table, column.name(), LockMode.ACCESS_EXCLUSIVE)
+                            .ifPresent(e -> findings.add(notNullFinding(run, e, column.name())));
+                }
+            }
+        }
+        return findings;
+    }
+
+    /**
+     * The ALTER TABLE that validated: those naming {@code identifier}, else every ALTER TABLE on the table. Empty
+     * when one of them ran without a write-blocking lock on the table (that is where the scan happened, harmlessly).
+     */
+    private static Optional<Evidence> blockingScan(RevisionRun run, TableRef table, String identifier, LockMode known) {
+        List<Statement> statements = run.statements();
+        List<Integer> candidates = alterTables(statements, i -> Observations.names(statements.get(i), identifier));
+        if (candidates.isEmpty()) {
+            candidates = alterTables(statements, i -> table.equals(statements.get(i).target())
+                    || Observations.strongest(statements.get(i), table).isPresent());
+        }
+        Evidence evidence = Evidence.of(run, table, null).orMode(known);
+        for (int i : candidates) {
+            Optional<ObservedLock> held = Observations.writeBlockingHeldAt(statements, i, table);
+            if (held.isEmpty()) {
+                return Optional.empty();
+            }
+            if (evidence.statement() == null) {
+                evidence = new Evidence(table, statements.get(i), held.get(), held.get().mode(), evidence.rows());
+            }
+        }
+        return Optional.of(evidence);
+    }
+
+    private static List<Integer> alterTables(List<Statement> statements, java.util.function.IntPredicate matches) {
+        return IntStream.range(0, statements.size())
+                .filter(i -> statements.get(i).tag().equals("ALTER TABLE") && matches.test(i)).boxed().toList();
+    }
+
+    /** PostgreSQL 12+ skips the scan when a validated {@code CHECK (col IS NOT NULL)} exists. */
+    private static boolean proven(int major, TableSchema was, TableSchema now, String column) {
+        if (major < 12) {
+            return false;
+        }
+        return java.util.stream.Stream.concat(was.constraints().stream(), now.constraints().stream())
+                .filter(c -> c.kind() == ConstraintSchema.Kind.CHECK && c.validated())
+                .map(c -> NOT_NULL_CHECK.matcher(c.definition()))
+                .anyMatch(m -> m.matches() && (m.group(1).equals(column)
+                        || m.group(1).equals("\"" + column.replace("\"", "\"\"") + "\"")));
+    }
+
+    private Finding constraintFinding(RevisionRun run, Evidence evidence, ConstraintSchema constraint) {
+        TableRef table = evidence.table();
+        String message = evidence.command() + " validated " + constraint.kind().label() + " " + constraint.name()
+                + " on " + table + ", a scan of every existing row, while the transaction held " + evidence.lockWords();
+        String hint;
+        if (constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY) {
+            TableRef referenced = constraint.references();
+            Optional<ObservedLock> other = referenced == null || evidence.statement() == null ? Optional.empty()
+                    : Observations.writeBlockingHeldAt(run.statements(), run.statements().indexOf(evidence.statement()),
+                            referenced);
+            message += other.map(l -> ". It also held " + l.mode().sqlName() + " on " + referenced + ", which "
+                    + l.mode().impact()).orElse("") + ". Writes wait until the scan ends, which grows with the table";
+            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_foreign_key('"
+                    + constraint.name() + "', '" + table.name() + "', '" + (referenced == null ? "..." : referenced.name())
+                    + "', " + pythonList(constraint.columns()) + ", [...], postgresql_not_valid=True); next revision: "
+                    + validate(table, constraint.name());
+        } else {
+            message += ". Writes wait until the scan ends, which grows with the table";
+            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_check_constraint('"
+                    + constraint.name() + "', '" + table.name() + "', '...', postgresql_not_valid=True); next revision: "
+                    + validate(table, constraint.name());
+        }
+        return finding(evidence, message, hint);
+    }
+
+    private Finding notNullFinding(RevisionRun run, Evidence evidence, String column) {
+        TableRef table = evidence.table();
+        String message = evidence.command() + " set " + table + "." + column + " NOT NULL, a scan of every existing row, "
+                + "while the transaction held " + evidence.lockWords() + ". "
+                + (run.serverMajor() >= 12 ? "No validated CHECK (" + column + " IS NOT NULL) proved it beforehand"
+                        : "PostgreSQL " + run.serverMajor() + " scans even when a CHECK proves it");
+        String check = "ck_" + table.name() + "_" + column + "_not_null";
+        String hint = run.serverMajor() >= 12
+                ? "prove it first: op.create_check_constraint('" + check + "', '" + table.name() + "', '" + column
+                        + " IS NOT NULL', postgresql_not_valid=True); next revision: " + validate(table, check)
+                        + "; then op.alter_column('" + table.name() + "', '" + column + "', nullable=False) (no scan) and "
+                        + "op.drop_constraint('" + check + "', '" + table.name() + "')"
+                : "PostgreSQL " + run.serverMajor() + " cannot skip the scan: keep a CHECK (" + column + " IS NOT NULL) "
+                        + "added with postgresql_not_valid=True and validated in a later revision instead of NOT NULL";
+        return finding(evidence, message, hint);
+    }
+
+    private static String validate(TableRef table, String constraint) {
+        return "op.execute('ALTER TABLE " + table.name() + " VALIDATE CONSTRAINT " + constraint + "') "
+                + "(SHARE UPDATE EXCLUSIVE: reads and writes continue)";
+    }
+
+    private static String pythonList(List<String> names) {
+        return "[" + String.join(", ", names.stream().map(n -> "'" + n + "'").toList()) + "]";
+    }
+}

@@ -1,0 +1,64 @@
+package dev.lockwatch.rules;
+
+import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A write-blocking lock on a busy table requested while {@code lock_timeout} was 0 in the migration's own session,
+ * as its gates read it: whatever set it (env.py, PGOPTIONS, role or database defaults, a SET in the revision)
+ * counts. Behind a long-running query the request waits forever, and every query that arrives meanwhile queues
+ * behind it. One finding per table and revision: the first statement that asked.
+ */
+public final class MissingLockTimeoutRule implements Rule {
+
+    @Override
+    public String name() {
+        return "missing-lock-timeout";
+    }
+
+    @Override
+    public Severity defaultSeverity() {
+        return Severity.WARNING;
+    }
+
+    @Override
+    public String summary() {
+        return "a write-blocking lock on a busy table requested with lock_timeout = 0: behind one long query it waits "
+                + "forever, and all traffic queues behind it";
+    }
+
+    @Override
+    public List<Finding> check(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        Set<TableRef> reported = new HashSet<>();
+        for (Statement statement : run.statements()) {
+            if (statement.lockTimeoutMs() == null || statement.lockTimeoutMs() != 0) {
+                continue; // a timeout is set, or lockwatch could not read it: nothing to say
+            }
+            for (ObservedLock lock : statement.locks()) {
+                if (lock.busy() && lock.mode().blocksWrites() && !lock.inferred() && reported.add(lock.table())) {
+                    findings.add(finding(Evidence.of(run, lock.table(), statement).withLock(lock)));
+                }
+            }
+        }
+        return findings;
+    }
+
+    private Finding finding(Evidence evidence) {
+        String message = evidence.command() + " locked " + evidence.table() + " with lock_timeout = 0 in the migration's "
+                + "session, taking " + evidence.lockWords() + ". Had a transaction held a conflicting lock (a long query, an "
+                + "idle transaction), the request would have waited without limit, and every query on "
+                + evidence.table() + " would have queued behind it";
+        return finding(evidence, message, "set a lock timeout first, and retry the deploy when it trips: "
+                + "op.execute(\"SET lock_timeout = '3s'\") at the start of upgrade(), or for every revision in env.py "
+                + "after context.configure(): context.execute(\"SET lock_timeout = '3s'\")");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.lockwatch.rules;
+
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.RowCount;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Look-ups rules share over a revision's observations: locks, statements, rows. */
+final class Observations {
+    private Observations() {
+    }
+
+    static Optional<ObservedLock> strongest(Statement statement, TableRef table) {
+        return statement.locks().stream().filter(l -> l.table().equals(table)).max(Comparator.comparing(ObservedLock::mode));
+    }
+
+    /**
+     * The strongest write-blocking lock on {@code table} held while {@code statements.get(index)} ran: taken by it
+     * or by an earlier statement of its transaction (locks last until the transaction ends).
+     */
+    static Optional<ObservedLock> writeBlockingHeldAt(List<Statement> statements, int index, TableRef table) {
+        int transaction = statements.get(index).transaction();
+        return statements.subList(0, index + 1).stream().filter(s -> s.transaction() == transaction)
+                .flatMap(s -> strongest(s, table).stream())
+                .filter(l -> l.mode().blocksWrites() && !l.inferred())
+                .max(Comparator.comparing(ObservedLock::mode));
+    }
+
+    /** A busy table that is the same table (oid) before and after the revision, in both shapes. */
+    record Kept(TableRef table, TableSchema was, TableSchema now) {
+    }
+
+    /** The busy tables the revision kept, sorted by name. */
+    static List<Kept> keptBusyTables(RevisionRun run) {
+        return run.busyTables().stream().sorted()
+                .flatMap(t -> run.before().table(t).stream().flatMap(was -> run.after().table(t)
+                        .filter(now -> now.oid() == was.oid()).map(now -> new Kept(t, was, now)).stream()))
+                .toList();
+    }
+
+    /** Rows when the revision started; for a table it created, rows once it ended. */
+    static RowCount rows(RevisionRun run, TableRef table) {
+        return run.before().table(table).or(() -> run.after().table(table)).map(TableSchema::rows).orElse(null);
+    }
+
+    /** The first statement whose SQL names {@code identifier} (a constraint, index or column name). */
+    static Optional<Statement> naming(RevisionRun run, String identifier) {
+        return run.statements().stream().filter(s -> names(s, identifier)).findFirst();
+    }
+
+    /** Whether the statement's SQL names {@code identifier}, quoted or not. */
+    static boolean names(Statement statement, String identifier) {
+        return Pattern.compile("(?<![\\w$])\"?" + Pattern.quote(identifier) + "\"?(?![\\w$])", Pattern.CASE_INSENSITIVE)
+                .matcher(statement.sql()).find();
+    }
+
+    /**
+     * The statement that most likely made a change to {@code table}: one naming {@code identifier}, else the DDL
+     * the server said acted on the table, else the one holding its strongest lock, else one naming the table.
+     */
+    static Optional<Statement> about(RevisionRun run, TableRef table, String identifier) {
+        return naming(run, identifier)
+                .or(() -> run.statements().stream().filter(s -> table.equals(s.target())).findFirst())
+                .or(() -> run.statements().stream().filter(s -> strongest(s, table).isPresent())
+                        .max(Comparator.comparing(s -> strongest(s, table).get().mode())))
+                .or(() -> naming(run, table.name()));
+    }
+
+    /** Whether {@code statement} took a lock on {@code table} of at least {@code mode}. */
+    static boolean locks(Statement statement, TableRef table, LockMode mode) {
+        return strongest(statement, table).filter(l -> l.mode().atLeast(mode)).isPresent();
+    }
+}

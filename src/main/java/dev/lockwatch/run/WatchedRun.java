@@ -1,0 +1,32 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.alembic.AlembicResult;
+import dev.lockwatch.watch.BackendSample;
+import dev.lockwatch.watch.LockWatcher;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One alembic invocation with the watcher running: lockwatch's triggers pause every migration session at its
+ * gates, so nothing may run DDL in the scratch database unless the watcher is there to let it through.
+ */
+record WatchedRun(AlembicResult result, List<BackendSample> samples) {
+
+    static WatchedRun of(LockWatcher watcher, Supplier<AlembicResult> alembic) {
+        watcher.start();
+        AlembicResult result;
+        List<BackendSample> samples;
+        try {
+            result = alembic.get();
+        } finally {
+            samples = watcher.stop();
+        }
+        return new WatchedRun(result, samples);
+    }
+
+    /** What alembic reported when it failed: the error, or that it ran out of time. */
+    String error(java.time.Duration timeout) {
+        return result.timedOut() ? "did not finish within --revision-timeout " + timeout.toSeconds() + " s"
+                : result.errorSummary();
+    }
+}

@@ -1,0 +1,248 @@
+package dev.lockwatch.watch;
+
+import dev.lockwatch.model.ColumnSchema;
+import dev.lockwatch.model.ConstraintSchema;
+import dev.lockwatch.model.IndexSchema;
+import dev.lockwatch.model.RowCount;
+import dev.lockwatch.model.SchemaSnapshot;
+import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a {@link SchemaSnapshot} from the catalog on lockwatch's own connection, between revisions (never while
+ * a migration runs). Queries are written for PostgreSQL 10 and later; newer catalog columns are read only where
+ * they exist.
+ */
+public final class SchemaReader {
+    private static final String USER_SCHEMA = " n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')"
+            + " and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'";
+    private static final String TABLE_KINDS = " c.relkind in ('r', 'p', 'm', 'f')";
+    private static final Map<String, String> KIND_NAMES = Map.of("r", "table", "p", "partitioned table",
+            "m", "materialized view", "f", "foreign table");
+
+    private final Connection connection;
+    private final String versionTable;
+    private final int major;
+
+    public SchemaReader(Connection connection, String versionTable, int major) {
+        this.connection = connection;
+        this.versionTable = versionTable;
+        this.major = major;
+    }
+
+    /** The schema with each table's rows: what rules judge. */
+    public SchemaSnapshot read() throws SQLException {
+        return read(true);
+    }
+
+    /** The schema without counting rows: enough to compare shapes (the downgrade round trip). */
+    public SchemaSnapshot readShape() throws SQLException {
+        return read(false);
+    }
+
+    private SchemaSnapshot read(boolean countRows) throws SQLException {
+        Map<Long, Draft> drafts = tables();
+        columns(drafts);
+        constraints(drafts);
+        indexes(drafts);
+        Map<TableRef, TableSchema> tables = new HashMap<>();
+        for (Draft d : drafts.values()) {
+            tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode,
+                    countRows ? rows(d) : null, d.columns, d.constraints, d.indexes));
+        }
+        return SchemaSnapshot.of(tables, objects(), versions());
+    }
+
+    private Map<Long, Draft> tables() throws SQLException {
+        Map<Long, Draft> drafts = new LinkedHashMap<>();
+        try (PreparedStatement s = connection.prepareStatement("select c.oid::bigint, n.nspname, c.relname, c.relkind::text,"
+                + " c.relpersistence = 'u', c.relfilenode::bigint, c.reltuples::float8, c.relpages::bigint"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA)) {
+            s.setString(1, versionTable);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    Draft d = new Draft();
+                    d.oid = rs.getLong(1);
+                    d.table = new TableRef(rs.getString(2), rs.getString(3));
+                    d.kind = KIND_NAMES.get(rs.getString(4));
+                    d.unlogged = rs.getBoolean(5);
+                    d.filenode = rs.getLong(6);
+                    d.reltuples = rs.getDouble(7);
+                    d.relpages = rs.getLong(8);
+                    drafts.put(d.oid, d);
+                }
+            }
+        }
+        return drafts;
+    }
+
+    private void columns(Map<Long, Draft> drafts) throws SQLException {
+        String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
+        query("select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
+                + " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
+                + " where a.attnum > 0 and not a.attisdropped and" + TABLE_KINDS + " and" + USER_SCHEMA
+                + " order by a.attrelid, a.attnum", drafts, (d, rs) -> d.columns.add(new ColumnSchema(rs.getString(2),
+                rs.getInt(3), rs.getString(4), rs.getBoolean(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8))));
+    }
+
+    private void constraints(Map<Long, Draft> drafts) throws SQLException {
+        query("select co.conrelid::bigint, co.conname, co.contype::text, co.convalidated, pg_get_constraintdef(co.oid),"
+                + " coalesce(array_to_string(co.conkey, ' '), ''), co.confrelid::bigint"
+                + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " where" + USER_SCHEMA + " order by co.conrelid, co.conname", drafts, (d, rs) -> {
+                    Optional<ConstraintSchema.Kind> kind = ConstraintSchema.Kind.fromCode(rs.getString(3));
+                    Draft referenced = drafts.get(rs.getLong(7));
+                    if (kind.isPresent()) {
+                        d.constraints.add(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4),
+                                rs.getString(5), d.columnNames(rs.getString(6), Integer.MAX_VALUE),
+                                referenced == null ? null : referenced.table));
+                    }
+                });
+    }
+
+    private void indexes(Map<Long, Draft> drafts) throws SQLException {
+        String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
+        query("select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
+                + keyColumns + ", pg_get_indexdef(i.indexrelid)"
+                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
+                + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA + " order by i.indrelid, ic.relname",
+                drafts, (d, rs) -> d.indexes.add(new IndexSchema(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
+                        d.columnNames(rs.getString(5), rs.getInt(6)), rs.getString(7))));
+    }
+
+    /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
+    private Map<String, String> objects() throws SQLException {
+        Map<String, String> objects = new HashMap<>();
+        String sql = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname || '.' || c.relname,"
+                + " case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
+                + " union all select case t.typtype when 'e' then 'enum type ' else 'domain ' end || n.nspname || '.' || t.typname,"
+                + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
+                + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
+                + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                objects.put(rs.getString(1), rs.getString(2) == null ? "" : rs.getString(2));
+            }
+        }
+        return objects;
+    }
+
+    /** The revisions alembic's version table records (in whichever schema env.py put it). */
+    private List<String> versions() throws SQLException {
+        String qualified = null;
+        try (PreparedStatement s = connection.prepareStatement("select format('%I.%I', n.nspname, c.relname)"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
+                + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1")) {
+            s.setString(1, versionTable);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    qualified = rs.getString(1);
+                }
+            }
+        }
+        List<String> versions = new ArrayList<>();
+        if (qualified != null) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("select version_num from " + qualified + " order by 1")) {
+                while (rs.next()) {
+                    versions.add(rs.getString(1));
+                }
+            }
+        }
+        return versions;
+    }
+
+    /**
+     * count(*) for plain tables and materialized views up to {@link RowCount#EXACT_LIMIT_BYTES}, the planner's
+     * estimate above; null for partitioned and foreign tables, or when a lock keeps lockwatch from reading.
+     */
+    private RowCount rows(Draft d) {
+        if (!d.kind.equals("table") && !d.kind.equals("materialized view")) {
+            return null;
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("set lock_timeout = '2s'");
+            try {
+                long bytes = single(s, "select pg_relation_size(" + d.oid + ")");
+                if (bytes <= RowCount.EXACT_LIMIT_BYTES) {
+                    return new RowCount(single(s, "select count(*) from " + quoted(d.table)), true);
+                }
+                long pages = bytes / single(s, "select current_setting('block_size')::bigint");
+                return d.relpages > 0 && d.reltuples >= 0
+                        ? new RowCount(Math.round(d.reltuples / d.relpages * pages), false) : null;
+            } finally {
+                s.execute("reset lock_timeout");
+            }
+        } catch (SQLException e) {
+            return null; // a session lockwatch does not own still holds the table: say unknown rather than wait
+        }
+    }
+
+    private static long single(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String quoted(TableRef table) {
+        return "\"" + table.schema().replace("\"", "\"\"") + "\".\"" + table.name().replace("\"", "\"\"") + "\"";
+    }
+
+    private void query(String sql, Map<Long, Draft> drafts, RowHandler handler) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                Draft d = drafts.get(rs.getLong(1));
+                if (d != null) {
+                    handler.accept(d, rs);
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface RowHandler {
+        void accept(Draft draft, ResultSet rs) throws SQLException;
+    }
+
+    /** A table being read: its columns come first, so keys can be turned into column names. */
+    private static final class Draft {
+        long oid;
+        TableRef table;
+        String kind;
+        boolean unlogged;
+        long filenode;
+        double reltuples;
+        long relpages;
+        final List<ColumnSchema> columns = new ArrayList<>();
+        final List<ConstraintSchema> constraints = new ArrayList<>();
+        final List<IndexSchema> indexes = new ArrayList<>();
+
+        /** {@code "2 3"} (attnums) as column names, at most {@code limit}; 0 is an expression. */
+        List<String> columnNames(String attnums, int limit) {
+            if (attnums.isBlank()) {
+                return List.of();
+            }
+            return Arrays.stream(attnums.trim().split(" ")).limit(limit).map(Integer::parseInt)
+                    .map(n -> columns.stream().filter(c -> c.position() == n).map(ColumnSchema::name).findFirst()
+                            .orElse("(expression)"))
+                    .toList();
+        }
+    }
+}
