@@ -66,7 +66,7 @@ class SeedRowsTest {
 
         assertEquals(1, seeded.exitCode(), seeded.describe());
         assertEquals("applied", seeded.revision("r2").get("status").asText(), "the counts inside r2 held");
-        assertEquals(List.of("non-concurrent-index"), seeded.rules("r2"));
+        assertEquals(List.of("non-concurrent-index"), seeded.errors("r2"));
         JsonNode seed = seeded.json().get("data").get("seed");
         assertEquals(ROWS, seed.get("rows_per_table").asInt());
         for (String table : List.of("public.customers", "public.orders", "public.order_items")) {
