@@ -55,7 +55,7 @@ class ExistingServerTest {
 
     @Test
     void aRoleThatIsNotSuperuserGetsBestEffortCaptureAndStillTheFinding() throws Exception {
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--from", "r1",
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1",
                 "--server-url", url(DEVELOPER), "--format", "json");
 
         assertEquals(1, result.exitCode(), result.describe());
@@ -70,7 +70,7 @@ class ExistingServerTest {
 
     @Test
     void theTextReportSaysCaptureIsBestEffort() throws Exception {
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--from", "r1",
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1",
                 "--server-url", url(DEVELOPER));
 
         assertEquals(1, result.exitCode(), result.describe());
@@ -83,7 +83,7 @@ class ExistingServerTest {
 
     @Test
     void aRoleThatMayNotCreateDatabasesIsRefusedInOneLine() throws Exception {
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--server-url", url(READER));
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--server-url", url(READER));
 
         assertEquals(3, result.exitCode(), result.describe());
         List<String> errors = result.err().lines().filter(l -> !l.startsWith("lockwatch: postgres:")).toList();
@@ -98,7 +98,7 @@ class ExistingServerTest {
     void anUnreachableServerIsAnEnvironmentErrorThatDoesNotPrintThePassword() {
         String unreachable = "postgresql://" + DEVELOPER + ":" + PASSWORD + "@localhost:1/postgres";
 
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--server-url", unreachable);
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--server-url", unreachable);
 
         assertEquals(3, result.exitCode(), result.describe());
         assertTrue(result.err().contains("cannot create a scratch database on postgresql://" + DEVELOPER + "@localhost:1"),

@@ -45,7 +45,7 @@ class GitBaseTest {
         git.commitAll("feature: index");
         project.revision("r4", "r3", "op.add_column('orders', sa.Column('flag', sa.Boolean))"); // not committed yet
 
-        Result result = Lockwatch.verify(project, "--git-base", "main");
+        Result result = Lockwatch.verifyFocused(project, "--git-base", "main");
 
         assertEquals(1, result.exitCode(), result.describe());
         JsonNode json = result.json();
@@ -69,7 +69,7 @@ class GitBaseTest {
         project.revision("r3", "r2", "op.add_column('orders', sa.Column('flag', sa.Boolean))");
         git.commitAll("feature: edit r2, add r3");
 
-        Result result = Lockwatch.verify(project, "--git-base", "main");
+        Result result = Lockwatch.verifyFocused(project, "--git-base", "main");
 
         assertEquals(1, result.exitCode(), result.describe());
         JsonNode chain = result.json().get("chain_findings");
@@ -89,7 +89,7 @@ class GitBaseTest {
         Files.writeString(dir.resolve("README.md"), "not a migration\n");
         git.commitAll("feature: docs only");
 
-        Result result = Lockwatch.run("verify", "-c", project.ini().toString(), "--git-base", "main", "--format", "json");
+        Result result = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--git-base", "main", "--format", "json");
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals(0, result.json().get("revisions").size());
@@ -105,7 +105,7 @@ class GitBaseTest {
         try {
             AlembicProject plain = AlembicProject.create(outside)
                     .revision("r1", null, "op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))");
-            Result result = Lockwatch.run("verify", "-c", plain.ini().toString(), "--git-base", "main");
+            Result result = Lockwatch.runFocused("verify", "-c", plain.ini().toString(), "--git-base", "main");
             assertEquals(2, result.exitCode(), result.describe());
             assertEquals(1, result.err().strip().lines().count(), result.err());
             assertTrue(result.err().contains("is not inside a git repository"), result.err());
@@ -120,12 +120,12 @@ class GitBaseTest {
     void badGitInputIsAOneLineUsageError() {
 
         mainThenFeatureBranch();
-        Result unknownRef = Lockwatch.run("verify", "-c", project.ini().toString(), "--git-base", "origin/nope");
+        Result unknownRef = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--git-base", "origin/nope");
         assertEquals(2, unknownRef.exitCode(), unknownRef.describe());
         assertEquals(1, unknownRef.err().strip().lines().count(), unknownRef.err());
         assertTrue(unknownRef.err().contains("--git-base origin/nope: git knows no commit named origin/nope"), unknownRef.err());
 
-        Result withFrom = Lockwatch.run("verify", "-c", project.ini().toString(), "--git-base", "main", "--from", "r1");
+        Result withFrom = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--git-base", "main", "--from", "r1");
         assertEquals(2, withFrom.exitCode(), withFrom.describe());
         assertTrue(withFrom.err().contains("drop --from and --to"), withFrom.err());
     }

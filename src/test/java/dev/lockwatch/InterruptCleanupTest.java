@@ -55,7 +55,7 @@ class InterruptCleanupTest {
 
     /** Starts lockwatch with its temp folders under {@code tmp} and waits until its alembic runs r2. */
     private Running startAndWaitForRevision(AlembicProject project, Path tmp, String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("verify", "-c", project.ini().toString(), "--from", "r1"));
+        List<String> args = new ArrayList<>(List.of("verify", "-c", project.ini().toString(), "--from", "r1", "--no-cache"));
         args.addAll(List.of(extra));
         LockwatchProcess child = new LockwatchProcess(tmp, dir.resolve("lockwatch.log"), args.toArray(String[]::new));
         Process lockwatch = child.start();

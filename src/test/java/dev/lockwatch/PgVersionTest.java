@@ -45,7 +45,7 @@ class PgVersionTest {
     void runsOnTheRequestedMajorWithContribExtensions(String major) {
         Leftovers before = Leftovers.now();
 
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--from", "r1", "--postgres", "embedded",
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1", "--postgres", "embedded",
                 "--pg-version", major, "--format", "json");
 
         assertEquals(1, result.exitCode(), result.describe());
@@ -62,7 +62,7 @@ class PgVersionTest {
 
     @Test
     void anUnknownMajorIsAUsageErrorListingTheAvailableOnes() {
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--postgres", "embedded",
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--postgres", "embedded",
                 "--pg-version", "9");
 
         assertEquals(2, result.exitCode(), result.describe());

@@ -63,7 +63,7 @@ class ReportFormatsTest {
                         """)
                 .revision("r3", "r2", "op.create_index('ix_orders_note', 'orders', ['note'], postgresql_concurrently=True)")
                 .revision("r4", "r3", "op.add_column('orders', sa.Column('flag', sa.Boolean))");
-        result = Lockwatch.verify(alembic, "--from", "r1",
+        result = Lockwatch.verifyFocused(alembic, "--from", "r1",
                 "--report", "sarif=" + out.resolve("lockwatch.sarif"),
                 "--report", "junit=" + out.resolve("junit/lockwatch.xml"),
                 "--report", "github=" + out.resolve("annotations.txt"),

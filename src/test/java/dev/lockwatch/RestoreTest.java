@@ -137,7 +137,7 @@ class RestoreTest {
         Path dump = dump(project, "r2", "shop.sql");
         assertTrue(Files.readString(dump).contains("OWNER TO app_owner"), "the dump names production's owner");
 
-        Result result = Lockwatch.verify(project, "--restore", dump.toString());
+        Result result = Lockwatch.verifyFocused(project, "--restore", dump.toString());
 
         assertVerifiedAboveTheDump(result, "plain SQL");
     }
@@ -147,7 +147,7 @@ class RestoreTest {
         AlembicProject project = chain();
         Path dump = dump(project, "r2", "shop.dump", "-Fc");
 
-        Result result = Lockwatch.run("verify", "-c", project.ini().toString(), "--restore", dump.toString(),
+        Result result = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--restore", dump.toString(),
                 "--postgres", "embedded", "--format", "json");
 
         assertVerifiedAboveTheDump(result, "custom");
@@ -160,7 +160,7 @@ class RestoreTest {
         Path dump = dump(project, "r2", "shop-create.sql", "--create", "--clean");
         assertTrue(Files.readString(dump).contains("\\connect"), "pg_dump --create connects to its own database");
 
-        Result result = Lockwatch.verify(project, "--restore", dump.toString());
+        Result result = Lockwatch.verifyFocused(project, "--restore", dump.toString());
 
         assertVerifiedAboveTheDump(result, "plain SQL");
         assertEquals(List.of(), SharedPostgres.databases("shop"), "the dump's own database must not be created");
@@ -170,7 +170,7 @@ class RestoreTest {
     void aDumpOfADatabaseAlembicNeverMigratedIsRefused() throws Exception {
         Path dump = dump(chain(), null, "empty.sql");
 
-        Result result = Lockwatch.verify(chain(), "--restore", dump.toString());
+        Result result = Lockwatch.verifyFocused(chain(), "--restore", dump.toString());
 
         assertEquals(2, result.exitCode(), result.describe());
         assertTrue(result.err().contains("has no alembic_version table"), result.err());
@@ -180,7 +180,7 @@ class RestoreTest {
     void aFileThatIsNotADumpFailsWithPsqlsError() throws Exception {
         Path notADump = Files.writeString(dir.resolve("notes.sql"), "this is not SQL;\n");
 
-        Result result = Lockwatch.verify(chain(), "--restore", notADump.toString());
+        Result result = Lockwatch.verifyFocused(chain(), "--restore", notADump.toString());
 
         assertEquals(2, result.exitCode(), result.describe());
         assertTrue(result.err().contains("did not restore") && result.err().contains("syntax error"), result.err());
@@ -188,7 +188,7 @@ class RestoreTest {
 
     @Test
     void restoreAndFromTogetherAreAUsageError() {
-        Result result = Lockwatch.verify(chain(), "--restore", "x.sql", "--from", "r1");
+        Result result = Lockwatch.verifyFocused(chain(), "--restore", "x.sql", "--from", "r1");
 
         assertEquals(2, result.exitCode(), result.describe());
         assertTrue(result.err().contains("--restore and --from both set the baseline"), result.err());

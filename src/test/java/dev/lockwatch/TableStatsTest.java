@@ -122,7 +122,7 @@ class TableStatsTest {
     void aCsvExportDecidesWhichTablesAreBusyAndScalesHoldTimes() throws Exception {
         Path csv = export("stats.csv", "--csv", "-c", readmeQuery());
 
-        Result result = Lockwatch.verify(chain(), "--from", "r1", "--table-stats", csv.toString());
+        Result result = Lockwatch.verifyFocused(chain(), "--from", "r1", "--table-stats", csv.toString());
 
         assertBusyOrdersScaledToProduction(result);
     }
@@ -131,7 +131,7 @@ class TableStatsTest {
     void aJsonExportWorksTheSame() throws Exception {
         Path json = export("stats.json", "-At", "-c", "SELECT json_agg(t) FROM (" + readmeQuery() + ") t");
 
-        Result result = Lockwatch.verify(chain(), "--from", "r1", "--table-stats", json.toString());
+        Result result = Lockwatch.verifyFocused(chain(), "--from", "r1", "--table-stats", json.toString());
 
         assertBusyOrdersScaledToProduction(result);
     }
@@ -140,7 +140,7 @@ class TableStatsTest {
     void theThresholdsAreOptions() throws Exception {
         Path csv = export("stats-thresholds.csv", "--csv", "-c", readmeQuery());
 
-        Result result = Lockwatch.verify(chain(), "--from", "r1", "--table-stats", csv.toString(),
+        Result result = Lockwatch.verifyFocused(chain(), "--from", "r1", "--table-stats", csv.toString(),
                 "--busy-min-rows", "1");
 
         assertEquals(2, result.revision("r2").get("findings").size(), result.describe());
@@ -151,7 +151,7 @@ class TableStatsTest {
     void theTextReportStatesTheEstimate() throws Exception {
         Path csv = export("stats-text.csv", "--csv", "-c", readmeQuery());
 
-        Result result = Lockwatch.run("verify", "-c", chain().ini().toString(), "--from", "r1",
+        Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1",
                 "--server-url", SharedPostgres.url(), "--table-stats", csv.toString());
 
         assertTrue(result.out().contains("table stats " + csv + ": 1 busy table(s) of 2"), result.out());
@@ -163,7 +163,7 @@ class TableStatsTest {
     void anExportWithoutTableNamesIsAUsageError() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.csv"), "name,rows\norders,12\n");
 
-        Result result = Lockwatch.verify(chain(), "--from", "r1", "--table-stats", bad.toString());
+        Result result = Lockwatch.verifyFocused(chain(), "--from", "r1", "--table-stats", bad.toString());
 
         assertEquals(2, result.exitCode(), result.describe());
         assertEquals(1, result.err().strip().lines().count(), result.err());

@@ -43,6 +43,26 @@ public final class Lockwatch {
         return verify(project, args.toArray(String[]::new));
     }
 
+    /**
+     * For suites about something other than the findings (formats, git, versions, dumps, statistics): leaves out
+     * the downgrade round trip and the warnings every plain fixture raises (no lock_timeout, one transaction), so
+     * their assertions see only what they are about.
+     */
+    private static final List<String> FOCUSED = List.of("--no-downgrade-check",
+            "--rule", "missing-lock-timeout=off", "--rule", "lock-held-across-statements=off");
+
+    public static Result verifyFocused(AlembicProject project, String... extra) {
+        List<String> args = new ArrayList<>(List.of(extra));
+        args.addAll(FOCUSED);
+        return verify(project, args.toArray(String[]::new));
+    }
+
+    public static Result runFocused(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(FOCUSED);
+        return run(all.toArray(String[]::new));
+    }
+
     public record Result(int exitCode, String out, String err) {
         public JsonNode json() {
             try {
