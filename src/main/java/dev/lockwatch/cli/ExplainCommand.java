@@ -33,8 +33,11 @@ public final class ExplainCommand implements Runnable {
         }
         FindingKind kind = kinds.find(rule).orElseThrow(() -> LockwatchException.usage("no rule is named " + rule
                 + "; rules: " + String.join(", ", kinds.names())));
-        out.printf("%s (default severity: %s)%n%n%s.%n%n%s%n%n", kind.name(), kind.defaultSeverity().label(),
-                capitalized(kind.summary()), kind.explanation());
+        out.printf("%s (default severity: %s)%n%n%s.%n%n", kind.name(), kind.defaultSeverity().label(),
+                capitalized(kind.summary()));
+        if (!kind.explanation().equalsIgnoreCase(kind.summary() + ".")) { // the default explanation is the summary
+            out.printf("%s%n%n", kind.explanation());
+        }
         out.printf("To accept a finding, say why reviewers can let it pass, on the line of the op.* call or the line "
                 + "above it (at the top of the file: the whole file):%n  # lockwatch: ignore[%s] reason: ...%n", kind.name());
         out.flush();
