@@ -24,7 +24,8 @@ final class AlembicProcesses {
                 .filter(words -> words.stream().anyMatch(w -> w.contains("python")));
     }
 
-    private static Optional<Path> executable(String program) {
+    /** The program as a shell would find it: a path, or the first executable of that name on PATH. */
+    static Optional<Path> executable(String program) {
         if (program.contains("/")) {
             return Optional.of(Path.of(program)).filter(Files::isExecutable);
         }

@@ -66,6 +66,14 @@ public final class AlembicRunner implements AutoCloseable {
         }
     }
 
+    /** Fails fast, before any server starts, when the alembic command's program is not installed. */
+    public static void requireInstalled(List<String> command) {
+        if (AlembicProcesses.executable(command.get(0)).isEmpty()) {
+            throw LockwatchException.environment("'" + command.get(0) + "' not found on PATH: install alembic "
+                    + "(apt-get install alembic python3-psycopg2) or pass --alembic \"poetry run alembic\"");
+        }
+    }
+
     /** The folders revision files live in: where statements and failures are traced back to. */
     public List<Path> versionFolders() {
         return ini.versionLocations();

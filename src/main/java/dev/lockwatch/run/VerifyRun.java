@@ -71,7 +71,7 @@ public final class VerifyRun {
             return new VerifyReport(plan.ini().folder(), none, plan.baselineLabel(), List.of(), chainFindings,
                     null, repository, plan.git());
         }
-        requireExecutable(config.alembicCommand());
+        AlembicRunner.requireInstalled(config.alembicCommand());
         BaselineSetup baseline = new BaselineSetup(config, progress);
 
         ChainPlan planned = plan;
@@ -165,16 +165,6 @@ public final class VerifyRun {
         return results;
     }
 
-    private static void requireExecutable(List<String> command) {
-        String program = command.get(0);
-        boolean found = program.contains("/") ? new java.io.File(program).canExecute()
-                : java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-                        .anyMatch(dir -> new java.io.File(dir, program).canExecute());
-        if (!found) {
-            throw LockwatchException.environment("'" + program + "' not found on PATH: install alembic "
-                    + "(apt-get install alembic python3-psycopg2) or pass --alembic \"poetry run alembic\"");
-        }
-    }
 
     private static String progressLine(int index, int total, RevisionResult result) {
         RevisionRun run = result.run();

@@ -268,8 +268,10 @@ public final class LockWatcher implements AutoCloseable {
         locksStatement.setInt(1, polled.pid());
         try (ResultSet rs = locksStatement.executeQuery()) {
             while (rs.next()) {
-                LockMode.fromPgLocks(rs.getString(2))
-                        .ifPresent(mode -> locks.add(new BackendSample.HeldLock(relationOf(rs), mode, granted(rs))));
+                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(2));
+                if (mode.isPresent()) {
+                    locks.add(new BackendSample.HeldLock(rs.getLong(1), mode.get(), rs.getBoolean(3)));
+                }
             }
         }
         locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
@@ -288,21 +290,6 @@ public final class LockWatcher implements AutoCloseable {
         return starts;
     }
 
-    private static long relationOf(ResultSet rs) {
-        try {
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean granted(ResultSet rs) {
-        try {
-            return rs.getBoolean(3);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** Lets a paused backend through gate {@code number} and takes the gate back once it has passed. */
     private long release(int number) throws SQLException {

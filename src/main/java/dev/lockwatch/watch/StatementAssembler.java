@@ -220,7 +220,7 @@ public final class StatementAssembler {
         for (int i = backend.order.size() - 1; i >= 0; i--) {
             Key candidate = backend.order.get(i);
             if (!candidate.equals(current)) {
-                return statements.get(candidate).gated ? unseen(sample) : candidate;
+                return statements.get(candidate).gated() ? unseen(sample) : candidate;
             }
         }
         return unseen(sample);
@@ -250,13 +250,11 @@ public final class StatementAssembler {
                 target.ifPresent(t -> statement.target = t);
             }
             case DML -> {
-                statement.gated = true;
                 if (statement.tag == null) {
                     statement.tag = pause.tag(); // INSERT, UPDATE, DELETE or TRUNCATE, as the trigger saw it
                 }
             }
             case END -> {
-                statement.gated = true;
                 statement.tag = pause.tag();
                 statement.elapsedUs = pause.elapsedUs();
                 target.ifPresent(t -> {
@@ -410,11 +408,15 @@ public final class StatementAssembler {
         long xactStartUs;
         long endUs;
         long gateEndUs;
+
+        /** An end gate (DDL or DML) paused it: all its locks were read there. */
+        boolean gated() {
+            return gateEndUs > 0;
+        }
         long elapsedUs = -1;
         Long lockTimeoutMs;
         TableRef target;
         boolean rewrite;
-        boolean gated;
         SourceLocation source;
         final List<OpenLock> locks = new ArrayList<>();
     }
