@@ -27,6 +27,11 @@ import java.util.Optional;
 public final class AlembicRunner implements AutoCloseable {
     /** Tags the migration's backend in {@code pg_stat_activity}. */
     public static final String APPLICATION_NAME = "lockwatch-migration";
+    /**
+     * Tags the downgrade round trip's commands: lockwatch judges upgrades only, so its gates let these through
+     * without pausing (capture.sql's {@code lockwatch.skip()}).
+     */
+    public static final String UNJUDGED_APPLICATION_NAME = "lockwatch-unjudged";
 
     private final List<String> command;
     private final AlembicIni ini;
@@ -83,13 +88,19 @@ public final class AlembicRunner implements AutoCloseable {
         return run(timeout, APPLICATION_NAME, "upgrade", revision);
     }
 
-    public AlembicResult downgrade(String revision, Duration timeout) {
-        return run(timeout, APPLICATION_NAME, "downgrade", revision);
+    /** An upgrade whose locks nobody judges (the round trip's upgrade again): the gates let it through. */
+    public AlembicResult upgradeUnjudged(String revision, Duration timeout) {
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision);
     }
 
-    /** Records {@code revision} as applied without running it: {@code alembic stamp}. */
+    /** {@code alembic downgrade}; its locks are not judged, so the gates let it through. */
+    public AlembicResult downgrade(String revision, Duration timeout) {
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "downgrade", revision);
+    }
+
+    /** Records {@code revision} as applied without running it: {@code alembic stamp}, not judged either. */
     public AlembicResult stamp(String revision, Duration timeout) {
-        return run(timeout, APPLICATION_NAME, "stamp", revision);
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "stamp", revision);
     }
 
     /** {@code alembic current}: connects and reads the version table, changes nothing. */

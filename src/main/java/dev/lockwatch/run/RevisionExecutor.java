@@ -65,10 +65,10 @@ final class RevisionExecutor {
     }
 
     RevisionRun upgrade(Revision revision) throws SQLException {
-        if (gated) {
-            Capture.gateTables(connection);
-        }
         SchemaSnapshot before = schema.read();
+        if (gated) {
+            Capture.gateTables(connection); // after the read: new triggers would make it read again rather than reuse
+        }
         Catalog catalog = Catalog.of(before);
         Set<TableRef> busyNow = new HashSet<>(busy);
         busyNow.retainAll(before.tables().keySet());

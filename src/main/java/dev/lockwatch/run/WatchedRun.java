@@ -24,6 +24,11 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
         return new WatchedRun(result, samples);
     }
 
+    /** One alembic invocation nobody judges: the gates stay open and no lock is read. */
+    static WatchedRun unwatched(LockWatcher watcher, Supplier<AlembicResult> alembic) {
+        return new WatchedRun(watcher.unwatched(alembic), List.of());
+    }
+
     /** What alembic reported when it failed: the error, or that it ran out of time. */
     String error(java.time.Duration timeout) {
         return result.timedOut() ? "did not finish within --revision-timeout " + timeout.toSeconds() + " s"

@@ -50,24 +50,26 @@ public final class LockWatcher implements AutoCloseable {
     /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
     private static final int WAITS_EVERY = 4;
 
-    /** Each backend's current statement, read just before and just after a poll. */
+    /** Each backend's current statement, read just before and just after a poll (in the same round trip). */
     private static final String STATEMENT_STARTS = """
             select pid, coalesce((extract(epoch from query_start) * 1000000)::bigint, -1)
               from pg_stat_activity where datname = current_database()
             """;
-    private static final String ACTIVITY = """
-            select application_name, query,
-                   coalesce((extract(epoch from query_start) * 1000000)::bigint, -1),
-                   coalesce((extract(epoch from xact_start) * 1000000)::bigint, -1)
-              from pg_stat_activity where pid = ?
+    /** A paused backend: its session and its relation locks, in one query (it waits, so nothing moves). */
+    private static final String PAUSED = """
+            select a.application_name, a.query,
+                   coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
+                   coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
+                   l.relation::bigint, l.mode, l.granted
+              from pg_stat_activity a
+              left join pg_locks l on l.pid = a.pid and l.locktype = 'relation'
+             where a.pid = ?
             """;
 
     private final Connection poll;
     private final Connection gate;
     private final PreparedStatement pollStatement;
-    private final PreparedStatement activityStatement;
-    private final PreparedStatement locksStatement;
-    private final PreparedStatement startsStatement;
+    private final PreparedStatement pausedStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
@@ -82,12 +84,10 @@ public final class LockWatcher implements AutoCloseable {
         this.poll = poll;
         this.gate = gate;
         this.idleNanos = idleNanos;
-        this.pollStatement = poll.prepareStatement(POLL);
+        // statement starts, the poll, statement starts again: run one after another, sent in one round trip
+        this.pollStatement = poll.prepareStatement(STATEMENT_STARTS + ";" + POLL + ";" + STATEMENT_STARTS);
         pollStatement.setInt(1, Capture.GATE_KEY);
-        this.activityStatement = poll.prepareStatement(ACTIVITY);
-        this.startsStatement = poll.prepareStatement(STATEMENT_STARTS);
-        this.locksStatement = poll.prepareStatement(
-                "select relation::bigint, mode, granted from pg_locks where pid = ? and locktype = 'relation'");
+        this.pausedStatement = poll.prepareStatement(PAUSED);
     }
 
     /**
@@ -100,11 +100,12 @@ public final class LockWatcher implements AutoCloseable {
             Connection gate = null;
             if (gated) {
                 gate = ScratchDatabase.connect(target);
-                try (var s = gate.createStatement()) {
-                    s.execute("select pg_advisory_lock(" + Capture.GATE_KEY + ", 1), pg_advisory_lock(" + Capture.GATE_KEY + ", 2)");
-                }
             }
-            return new LockWatcher(poll, gate, pollIntervalMicros * 1000);
+            LockWatcher watcher = new LockWatcher(poll, gate, pollIntervalMicros * 1000);
+            if (gated) {
+                watcher.gates("pg_advisory_lock");
+            }
+            return watcher;
         } catch (SQLException e) {
             throw LockwatchException.environment("the watcher cannot connect to " + target + ": " + e.getMessage(), e);
         }
@@ -123,6 +124,34 @@ public final class LockWatcher implements AutoCloseable {
         thread = new Thread(this::loop, "lockwatch-watcher");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Runs {@code step} with both gates open and nobody polling: for commands whose locks nobody judges (the
+     * downgrade round trip). Their sessions normally skip the gates altogether; an env.py that renames its session
+     * still passes, just not paused.
+     */
+    public <T> T unwatched(java.util.function.Supplier<T> step) {
+        if (thread != null) {
+            throw new IllegalStateException("cannot open the gates while watching");
+        }
+        if (gate == null) {
+            return step.get();
+        }
+        gates("pg_advisory_unlock");
+        try {
+            return step.get();
+        } finally {
+            gates("pg_advisory_lock");
+        }
+    }
+
+    private void gates(String function) {
+        try (var s = gate.createStatement()) {
+            s.execute("select " + function + "(" + Capture.GATE_KEY + ", 1), " + function + "(" + Capture.GATE_KEY + ", 2)");
+        } catch (SQLException e) {
+            throw LockwatchException.environment("the watcher lost its connection: " + e.getMessage(), e);
+        }
     }
 
     /** Also record the lock queue (who waits on whom), for {@code --traffic}. */
@@ -174,8 +203,10 @@ public final class LockWatcher implements AutoCloseable {
         }
         Map<Integer, Builder> current = new LinkedHashMap<>();
         long now = 0;
-        Map<Integer, Long> startsBefore = statementStarts();
-        try (ResultSet rs = pollStatement.executeQuery()) {
+        pollStatement.execute();
+        Map<Integer, Long> startsBefore = statementStarts(pollStatement.getResultSet());
+        pollStatement.getMoreResults();
+        try (ResultSet rs = pollStatement.getResultSet()) {
             while (rs.next()) {
                 now = rs.getLong(1);
                 int pid = rs.getInt(2);
@@ -195,7 +226,8 @@ public final class LockWatcher implements AutoCloseable {
                 }
             }
         }
-        Map<Integer, Long> startsAfter = statementStarts();
+        pollStatement.getMoreResults();
+        Map<Integer, Long> startsAfter = statementStarts(pollStatement.getResultSet());
         if (now == 0) {
             now = serverNow();
         }
@@ -250,12 +282,13 @@ public final class LockWatcher implements AutoCloseable {
      * wait, so a lock taken in between would be missing.
      */
     private BackendSample settled(BackendSample polled) throws SQLException {
-        activityStatement.setInt(1, polled.pid());
-        String applicationName;
-        String query;
-        long queryStart;
-        long xactStart;
-        try (ResultSet rs = activityStatement.executeQuery()) {
+        pausedStatement.setInt(1, polled.pid());
+        String applicationName = null;
+        String query = null;
+        long queryStart = -1;
+        long xactStart = -1;
+        List<BackendSample.HeldLock> locks = new ArrayList<>();
+        try (ResultSet rs = pausedStatement.executeQuery()) {
             if (!rs.next()) {
                 return polled;
             }
@@ -263,16 +296,12 @@ public final class LockWatcher implements AutoCloseable {
             query = rs.getString(2);
             queryStart = rs.getLong(3);
             xactStart = rs.getLong(4);
-        }
-        List<BackendSample.HeldLock> locks = new ArrayList<>();
-        locksStatement.setInt(1, polled.pid());
-        try (ResultSet rs = locksStatement.executeQuery()) {
-            while (rs.next()) {
-                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(2));
+            do {
+                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(6));
                 if (mode.isPresent()) {
-                    locks.add(new BackendSample.HeldLock(rs.getLong(1), mode.get(), rs.getBoolean(3)));
+                    locks.add(new BackendSample.HeldLock(rs.getLong(5), mode.get(), rs.getBoolean(7)));
                 }
-            }
+            } while (rs.next());
         }
         locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
                 .thenComparing(BackendSample.HeldLock::mode));
@@ -280,9 +309,9 @@ public final class LockWatcher implements AutoCloseable {
                 Pause.parse(applicationName).orElse(null), false, -1, true);
     }
 
-    private Map<Integer, Long> statementStarts() throws SQLException {
+    private static Map<Integer, Long> statementStarts(ResultSet rs) throws SQLException {
         Map<Integer, Long> starts = new HashMap<>();
-        try (ResultSet rs = startsStatement.executeQuery()) {
+        try (rs) {
             while (rs.next()) {
                 starts.put(rs.getInt(1), rs.getLong(2));
             }
@@ -291,12 +320,16 @@ public final class LockWatcher implements AutoCloseable {
     }
 
 
-    /** Lets a paused backend through gate {@code number} and takes the gate back once it has passed. */
+    /**
+     * Lets a paused backend through gate {@code number} and takes the gate back once it has passed; both
+     * statements go in one round trip, and the second returns only after the backend has passed.
+     */
     private long release(int number) throws SQLException {
         try (var s = gate.createStatement()) {
-            s.execute("select pg_advisory_unlock(" + Capture.GATE_KEY + ", " + number + ")");
-            try (ResultSet rs = s.executeQuery("select pg_advisory_lock(" + Capture.GATE_KEY + ", " + number
-                    + "), (extract(epoch from clock_timestamp()) * 1000000)::bigint")) {
+            s.execute("select pg_advisory_unlock(" + Capture.GATE_KEY + ", " + number + "); select pg_advisory_lock("
+                    + Capture.GATE_KEY + ", " + number + "), (extract(epoch from clock_timestamp()) * 1000000)::bigint");
+            s.getMoreResults();
+            try (ResultSet rs = s.getResultSet()) {
                 rs.next();
                 return rs.getLong(2);
             }

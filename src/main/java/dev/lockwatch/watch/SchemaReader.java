@@ -24,6 +24,11 @@ import java.util.Optional;
  * Reads a {@link SchemaSnapshot} from the catalog on lockwatch's own connection, between revisions (never while
  * a migration runs). Queries are written for PostgreSQL 10 and later; newer catalog columns are read only where
  * they exist.
+ *
+ * <p>A read is answered from the last one while no write transaction has begun or ended on the server since:
+ * the next revision's "before" is then the last one's "after", read once. The server's transaction snapshot
+ * ({@code txid_current_snapshot()}) is the witness: every change to a table or the catalog takes a transaction
+ * id, which moves its upper bound, and ending one changes its list of running transactions.
  */
 public final class SchemaReader {
     private static final String USER_SCHEMA = " n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')"
@@ -35,6 +40,10 @@ public final class SchemaReader {
     private final Connection connection;
     private final String versionTable;
     private final int major;
+    private long blockSize;
+    private SchemaSnapshot last;
+    private boolean lastCounted;
+    private String lastTransactions;
 
     public SchemaReader(Connection connection, String versionTable, int major) {
         this.connection = connection;
@@ -53,16 +62,32 @@ public final class SchemaReader {
     }
 
     private SchemaSnapshot read(boolean countRows) throws SQLException {
+        String transactions = transactions();
+        if (last != null && transactions.equals(lastTransactions) && (lastCounted || !countRows)) {
+            return last;
+        }
         Map<Long, Draft> drafts = tables();
         columns(drafts);
         constraints(drafts);
         indexes(drafts);
+        Map<Long, RowCount> rows = countRows ? rows(drafts.values()) : Map.of();
         Map<TableRef, TableSchema> tables = new HashMap<>();
         for (Draft d : drafts.values()) {
             tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode,
-                    countRows ? rows(d) : null, d.columns, d.constraints, d.indexes));
+                    rows.get(d.oid), d.columns, d.constraints, d.indexes));
         }
-        return SchemaSnapshot.of(tables, objects(), versions());
+        last = SchemaSnapshot.of(tables, objects(), versions());
+        lastCounted = countRows;
+        lastTransactions = transactions; // taken before reading: a change during the read makes the next one read again
+        return last;
+    }
+
+    private String transactions() throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("select txid_current_snapshot()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private Map<Long, Draft> tables() throws SQLException {
@@ -170,12 +195,68 @@ public final class SchemaReader {
 
     /**
      * count(*) for plain tables and materialized views up to {@link RowCount#EXACT_LIMIT_BYTES}, the planner's
-     * estimate above; null for partitioned and foreign tables, or when a lock keeps lockwatch from reading.
+     * estimate above; none for partitioned and foreign tables. All tables in three queries; when a lock keeps
+     * lockwatch from reading one of them, table by table, and that one unknown.
      */
-    private RowCount rows(Draft d) {
-        if (!d.kind.equals("table") && !d.kind.equals("materialized view")) {
-            return null;
+    private Map<Long, RowCount> rows(java.util.Collection<Draft> drafts) {
+        List<Draft> countable = drafts.stream()
+                .filter(d -> d.kind.equals("table") || d.kind.equals("materialized view")).toList();
+        Map<Long, RowCount> rows = new HashMap<>();
+        if (countable.isEmpty()) {
+            return rows;
         }
+        try (Statement s = connection.createStatement()) {
+            s.execute("set lock_timeout = '2s'");
+            try {
+                Map<Long, Long> bytes = new HashMap<>();
+                try (ResultSet rs = s.executeQuery("select oid, pg_relation_size(oid) from unnest('{"
+                        + countable.stream().map(d -> Long.toString(d.oid)).collect(java.util.stream.Collectors.joining(","))
+                        + "}'::oid[]) as t(oid)")) {
+                    while (rs.next()) {
+                        bytes.put(rs.getLong(1), rs.getLong(2));
+                    }
+                }
+                List<String> counts = new ArrayList<>();
+                for (Draft d : countable) {
+                    long size = bytes.get(d.oid);
+                    if (size <= RowCount.EXACT_LIMIT_BYTES) {
+                        counts.add("select " + d.oid + "::bigint, count(*) from " + quoted(d.table));
+                    } else if (d.relpages > 0 && d.reltuples >= 0) {
+                        rows.put(d.oid, new RowCount(Math.round(d.reltuples / d.relpages * (size / blockSize(s))), false));
+                    }
+                }
+                if (!counts.isEmpty()) {
+                    try (ResultSet rs = s.executeQuery(String.join(" union all ", counts))) {
+                        while (rs.next()) {
+                            rows.put(rs.getLong(1), new RowCount(rs.getLong(2), true));
+                        }
+                    }
+                }
+                return rows;
+            } finally {
+                s.execute("reset lock_timeout");
+            }
+        } catch (SQLException e) {
+            rows.clear();
+            for (Draft d : countable) {
+                RowCount count = rows(d);
+                if (count != null) {
+                    rows.put(d.oid, count);
+                }
+            }
+            return rows;
+        }
+    }
+
+    private long blockSize(Statement s) throws SQLException {
+        if (blockSize == 0) {
+            blockSize = single(s, "select current_setting('block_size')::bigint");
+        }
+        return blockSize;
+    }
+
+    /** One table's rows, or null when a session lockwatch does not own still holds it: unknown rather than wait. */
+    private RowCount rows(Draft d) {
         try (Statement s = connection.createStatement()) {
             s.execute("set lock_timeout = '2s'");
             try {
@@ -183,14 +264,13 @@ public final class SchemaReader {
                 if (bytes <= RowCount.EXACT_LIMIT_BYTES) {
                     return new RowCount(single(s, "select count(*) from " + quoted(d.table)), true);
                 }
-                long pages = bytes / single(s, "select current_setting('block_size')::bigint");
                 return d.relpages > 0 && d.reltuples >= 0
-                        ? new RowCount(Math.round(d.reltuples / d.relpages * pages), false) : null;
+                        ? new RowCount(Math.round(d.reltuples / d.relpages * (bytes / blockSize(s))), false) : null;
             } finally {
                 s.execute("reset lock_timeout");
             }
         } catch (SQLException e) {
-            return null; // a session lockwatch does not own still holds the table: say unknown rather than wait
+            return null;
         }
     }
 

@@ -2,7 +2,8 @@
 -- At each DDL statement's start and end, at each table rewrite and when alembic writes its version table,
 -- the migration's session publishes what it is doing in application_name (visible to other sessions at
 -- once) and waits on an advisory lock the watcher holds, so the watcher reads the session's locks while
--- they are still held. Sessions with lockwatch.internal = on (lockwatch's own) never pause.
+-- they are still held. Sessions with lockwatch.internal = on (lockwatch's own) never pause, nor do the
+-- downgrade round trip's commands (application_name lockwatch-unjudged): only upgrades are judged.
 -- The gate uses the two-key advisory lock form, which never collides with an application's bigint keys.
 create schema if not exists lockwatch;
 
@@ -20,6 +21,7 @@ $fn$;
 
 create or replace function lockwatch.skip() returns boolean language sql stable as $fn$
   select coalesce(current_setting('lockwatch.internal', true), '') = 'on'
+      or current_setting('application_name') = 'lockwatch-unjudged'
 $fn$;
 
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
