@@ -160,7 +160,7 @@ public final class SchemaReader {
                 + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
                 + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
                 + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (PreparedStatement s = connection.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 objects.put(rs.getString(1), rs.getString(2) == null ? "" : rs.getString(2));
             }
@@ -285,8 +285,9 @@ public final class SchemaReader {
         return "\"" + table.schema().replace("\"", "\"\"") + "\".\"" + table.name().replace("\"", "\"\"") + "\"";
     }
 
+    /** Prepared, so the driver's statement cache keeps the plan server-side after a few reads. */
     private void query(String sql, Map<Long, Draft> drafts, RowHandler handler) throws SQLException {
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (PreparedStatement s = connection.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 Draft d = drafts.get(rs.getLong(1));
                 if (d != null) {
