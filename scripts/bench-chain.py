@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""bench-chain.py: write a synthetic Alembic project with a linear chain of N revisions.
+"""bench-chain.py: write a synthetic Alembic project for lockwatch's benchmark (scripts/bench).
 
-    scripts/bench-chain.py DIR N
+    scripts/bench-chain.py DIR N                       a linear chain of N revisions
+    scripts/bench-chain.py --workload [--rows R] DIR   two revisions that do real work on R rows
 
 DIR/alembic.ini          as `alembic init migrations` writes it (script_location relative)
 DIR/migrations/env.py    the standard `alembic init` (generic) template, reading sqlalchemy.url
@@ -11,8 +12,16 @@ Revision 1 creates three tables and seeds a few rows.  The rest cycle through:
 add a nullable column, a plain CREATE INDEX on an existing table, CREATE INDEX
 CONCURRENTLY in an autocommit_block, a new table, a column with a constant
 server_default, and a small UPDATE backfill.  Every revision has a working downgrade.
+
+--workload writes two revisions instead, for timing one migration with and without
+lockwatch's watcher: r0001 creates the table `events` and seeds R rows (default
+300000) with one INSERT ... SELECT; r0002 works on all of them the way a real
+release does: adds a nullable column, backfills it with an UPDATE of every row,
+builds a plain index, adds a CHECK constraint (validated by a scan) and sets a
+server default.  Both revisions downgrade.
 Standard library only.
 """
+import argparse
 import os
 import sys
 
@@ -250,6 +259,40 @@ def build(n):
                    ["op.execute(\"UPDATE %s SET %s = NULL WHERE %s = 'n/a'\")" % (table, col, col)])
 
 
+WORKLOAD_TABLE = "events"
+
+
+def build_workload(rows):
+    """Yield (message, upgrade lines, downgrade lines) for the two --workload revisions."""
+    t = WORKLOAD_TABLE
+    yield ("create and seed %s" % t,
+           ["op.create_table(",
+            "    %r," % t,
+            "    sa.Column('id', sa.BigInteger, primary_key=True),",
+            "    sa.Column('account_id', sa.Integer, nullable=False),",
+            "    sa.Column('kind', sa.String(20), nullable=False),",
+            "    sa.Column('amount', sa.Integer, nullable=False),",
+            "    sa.Column('created_at', sa.DateTime, server_default=sa.func.now(), nullable=False),",
+            ")",
+            "op.execute(",
+            "    \"INSERT INTO %s (account_id, kind, amount, created_at) \"" % t,
+            "    \"SELECT mod(g, 5000), (ARRAY['order', 'refund', 'fee'])[mod(g, 3) + 1], mod(g, 1000), \"",
+            "    \"timestamp '2026-01-01' + g * interval '1 second' \"",
+            "    \"FROM generate_series(1, %d) AS g\"" % rows,
+            ")"],
+           ["op.drop_table(%r)" % t])
+    yield ("status column, backfill, index, check on %s" % t,
+           ["op.add_column(%r, sa.Column('status', sa.String(20), nullable=True))" % t,
+            "op.execute(\"UPDATE %s SET status = CASE WHEN kind = 'refund' THEN 'reversed' ELSE 'settled' END\")" % t,
+            "op.create_index('ix_%s_account_id', %r, ['account_id'])" % (t, t),
+            "op.create_check_constraint('ck_%s_amount_nonnegative', %r, 'amount >= 0')" % (t, t),
+            "op.alter_column(%r, 'status', server_default='new')" % t],
+           ["op.alter_column(%r, 'status', server_default=None)" % t,
+            "op.drop_constraint('ck_%s_amount_nonnegative', %r, type_='check')" % (t, t),
+            "op.drop_index('ix_%s_account_id', table_name=%r)" % (t, t),
+            "op.drop_column(%r, 'status')" % t])
+
+
 def slug(message):
     out = "".join(c if c.isalnum() else "_" for c in message.lower())
     while "__" in out:
@@ -257,11 +300,34 @@ def slug(message):
     return out.strip("_")[:40]
 
 
+def positive(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer: %r" % text)
+    return int(text)
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(
+        prog="bench-chain.py",
+        usage="bench-chain.py DIR N | bench-chain.py --workload [--rows R] DIR")
+    parser.add_argument("--workload", action="store_true",
+                        help="write the two-revision workload project instead of a chain")
+    parser.add_argument("--rows", type=positive, default=300000,
+                        help="rows r0001 seeds with --workload (default 300000)")
+    parser.add_argument("dir")
+    parser.add_argument("n", nargs="?", type=positive)
+    args = parser.parse_args(argv[1:])
+    if args.workload and args.n is not None:
+        parser.error("--workload writes exactly two revisions: give DIR only")
+    if not args.workload and args.n is None:
+        parser.error("N (>= 1) is required without --workload")
+    return args
+
+
 def main(argv):
-    if len(argv) != 3 or not argv[2].isdigit() or int(argv[2]) < 1:
-        sys.stderr.write("usage: bench-chain.py DIR N   (N >= 1)\n")
-        return 2
-    root, n = argv[1], int(argv[2])
+    args = parse(argv)
+    root = args.dir
+    revisions = build_workload(args.rows) if args.workload else build(args.n)
     versions = os.path.join(root, "migrations", "versions")
     os.makedirs(versions, exist_ok=True)
     files = {
@@ -271,7 +337,7 @@ def main(argv):
         os.path.join(root, "migrations", "README"): "Generic single-database configuration.\n",
     }
     down = None
-    for i, (message, up, dn) in enumerate(build(n), start=1):
+    for i, (message, up, dn) in enumerate(revisions, start=1):
         rev = "r%04d" % i
         files[os.path.join(versions, "%s_%s.py" % (rev, slug(message)))] = REVISION.format(
             message=message, rev=rev, down=down, down_doc=" " + down if down else "",
