@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The observing side. One connection polls {@code pg_locks} and {@code pg_stat_activity} for the migration's
@@ -138,7 +139,7 @@ public final class LockWatcher implements AutoCloseable {
      * downgrade round trip). Their sessions normally skip the gates altogether; an env.py that renames its session
      * still passes, just not paused.
      */
-    public <T> T unwatched(java.util.function.Supplier<T> step) {
+    public <T> T unwatched(Supplier<T> step) {
         if (thread != null) {
             throw new IllegalStateException("cannot open the gates while watching");
         }

@@ -14,11 +14,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Reads a {@link SchemaSnapshot} from the catalog on lockwatch's own connection, between revisions (never while
@@ -198,7 +200,7 @@ public final class SchemaReader {
      * estimate above; none for partitioned and foreign tables. All tables in three queries; when a lock keeps
      * lockwatch from reading one of them, table by table, and that one unknown.
      */
-    private Map<Long, RowCount> rows(java.util.Collection<Draft> drafts) {
+    private Map<Long, RowCount> rows(Collection<Draft> drafts) {
         List<Draft> countable = drafts.stream()
                 .filter(d -> d.kind.equals("table") || d.kind.equals("materialized view")).toList();
         Map<Long, RowCount> rows = new HashMap<>();
@@ -210,7 +212,7 @@ public final class SchemaReader {
             try {
                 Map<Long, Long> bytes = new HashMap<>();
                 try (ResultSet rs = s.executeQuery("select oid, pg_relation_size(oid) from unnest('{"
-                        + countable.stream().map(d -> Long.toString(d.oid)).collect(java.util.stream.Collectors.joining(","))
+                        + countable.stream().map(d -> Long.toString(d.oid)).collect(Collectors.joining(","))
                         + "}'::oid[]) as t(oid)")) {
                     while (rs.next()) {
                         bytes.put(rs.getLong(1), rs.getLong(2));
@@ -221,8 +223,8 @@ public final class SchemaReader {
                     long size = bytes.get(d.oid);
                     if (size <= RowCount.EXACT_LIMIT_BYTES) {
                         counts.add("select " + d.oid + "::bigint, count(*) from " + quoted(d.table));
-                    } else if (d.relpages > 0 && d.reltuples >= 0) {
-                        rows.put(d.oid, new RowCount(Math.round(d.reltuples / d.relpages * (size / blockSize(s))), false));
+                    } else {
+                        estimate(d, size, s).ifPresent(estimate -> rows.put(d.oid, estimate));
                     }
                 }
                 if (!counts.isEmpty()) {
@@ -248,6 +250,14 @@ public final class SchemaReader {
         }
     }
 
+    /** The planner's rows per page, times the table's pages now; empty when it has never been analyzed. */
+    private Optional<RowCount> estimate(Draft d, long bytes, Statement s) throws SQLException {
+        if (d.relpages <= 0 || d.reltuples < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new RowCount(Math.round(d.reltuples / d.relpages * (bytes / blockSize(s))), false));
+    }
+
     private long blockSize(Statement s) throws SQLException {
         if (blockSize == 0) {
             blockSize = single(s, "select current_setting('block_size')::bigint");
@@ -264,8 +274,7 @@ public final class SchemaReader {
                 if (bytes <= RowCount.EXACT_LIMIT_BYTES) {
                     return new RowCount(single(s, "select count(*) from " + quoted(d.table)), true);
                 }
-                return d.relpages > 0 && d.reltuples >= 0
-                        ? new RowCount(Math.round(d.reltuples / d.relpages * (bytes / blockSize(s))), false) : null;
+                return estimate(d, bytes, s).orElse(null);
             } finally {
                 s.execute("reset lock_timeout");
             }
