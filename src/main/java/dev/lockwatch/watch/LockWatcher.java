@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,9 @@ public final class LockWatcher implements AutoCloseable {
             """;
     /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
     private static final int WAITS_EVERY = 4;
+    /** Locks in a sample are kept sorted, so two samples compare equal when they hold the same locks. */
+    private static final Comparator<BackendSample.HeldLock> LOCK_ORDER = Comparator
+            .comparingLong(BackendSample.HeldLock::relation).thenComparing(BackendSample.HeldLock::mode);
     /** The longest wait between two polls. */
     private static final long MAX_IDLE_NANOS = 5_000_000;
 
@@ -243,10 +247,7 @@ public final class LockWatcher implements AutoCloseable {
                 b.xactStartUs = rs.getLong(6);
                 String locktype = rs.getString(7);
                 if ("relation".equals(locktype)) {
-                    Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(9));
-                    if (mode.isPresent()) {
-                        b.locks.add(new BackendSample.HeldLock(rs.getLong(8), mode.get(), rs.getBoolean(10)));
-                    }
+                    heldLock(rs, 8).ifPresent(b.locks::add);
                 } else if ("advisory".equals(locktype)) {
                     b.waitingGate = (int) rs.getLong(11);
                 }
@@ -268,8 +269,7 @@ public final class LockWatcher implements AutoCloseable {
         boolean released = false;
         for (Map.Entry<Integer, Builder> entry : current.entrySet()) {
             Builder b = entry.getValue();
-            b.locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
-                    .thenComparing(BackendSample.HeldLock::mode));
+            b.locks.sort(LOCK_ORDER);
             boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
                     && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
@@ -325,16 +325,21 @@ public final class LockWatcher implements AutoCloseable {
             queryStart = rs.getLong(3);
             xactStart = rs.getLong(4);
             do {
-                Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(6));
-                if (mode.isPresent()) {
-                    locks.add(new BackendSample.HeldLock(rs.getLong(5), mode.get(), rs.getBoolean(7)));
-                }
+                heldLock(rs, 5).ifPresent(locks::add);
             } while (rs.next());
         }
-        locks.sort(java.util.Comparator.comparingLong(BackendSample.HeldLock::relation)
-                .thenComparing(BackendSample.HeldLock::mode));
+        locks.sort(LOCK_ORDER);
         return new BackendSample(polled.timeUs(), polled.pid(), query, queryStart, xactStart, locks,
                 Pause.parse(applicationName).orElse(null), false, -1, true);
+    }
+
+    /** A relation lock from columns relation, mode, granted starting at {@code first}; empty for modes not tracked. */
+    private static Optional<BackendSample.HeldLock> heldLock(ResultSet rs, int first) throws SQLException {
+        Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(first + 1));
+        if (mode.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new BackendSample.HeldLock(rs.getLong(first), mode.get(), rs.getBoolean(first + 2)));
     }
 
     /** Each backend's statement start, and the server's clock (the watcher's own row is always there). */

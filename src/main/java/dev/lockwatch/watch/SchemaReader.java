@@ -198,13 +198,30 @@ public final class SchemaReader {
     /**
      * count(*) for plain tables and materialized views up to {@link RowCount#EXACT_LIMIT_BYTES}, the planner's
      * estimate above; none for partitioned and foreign tables. All tables in three queries; when a lock keeps
-     * lockwatch from reading one of them, table by table, and that one unknown.
+     * lockwatch from reading one of them, table by table, and that one unknown rather than waited for.
      */
     private Map<Long, RowCount> rows(Collection<Draft> drafts) {
         List<Draft> countable = drafts.stream()
                 .filter(d -> d.kind.equals("table") || d.kind.equals("materialized view")).toList();
+        try {
+            return count(countable);
+        } catch (SQLException e) {
+            Map<Long, RowCount> rows = new HashMap<>();
+            for (Draft d : countable) {
+                try {
+                    rows.putAll(count(List.of(d)));
+                } catch (SQLException held) {
+                    // a session lockwatch does not own still holds this table: its rows stay unknown
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** The rows of {@code tables}, each query under a 2 s lock timeout. */
+    private Map<Long, RowCount> count(List<Draft> tables) throws SQLException {
         Map<Long, RowCount> rows = new HashMap<>();
-        if (countable.isEmpty()) {
+        if (tables.isEmpty()) {
             return rows;
         }
         try (Statement s = connection.createStatement()) {
@@ -212,14 +229,14 @@ public final class SchemaReader {
             try {
                 Map<Long, Long> bytes = new HashMap<>();
                 try (ResultSet rs = s.executeQuery("select oid, pg_relation_size(oid) from unnest('{"
-                        + countable.stream().map(d -> Long.toString(d.oid)).collect(Collectors.joining(","))
+                        + tables.stream().map(d -> Long.toString(d.oid)).collect(Collectors.joining(","))
                         + "}'::oid[]) as t(oid)")) {
                     while (rs.next()) {
                         bytes.put(rs.getLong(1), rs.getLong(2));
                     }
                 }
                 List<String> counts = new ArrayList<>();
-                for (Draft d : countable) {
+                for (Draft d : tables) {
                     long size = bytes.get(d.oid);
                     if (size <= RowCount.EXACT_LIMIT_BYTES) {
                         counts.add("select " + d.oid + "::bigint, count(*) from " + quoted(d.table));
@@ -238,15 +255,6 @@ public final class SchemaReader {
             } finally {
                 s.execute("reset lock_timeout");
             }
-        } catch (SQLException e) {
-            rows.clear();
-            for (Draft d : countable) {
-                RowCount count = rows(d);
-                if (count != null) {
-                    rows.put(d.oid, count);
-                }
-            }
-            return rows;
         }
     }
 
@@ -263,24 +271,6 @@ public final class SchemaReader {
             blockSize = single(s, "select current_setting('block_size')::bigint");
         }
         return blockSize;
-    }
-
-    /** One table's rows, or null when a session lockwatch does not own still holds it: unknown rather than wait. */
-    private RowCount rows(Draft d) {
-        try (Statement s = connection.createStatement()) {
-            s.execute("set lock_timeout = '2s'");
-            try {
-                long bytes = single(s, "select pg_relation_size(" + d.oid + ")");
-                if (bytes <= RowCount.EXACT_LIMIT_BYTES) {
-                    return new RowCount(single(s, "select count(*) from " + quoted(d.table)), true);
-                }
-                return estimate(d, bytes, s).orElse(null);
-            } finally {
-                s.execute("reset lock_timeout");
-            }
-        } catch (SQLException e) {
-            return null;
-        }
     }
 
     private static long single(Statement s, String sql) throws SQLException {
