@@ -3,6 +3,7 @@ package dev.lockwatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lockwatch.support.AlembicProject;
 import dev.lockwatch.support.Lockwatch;
 import dev.lockwatch.support.Lockwatch.Result;
@@ -49,6 +50,34 @@ class AlembicProcessModesTest {
             assertEquals(List.of("non-concurrent-index"), result.errors("r2"));
             assertEquals(List.of("public.orders SHARE UPDATE EXCLUSIVE"), result.locks("r3"));
             assertEquals(List.of(), result.errors("r3"));
+        }
+    }
+
+    @Test
+    void eachRevisionStartsFromAFreshSessionInTheSharedInterpreter() {
+        // r2 leaves session state behind: a lock_timeout and a temp table. The shared interpreter
+        // hands r3 the same server session, reset; r3 must see none of it, as in a process of its own.
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
+                .revision("r2", "r1", """
+                        op.execute("SET lock_timeout = '5s'")
+                        op.execute("CREATE TEMP TABLE notes (n int)")
+                        op.add_column('orders', sa.Column('a', sa.Integer))
+                        """)
+                .revision("r3", "r2", """
+                        op.execute("CREATE TEMP TABLE notes (n int)")
+                        op.add_column('orders', sa.Column('b', sa.Integer))
+                        """);
+
+        Result shared = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+        Result separate = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check", "--process-per-revision");
+
+        for (Result result : List.of(shared, separate)) {
+            assertEquals("applied", result.revision("r3").get("status").asText(), result.describe());
+            assertEquals(List.of(), result.rules("r2"), result.describe());
+            assertEquals(List.of("missing-lock-timeout"), result.rules("r3"), result.describe());
+            JsonNode statements = result.revision("r3").get("statements");
+            assertEquals(0, statements.get(statements.size() - 1).get("lock_timeout").asLong(), result.describe());
         }
     }
 

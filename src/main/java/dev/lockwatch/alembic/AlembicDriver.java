@@ -44,9 +44,13 @@ final class AlembicDriver implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts the driver, or empty when this Python has no alembic to import (the caller falls back). */
-    static Optional<AlembicDriver> start(List<String> python, Path workFolder, Path iniCopy, String section, Path projectFolder,
-                                         Consumer<Map<String, String>> environment) throws IOException {
+    /**
+     * Starts the driver without waiting for it: Python's start and alembic's imports overlap whatever the caller
+     * does next (starting the server). It learns the database only from {@link #environment}, so nothing it runs
+     * before that can reach one.
+     */
+    static AlembicDriver launch(List<String> python, Path workFolder, Path iniCopy, String section, Path projectFolder,
+                                Consumer<Map<String, String>> environment) throws IOException {
         Path script = workFolder.resolve("lockwatch_driver.py");
         try (InputStream in = AlembicDriver.class.getResourceAsStream("lockwatch_driver.py")) {
             Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -57,13 +61,24 @@ final class AlembicDriver implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(argv).directory(projectFolder.toFile())
                 .redirectError(log.toFile());
         environment.accept(builder.environment());
-        AlembicDriver driver = new AlembicDriver(builder.start(), log);
-        Optional<JsonNode> ready = driver.answer(READY_TIMEOUT);
+        return new AlembicDriver(builder.start(), log);
+    }
+
+    /** Waits until the driver has imported alembic; false (and the driver ended) when this Python has none. */
+    boolean awaitReady() {
+        Optional<JsonNode> ready = answer(READY_TIMEOUT);
         if (ready.isEmpty() || !ready.get().path("ready").asBoolean()) {
-            driver.close();
-            return Optional.empty();
+            close();
+            return false;
         }
-        return Optional.of(driver);
+        return true;
+    }
+
+    /** Sets these variables in the driver's environment and removes those mapped to null, for the next commands. */
+    boolean environment(Map<String, String> variables) {
+        var set = JSON.createObjectNode();
+        variables.forEach(set::put);
+        return request(JSON.createObjectNode().put("op", "env").set("env", set)).isPresent();
     }
 
     boolean alive() {
@@ -73,15 +88,11 @@ final class AlembicDriver implements AutoCloseable {
     /** Runs one command; a timeout or a dead driver ends the driver and says so in the result. */
     AlembicResult run(String op, String revision, String applicationName, Duration timeout) {
         long started = System.nanoTime();
-        try {
-            var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
-            if (revision != null) {
-                request.put("rev", revision);
-            }
-            requests.write(JSON.writeValueAsString(request) + "\n");
-            requests.flush();
-        } catch (IOException e) {
-            close();
+        var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
+        if (revision != null) {
+            request.put("rev", revision);
+        }
+        if (!send(request)) {
             return new AlembicResult(-1, "the alembic driver ended: " + tail(), elapsed(started), false);
         }
         Optional<JsonNode> answer = answer(timeout);
@@ -93,6 +104,27 @@ final class AlembicDriver implements AutoCloseable {
         }
         boolean ok = answer.get().path("ok").asBoolean();
         return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false);
+    }
+
+    /** A request the driver answers at once; empty (and the driver ended) when it did not. */
+    private Optional<JsonNode> request(JsonNode request) {
+        Optional<JsonNode> answer = send(request) ? answer(READY_TIMEOUT) : Optional.empty();
+        if (answer.isEmpty() || !answer.get().path("ok").asBoolean()) {
+            close();
+            return Optional.empty();
+        }
+        return answer;
+    }
+
+    private boolean send(JsonNode request) {
+        try {
+            requests.write(JSON.writeValueAsString(request) + "\n");
+            requests.flush();
+            return true;
+        } catch (IOException e) {
+            close();
+            return false;
+        }
     }
 
     private Optional<JsonNode> answer(Duration timeout) {

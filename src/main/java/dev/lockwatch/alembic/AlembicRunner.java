@@ -38,34 +38,46 @@ public final class AlembicRunner implements AutoCloseable {
     private final Path iniCopy;
     private final Path workFolder;
     private final String urlVariable;
-    private final DatabaseTarget target;
     private final boolean shareInterpreter;
     private final OwnedProcess process = new OwnedProcess();
     private final Path hookFolder;
+    private DatabaseTarget target;
     private int invocations;
     private volatile AlembicDriver driver;
+    private boolean driverReady;
     private boolean driverUnavailable;
 
-    public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target) {
-        this(command, ini, workFolder, urlVariable, target, true);
-    }
-
-    public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable, DatabaseTarget target,
+    /**
+     * Prepares alembic for this project; with {@code shareInterpreter}, the driver starts at once, so Python's
+     * start overlaps the server's. No command runs before {@link #useDatabase} says where.
+     */
+    public AlembicRunner(List<String> command, AlembicIni ini, Path workFolder, String urlVariable,
                          boolean shareInterpreter) {
         this.command = List.copyOf(command);
         this.ini = ini;
         this.workFolder = workFolder;
         this.urlVariable = urlVariable;
-        this.target = target;
         this.shareInterpreter = shareInterpreter;
         this.iniCopy = workFolder.resolve("alembic.ini");
         this.hookFolder = workFolder.resolve("python");
         try {
-            Files.writeString(iniCopy, ini.withUrl(target.sqlalchemyUrl()));
             Files.createDirectories(hookFolder);
             try (var hook = AlembicRunner.class.getResourceAsStream("sitecustomize.py")) {
                 Files.write(hookFolder.resolve("sitecustomize.py"), hook.readAllBytes());
             }
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
+        }
+        if (shareInterpreter) {
+            launchDriver();
+        }
+    }
+
+    /** Where every command runs: lockwatch's scratch database, named in a copy of the ini and the environment. */
+    public void useDatabase(DatabaseTarget database) {
+        this.target = database;
+        try {
+            Files.writeString(iniCopy, ini.withUrl(database.sqlalchemyUrl()));
         } catch (IOException e) {
             throw LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
         }
@@ -109,6 +121,9 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
+        if (target == null) {
+            throw new IllegalStateException("alembic " + op + " before useDatabase");
+        }
         Optional<AlembicDriver> shared = driver();
         if (shared.isPresent()) {
             AlembicResult result = shared.get().run(op, revision, applicationName, timeout);
@@ -124,18 +139,31 @@ public final class AlembicRunner implements AutoCloseable {
         return subprocess(timeout, applicationName, arguments);
     }
 
-    private Optional<AlembicDriver> driver() {
-        if (driver != null || driverUnavailable || !shareInterpreter) {
-            return Optional.ofNullable(driver);
-        }
+    private void launchDriver() {
         Optional<List<String>> python = AlembicProcesses.pythonOf(command);
         try {
-            driver = python.isEmpty() ? null : AlembicDriver.start(python.get(), workFolder, iniCopy, ini.section(),
-                    ini.folder(), env -> environment(env, APPLICATION_NAME)).orElse(null);
+            driver = python.isEmpty() ? null : AlembicDriver.launch(python.get(), workFolder, iniCopy, ini.section(),
+                    ini.folder(), this::interpreterEnvironment);
         } catch (IOException e) {
             driver = null;
         }
+        driverReady = false;
         driverUnavailable = driver == null;
+    }
+
+    /** The shared driver, ready and told the database; empty when commands run as subprocesses. */
+    private Optional<AlembicDriver> driver() {
+        if (driver == null && !driverUnavailable && shareInterpreter) {
+            launchDriver(); // the previous one ended (a timeout, a crash)
+        }
+        AlembicDriver shared = driver;
+        if (shared != null && !driverReady) {
+            driverReady = shared.awaitReady() && shared.environment(databaseEnvironment(APPLICATION_NAME));
+            if (!driverReady) {
+                driver = null;
+                driverUnavailable = true;
+            }
+        }
         return Optional.ofNullable(driver);
     }
 
@@ -170,9 +198,22 @@ public final class AlembicRunner implements AutoCloseable {
         }
     }
 
+    /** A subprocess's environment: the interpreter's and the database's. */
     private void environment(Map<String, String> env, String applicationName) {
-        env.put(urlVariable, target.sqlalchemyUrl());
-        target.libpqEnvironment(env, applicationName);
+        interpreterEnvironment(env);
+        databaseEnvironment(applicationName).forEach((name, value) -> {
+            if (value != null) {
+                env.put(name, value);
+            }
+        });
+    }
+
+    /**
+     * What Python needs from the start: lockwatch's hook and no bytecode files; and nothing that names a database,
+     * so an interpreter started before the server cannot reach the user's.
+     */
+    private void interpreterEnvironment(Map<String, String> env) {
+        databaseEnvironment(APPLICATION_NAME).keySet().forEach(env::remove);
         env.put("PYTHONDONTWRITEBYTECODE", "1"); // leave no __pycache__ in the user's project
         // SourceTag: lockwatch's sitecustomize tags each statement with the revision-file line that issued it
         String pythonPath = env.get("PYTHONPATH");
@@ -180,5 +221,17 @@ public final class AlembicRunner implements AutoCloseable {
         env.put("LOCKWATCH_SOURCE_ROOTS", ini.versionLocations().stream().map(Path::toString)
                 .collect(java.util.stream.Collectors.joining(File.pathSeparator)));
         env.put("PYTHONUNBUFFERED", "1");
+    }
+
+    /** The scratch database, for env.py and libpq; variables mapped to null are removed. */
+    private Map<String, String> databaseEnvironment(String applicationName) {
+        Map<String, String> env = new java.util.HashMap<>();
+        if (target != null) {
+            env.put(urlVariable, target.sqlalchemyUrl());
+            target.libpqEnvironment(env, applicationName);
+        }
+        env.putIfAbsent(urlVariable, null);
+        DatabaseTarget.LIBPQ_DESTINATION.forEach(name -> env.putIfAbsent(name, null));
+        return env;
     }
 }

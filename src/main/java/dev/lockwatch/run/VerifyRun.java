@@ -82,6 +82,8 @@ public final class VerifyRun {
                 .orElse(null);
         Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
         Workspace workspace = cleanup.register(Workspace.create());
+        AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
+                workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
         PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress,
                 saved.map(BaselineCache.Entry::data)));
         boolean restored = saved.isPresent() && server instanceof SnapshotServer;
@@ -98,8 +100,7 @@ public final class VerifyRun {
                     + "best-effort (polling pg_locks)");
         }
 
-        AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
-                workspace.folder("alembic"), config.urlVariable(), target, !config.processPerRevision()));
+        alembic.useDatabase(target);
         ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
         if (restored) {
             progress.accept("baseline: " + plan.baselineLabel() + " restored from the cache in " + config.cacheDir());

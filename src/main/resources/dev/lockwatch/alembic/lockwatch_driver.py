@@ -1,9 +1,15 @@
 """lockwatch's alembic driver: runs alembic commands one after another in one interpreter.
 
-lockwatch writes one JSON request per line on stdin ({"op": "upgrade", "rev": "ab12", "app": "..."}) and
+lockwatch writes one JSON request per line on stdin ({"op": "upgrade", "rev": "ab12", "app": "..."}; first of all
+{"op": "env", "env": {"PGHOST": "...", "PGSERVICE": null}}, which says where the database is) and
 reads one JSON answer per line on stdout ({"ok": true} or {"ok": false, "error": "traceback"}). Everything
 else alembic, env.py or a revision prints goes to stderr, so it can never corrupt the protocol. The revision
 files are read once per run (the script directory is cached): they do not change while lockwatch runs.
+
+Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
+reset the way a connection pooler resets one (DISCARD ALL) and handed to the next command that connects with
+the same arguments and the same PG* environment. Each command still starts from a fresh session's state; it
+skips the connection handshake (password hashing included) and the per-session compile of lockwatch's triggers.
 """
 import argparse
 import json
@@ -38,6 +44,90 @@ def _cached_from_config(cls, config):
 ScriptDirectory.from_config = classmethod(_cached_from_config)
 
 
+class _SessionKeeper:
+    """Hands a closed psycopg2 connection, reset, to the next connect with the same arguments and environment.
+
+    The key holds the connect arguments and every PG* variable (PGAPPNAME tells judged commands from the round
+    trip's), so a command never gets a session another kind of command opened. DISCARD ALL ends what a session
+    can carry over: settings (lock_timeout included), session authorization, temp tables, prepared statements,
+    advisory locks, LISTEN, sequence caches and cursors. A connection that is broken, or that an env.py opened
+    with its own connection_factory, is simply closed.
+    """
+
+    def __init__(self, psycopg2):
+        self._connect = psycopg2.connect
+        self._idle = {}
+        keeper = self
+
+        class KeptConnection(psycopg2.extensions.connection):
+            def close(self):
+                if not keeper._keep(self):
+                    super().close()
+
+        self._factory = KeptConnection
+        psycopg2.connect = self.connect
+
+    @staticmethod
+    def _key(dsn, cursor_factory, kwargs):
+        env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PG")))
+        return dsn, cursor_factory, tuple(sorted((k, repr(v)) for k, v in kwargs.items())), env
+
+    def connect(self, dsn=None, connection_factory=None, cursor_factory=None, **kwargs):
+        if connection_factory is not None:
+            return self._connect(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
+        key = self._key(dsn, cursor_factory, kwargs)
+        kept = self._idle.pop(key, None)
+        if kept is not None and self._alive(kept):
+            return kept
+        connection = self._connect(dsn, connection_factory=self._factory, cursor_factory=cursor_factory, **kwargs)
+        connection._lockwatch_key = key
+        return connection
+
+    @staticmethod
+    def _alive(connection):
+        """A kept session may be gone (lockwatch restarts its server to snapshot the baseline): then connect anew."""
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            connection.autocommit = False
+            return True
+        except Exception:
+            connection.close()
+            return False
+
+    def _keep(self, connection):
+        key = getattr(connection, "_lockwatch_key", None)
+        if key is None or connection.closed or key in self._idle:
+            return False
+        try:
+            connection.rollback()
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("DISCARD ALL")
+            connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT",
+                                   autocommit=False)
+            del connection.notices[:]
+            del connection.notifies[:]
+        except Exception:
+            return False
+        self._idle[key] = connection
+        return True
+
+    def close(self):
+        for connection in self._idle.values():
+            connection.close()
+        self._idle.clear()
+
+
+try:
+    import psycopg2
+    import psycopg2.extensions
+    _sessions = _SessionKeeper(psycopg2)
+except Exception:  # another DBAPI (psycopg 3, asyncpg): every command opens its own session
+    _sessions = None
+
+
 def _config():
     # what alembic's own command line builds, so env.py sees the same config (x arguments included)
     options = argparse.Namespace(config=ini, name=section, raiseerr=False, x=[])
@@ -45,6 +135,13 @@ def _config():
 
 
 def _run(request):
+    if request["op"] == "env":  # the database, known only once lockwatch's server is up
+        for name, value in request["env"].items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        return
     os.environ["PGAPPNAME"] = request.get("app", os.environ.get("PGAPPNAME", "lockwatch-migration"))
     op = request["op"]
     if op == "upgrade":
@@ -72,3 +169,5 @@ for line in sys.stdin:
     sys.stderr.flush()
     protocol.write(json.dumps(answer) + "\n")
     protocol.flush()
+if _sessions is not None:
+    _sessions.close()
