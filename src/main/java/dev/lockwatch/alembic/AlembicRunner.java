@@ -66,7 +66,7 @@ public final class AlembicRunner implements AutoCloseable {
                 Files.write(hookFolder.resolve("sitecustomize.py"), hook.readAllBytes());
             }
         } catch (IOException e) {
-            throw LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
+            throw unwritable(e);
         }
         if (shareInterpreter) {
             launchDriver();
@@ -79,8 +79,12 @@ public final class AlembicRunner implements AutoCloseable {
         try {
             Files.writeString(iniCopy, ini.withUrl(database.sqlalchemyUrl()));
         } catch (IOException e) {
-            throw LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
+            throw unwritable(e);
         }
+    }
+
+    private LockwatchException unwritable(IOException e) {
+        return LockwatchException.environment("cannot write to lockwatch's temp folder " + workFolder + ": " + e.getMessage());
     }
 
     /** Fails fast, before any server starts, when the alembic command's program is not installed. */
@@ -213,7 +217,7 @@ public final class AlembicRunner implements AutoCloseable {
      * so an interpreter started before the server cannot reach the user's.
      */
     private void interpreterEnvironment(Map<String, String> env) {
-        databaseEnvironment(APPLICATION_NAME).keySet().forEach(env::remove);
+        databaseVariables().forEach(env::remove);
         env.put("PYTHONDONTWRITEBYTECODE", "1"); // leave no __pycache__ in the user's project
         // SourceTag: lockwatch's sitecustomize tags each statement with the revision-file line that issued it
         String pythonPath = env.get("PYTHONPATH");
@@ -223,15 +227,19 @@ public final class AlembicRunner implements AutoCloseable {
         env.put("PYTHONUNBUFFERED", "1");
     }
 
-    /** The scratch database, for env.py and libpq; variables mapped to null are removed. */
+    /** The variables that say which database env.py and libpq reach: the URL variable and libpq's. */
+    private List<String> databaseVariables() {
+        List<String> names = new ArrayList<>(DatabaseTarget.LIBPQ_DESTINATION);
+        names.add(urlVariable);
+        return names;
+    }
+
+    /** The scratch database, for env.py and libpq; the database variables it does not set map to null (removed). */
     private Map<String, String> databaseEnvironment(String applicationName) {
         Map<String, String> env = new java.util.HashMap<>();
-        if (target != null) {
-            env.put(urlVariable, target.sqlalchemyUrl());
-            target.libpqEnvironment(env, applicationName);
-        }
-        env.putIfAbsent(urlVariable, null);
-        DatabaseTarget.LIBPQ_DESTINATION.forEach(name -> env.putIfAbsent(name, null));
+        env.put(urlVariable, target.sqlalchemyUrl());
+        target.libpqEnvironment(env, applicationName);
+        databaseVariables().forEach(name -> env.putIfAbsent(name, null));
         return env;
     }
 }
