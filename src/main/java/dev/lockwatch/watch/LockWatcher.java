@@ -25,20 +25,35 @@ import java.util.function.Supplier;
  * idle: CREATE INDEX CONCURRENTLY waits for every open snapshot.
  */
 public final class LockWatcher implements AutoCloseable {
+    /** The sessions a poll looks at: every client of the scratch database but lockwatch's own. */
+    private static final String MIGRATION_BACKENDS = """
+             where a.datname = current_database() and a.pid <> pg_backend_pid()
+               and a.backend_type = 'client backend'
+               and a.application_name not in ('lockwatch', 'lockwatch-traffic', 'lockwatch-long-transaction')
+            """;
+    /** What a backend waits for in the lock manager (a table, a gate's advisory lock), else ''. */
+    private static final String LOCK_WAIT = "coalesce(case when a.wait_event_type = 'Lock' then a.wait_event end, '')";
     private static final String POLL = """
             select (extract(epoch from clock_timestamp()) * 1000000)::bigint,
                    a.pid, a.application_name, a.query,
                    coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
-                   l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint
+                   l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint, %s
               from pg_stat_activity a
               left join pg_locks l on l.pid = a.pid
                and (l.locktype = 'relation'
                     or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
-             where a.datname = current_database() and a.pid <> pg_backend_pid()
-               and a.backend_type = 'client backend'
-               and a.application_name not in ('lockwatch', 'lockwatch-traffic', 'lockwatch-long-transaction')
-            """;
+            %s""".formatted(LOCK_WAIT, MIGRATION_BACKENDS);
+    /**
+     * A glance: each backend's statement, transaction and lock wait, from pg_stat_activity alone. One statement
+     * the server keeps prepared, and no pg_locks: a fraction of a poll's cost, so it can be asked as often as a
+     * gate must be noticed. A poll follows whenever the glance differs from what the last poll saw.
+     */
+    private static final String GLANCE = """
+            select a.pid, coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
+                   coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1), %s, a.application_name
+              from pg_stat_activity a
+            %s""".formatted(LOCK_WAIT, MIGRATION_BACKENDS);
     /** Who waits on whom, for the lock queue report when traffic runs. */
     private static final String WAITS = """
             select (extract(epoch from clock_timestamp()) * 1000000)::bigint, w.pid, w.application_name, w.query,
@@ -54,8 +69,13 @@ public final class LockWatcher implements AutoCloseable {
     /** Locks in a sample are kept sorted, so two samples compare equal when they hold the same locks. */
     private static final Comparator<BackendSample.HeldLock> LOCK_ORDER = Comparator
             .comparingLong(BackendSample.HeldLock::relation).thenComparing(BackendSample.HeldLock::mode);
-    /** The longest wait between two polls. */
+    /** The longest wait between two looks (a glance or a poll). */
     private static final long MAX_IDLE_NANOS = 5_000_000;
+    /**
+     * While glances see nothing move, a poll still comes this often: a statement may take a table lock midway
+     * without waiting for it, which only pg_locks shows (the statement's end gate reads it in any case).
+     */
+    private static final long POLL_AT_LEAST_EVERY_NANOS = 20_000_000;
 
     private static final String CLEAR_SNAPSHOT = "select pg_stat_clear_snapshot()";
     /** Each backend's current statement, read just before and just after a poll (in the same round trip). */
@@ -64,27 +84,37 @@ public final class LockWatcher implements AutoCloseable {
                    (extract(epoch from clock_timestamp()) * 1000000)::bigint
               from pg_stat_activity where datname = current_database()
             """;
-    /** A paused backend: its session and its relation locks, in one query (it waits, so nothing moves). */
-    private static final String PAUSED = """
-            select a.application_name, a.query,
+    /**
+     * Passing a gate, in one round trip on the gate connection: the paused backend's session and relation locks
+     * (it waits, so nothing moves), then the gate opened, then taken back, which returns once the backend has
+     * passed. The server's clock comes with the read and with the return.
+     */
+    private static final String PASS = """
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.application_name, a.query,
                    coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.relation::bigint, l.mode, l.granted
               from pg_stat_activity a
               left join pg_locks l on l.pid = a.pid and l.locktype = 'relation'
-             where a.pid = ?
-            """;
+             where a.pid = ?;
+            select pg_advisory_unlock(%1$d, ?);
+            select pg_advisory_lock(%1$d, ?), (extract(epoch from clock_timestamp()) * 1000000)::bigint
+            """.formatted(Capture.GATE_KEY);
 
     private final Connection poll;
     private final Connection gate;
     private final PreparedStatement pollStatement;
-    private final PreparedStatement pausedStatement;
+    private final PreparedStatement passStatement;
+    private final PreparedStatement glanceStatement;
     private final long idleNanos;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
     private volatile boolean recordWaits;
     private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
+    /** What the last poll saw of each backend, in a glance's terms. */
+    private Map<Integer, Glance> lastPolled = new HashMap<>();
+    private long lastPollNanos;
     private volatile boolean stopRequested;
     private volatile SQLException failure;
     private Thread thread;
@@ -99,7 +129,8 @@ public final class LockWatcher implements AutoCloseable {
         this.pollStatement = poll.prepareStatement(STATEMENT_STARTS + ";" + CLEAR_SNAPSHOT + ";" + POLL + ";"
                 + CLEAR_SNAPSHOT + ";" + STATEMENT_STARTS);
         pollStatement.setInt(1, Capture.GATE_KEY);
-        this.pausedStatement = poll.prepareStatement(PAUSED);
+        this.passStatement = gate == null ? null : gate.prepareStatement(PASS);
+        this.glanceStatement = poll.prepareStatement(GLANCE);
     }
 
     /**
@@ -131,6 +162,8 @@ public final class LockWatcher implements AutoCloseable {
         samples.clear();
         lastByPid.clear();
         waits.clear();
+        lastPolled = new HashMap<>();
+        lastPollNanos = System.nanoTime() - POLL_AT_LEAST_EVERY_NANOS;
         stopRequested = false;
         failure = null;
         thread = new Thread(this::loop, "lockwatch-watcher");
@@ -197,7 +230,7 @@ public final class LockWatcher implements AutoCloseable {
             long lastChange = System.nanoTime();
             while (!stopRequested) {
                 int seen = samples.size();
-                boolean released = pollOnce();
+                boolean released = look();
                 long now = System.nanoTime();
                 if (released || samples.size() != seen) {
                     lastChange = now;
@@ -225,8 +258,44 @@ public final class LockWatcher implements AutoCloseable {
         return Math.min(MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 20));
     }
 
-    /** One poll; returns true when a paused backend was released (look again at once). */
+    /**
+     * One look; returns true when a paused backend was let through (look again at once). With gates, a glance
+     * decides whether to poll: it sees a statement or transaction begin or end, or a backend wait for a lock, and a
+     * backend waiting at a gate is read and let through without a poll. Without gates (polling is all the
+     * capture there is) and while the lock queue is recorded, every look is a poll.
+     */
+    private boolean look() throws SQLException {
+        if (gate == null || recordWaits || System.nanoTime() - lastPollNanos >= POLL_AT_LEAST_EVERY_NANOS) {
+            return pollOnce();
+        }
+        Map<Integer, Glance> glance = new HashMap<>();
+        Map<Integer, Pause> atGates = new HashMap<>();
+        try (ResultSet rs = glanceStatement.executeQuery()) {
+            while (rs.next()) {
+                int pid = rs.getInt(1);
+                Glance backend = new Glance(rs.getLong(2), rs.getLong(3), rs.getString(4));
+                glance.put(pid, backend);
+                if (backend.lockWait().equals("advisory")) {
+                    Pause.parse(rs.getString(5)).ifPresent(pause -> atGates.put(pid, pause));
+                }
+            }
+        }
+        for (Map.Entry<Integer, Pause> waiting : atGates.entrySet()) {
+            BackendSample passed = pass(waiting.getKey(), waiting.getValue().gate());
+            if (passed != null) {
+                record(passed);
+                lastPolled.put(passed.pid(), new Glance(passed.queryStartUs(), passed.xactStartUs(), ""));
+            }
+        }
+        if (!atGates.isEmpty()) {
+            return true;
+        }
+        return !glance.equals(lastPolled) && pollOnce();
+    }
+
+    /** One poll; returns true when a paused backend was let through (look again at once). */
     private boolean pollOnce() throws SQLException {
+        lastPollNanos = System.nanoTime();
         if (recordWaits && polls++ % WAITS_EVERY == 0) {
             pollWaits();
         }
@@ -245,6 +314,7 @@ public final class LockWatcher implements AutoCloseable {
                 b.query = rs.getString(4);
                 b.queryStartUs = rs.getLong(5);
                 b.xactStartUs = rs.getLong(6);
+                b.lockWait = rs.getString(12);
                 String locktype = rs.getString(7);
                 if ("relation".equals(locktype)) {
                     heldLock(rs, 8).ifPresent(b.locks::add);
@@ -267,23 +337,32 @@ public final class LockWatcher implements AutoCloseable {
             }
         }
         boolean released = false;
+        Map<Integer, Glance> polled = new HashMap<>();
         for (Map.Entry<Integer, Builder> entry : current.entrySet()) {
             Builder b = entry.getValue();
+            // a backend let through a gate no longer waits there: its next gate, in the same statement, must differ
+            polled.put(entry.getKey(), new Glance(b.queryStartUs, b.xactStartUs, b.waitingGate > 0 ? "" : b.lockWait));
             b.locks.sort(LOCK_ORDER);
             boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
                     && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
                     b.locks, null, false, -1, settled);
             if (b.waitingGate > 0) {
-                sample = settled(sample).released(release(b.waitingGate));
+                BackendSample passed = pass(entry.getKey(), b.waitingGate);
+                sample = passed != null ? passed : sample;
                 released = true;
             }
-            if (!sample.sameStateAs(lastByPid.get(entry.getKey()))) {
-                samples.add(sample);
-                lastByPid.put(entry.getKey(), sample);
-            }
+            record(sample);
         }
+        lastPolled = polled;
         return released;
+    }
+
+    private void record(BackendSample sample) {
+        if (!sample.sameStateAs(lastByPid.get(sample.pid()))) {
+            samples.add(sample);
+            lastByPid.put(sample.pid(), sample);
+        }
     }
 
     private void pollWaits() throws SQLException {
@@ -304,33 +383,40 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     /**
-     * A paused backend's statement, published pause and locks, read again now that it waits and can change
-     * nothing. One poll is no single snapshot: pg_stat_activity is read apart from pg_locks, and pg_locks reads
-     * each backend's fast-path locks (the weak modes DML takes) before the shared lock table that shows the
-     * wait, so a lock taken in between would be missing.
+     * Reads a backend paused at gate {@code number}, lets it through and takes the gate back once it has passed
+     * ({@link #PASS}); returns what it held while paused, or null when it had gone. The read is taken while the
+     * backend waits and can change nothing: a poll is no single snapshot, as pg_stat_activity is read apart from
+     * pg_locks, and pg_locks reads each backend's fast-path locks (the weak modes DML takes) before the shared lock
+     * table that shows the wait, so a lock taken in between would be missing.
      */
-    private BackendSample settled(BackendSample polled) throws SQLException {
-        pausedStatement.setInt(1, polled.pid());
-        String applicationName = null;
-        String query = null;
-        long queryStart = -1;
-        long xactStart = -1;
-        List<BackendSample.HeldLock> locks = new ArrayList<>();
-        try (ResultSet rs = pausedStatement.executeQuery()) {
-            if (!rs.next()) {
-                return polled;
+    private BackendSample pass(int pid, int number) throws SQLException {
+        passStatement.setInt(1, pid);
+        passStatement.setInt(2, number);
+        passStatement.setInt(3, number);
+        passStatement.execute();
+        BackendSample paused = null;
+        try (ResultSet rs = passStatement.getResultSet()) {
+            if (rs.next()) {
+                long timeUs = rs.getLong(1);
+                String applicationName = rs.getString(2);
+                String query = rs.getString(3);
+                long queryStart = rs.getLong(4);
+                long xactStart = rs.getLong(5);
+                List<BackendSample.HeldLock> locks = new ArrayList<>();
+                do {
+                    heldLock(rs, 6).ifPresent(locks::add);
+                } while (rs.next());
+                locks.sort(LOCK_ORDER);
+                paused = new BackendSample(timeUs, pid, query, queryStart, xactStart, locks,
+                        Pause.parse(applicationName).orElse(null), false, -1, true);
             }
-            applicationName = rs.getString(1);
-            query = rs.getString(2);
-            queryStart = rs.getLong(3);
-            xactStart = rs.getLong(4);
-            do {
-                heldLock(rs, 5).ifPresent(locks::add);
-            } while (rs.next());
         }
-        locks.sort(LOCK_ORDER);
-        return new BackendSample(polled.timeUs(), polled.pid(), query, queryStart, xactStart, locks,
-                Pause.parse(applicationName).orElse(null), false, -1, true);
+        passStatement.getMoreResults(); // the gate opened
+        passStatement.getMoreResults();
+        try (ResultSet rs = passStatement.getResultSet()) {
+            rs.next();
+            return paused == null ? null : paused.released(rs.getLong(2));
+        }
     }
 
     /** A relation lock from columns relation, mode, granted starting at {@code first}; empty for modes not tracked. */
@@ -359,22 +445,6 @@ public final class LockWatcher implements AutoCloseable {
     }
 
 
-    /**
-     * Lets a paused backend through gate {@code number} and takes the gate back once it has passed; both
-     * statements go in one round trip, and the second returns only after the backend has passed.
-     */
-    private long release(int number) throws SQLException {
-        try (var s = gate.createStatement()) {
-            s.execute("select pg_advisory_unlock(" + Capture.GATE_KEY + ", " + number + "); select pg_advisory_lock("
-                    + Capture.GATE_KEY + ", " + number + "), (extract(epoch from clock_timestamp()) * 1000000)::bigint");
-            s.getMoreResults();
-            try (ResultSet rs = s.getResultSet()) {
-                rs.next();
-                return rs.getLong(2);
-            }
-        }
-    }
-
     @Override
     public void close() {
         stopRequested = true;
@@ -389,12 +459,17 @@ public final class LockWatcher implements AutoCloseable {
         }
     }
 
+    /** A backend as a glance sees it. */
+    private record Glance(long queryStartUs, long xactStartUs, String lockWait) {
+    }
+
     private static final class Builder {
         String appName;
         String query;
         long queryStartUs;
         long xactStartUs;
         int waitingGate;
+        String lockWait;
         final List<BackendSample.HeldLock> locks = new ArrayList<>();
     }
 }

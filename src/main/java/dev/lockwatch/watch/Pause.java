@@ -32,6 +32,11 @@ public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, l
         }
     }
 
+    /** The gate the session waits at: capture.sql alternates between gates 1 and 2 by sequence number. */
+    public int gate() {
+        return (int) (1 + seq % 2);
+    }
+
     /** The tables whose indexes the transaction rebuilt, as published at a start or version gate. */
     public java.util.Set<Long> rebuiltTables() {
         if (event == Event.REWRITE || extra.isEmpty()) {
