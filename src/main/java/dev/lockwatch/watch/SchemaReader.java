@@ -42,6 +42,8 @@ public final class SchemaReader {
     private final Connection connection;
     private final String versionTable;
     private final int major;
+    /** Every catalog query of a read, sent in one round trip (see {@link #catalog}). */
+    private final String catalog;
     private long blockSize;
     private SchemaSnapshot last;
     private boolean lastCounted;
@@ -51,6 +53,8 @@ public final class SchemaReader {
         this.connection = connection;
         this.versionTable = versionTable;
         this.major = major;
+        this.catalog = String.join(";\n", TABLES, columnsQuery(major), CONSTRAINTS, indexesQuery(major), OBJECTS,
+                VERSION_TABLE);
     }
 
     /** The schema with each table's rows: what rules judge. */
@@ -68,17 +72,33 @@ public final class SchemaReader {
         if (last != null && transactions.equals(lastTransactions) && (lastCounted || !countRows)) {
             return last;
         }
-        Map<Long, Draft> drafts = tables();
-        columns(drafts);
-        constraints(drafts);
-        indexes(drafts);
+        Map<Long, Draft> drafts;
+        Map<String, String> objects;
+        String qualifiedVersionTable;
+        // one statement after another, each answering in turn: tables first, as the rest is filed under them
+        try (PreparedStatement s = connection.prepareStatement(catalog)) {
+            s.setString(1, versionTable);
+            s.setString(2, versionTable);
+            s.execute();
+            drafts = tables(s.getResultSet());
+            s.getMoreResults();
+            file(s.getResultSet(), drafts, SchemaReader::addColumn);
+            s.getMoreResults();
+            file(s.getResultSet(), drafts, (d, rs) -> addConstraint(d, rs, drafts));
+            s.getMoreResults();
+            file(s.getResultSet(), drafts, SchemaReader::addIndex);
+            s.getMoreResults();
+            objects = objects(s.getResultSet());
+            s.getMoreResults();
+            qualifiedVersionTable = firstValue(s.getResultSet());
+        }
         Map<Long, RowCount> rows = countRows ? rows(drafts.values()) : Map.of();
         Map<TableRef, TableSchema> tables = new HashMap<>();
         for (Draft d : drafts.values()) {
             tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode,
                     rows.get(d.oid), d.columns, d.constraints, d.indexes));
         }
-        last = SchemaSnapshot.of(tables, objects(), versions());
+        last = SchemaSnapshot.of(tables, objects, versions(qualifiedVersionTable));
         lastCounted = countRows;
         lastTransactions = transactions; // taken before reading: a change during the read makes the next one read again
         return last;
@@ -92,77 +112,86 @@ public final class SchemaReader {
         }
     }
 
-    private Map<Long, Draft> tables() throws SQLException {
+    private static final String TABLES = "select c.oid::bigint, n.nspname, c.relname, c.relkind::text,"
+            + " c.relpersistence = 'u', c.relfilenode::bigint, c.reltuples::float8, c.relpages::bigint"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA;
+    private static final String CONSTRAINTS = "select co.conrelid::bigint, co.conname, co.contype::text,"
+            + " co.convalidated, pg_get_constraintdef(co.oid), coalesce(array_to_string(co.conkey, ' '), ''),"
+            + " co.confrelid::bigint"
+            + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
+            + " where" + USER_SCHEMA + " order by co.conrelid, co.conname";
+    /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
+    private static final String OBJECTS = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname"
+            + " || '.' || c.relname, case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
+            + " union all select case t.typtype when 'e' then 'enum type ' else 'domain ' end || n.nspname || '.' || t.typname,"
+            + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
+            + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
+            + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
+    /** Where alembic's version table is (in whichever schema env.py put it). */
+    private static final String VERSION_TABLE = "select format('%I.%I', n.nspname, c.relname)"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
+            + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1";
+
+    private static String columnsQuery(int major) {
+        String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
+        return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
+                + " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
+                + " where a.attnum > 0 and not a.attisdropped and" + TABLE_KINDS + " and" + USER_SCHEMA
+                + " order by a.attrelid, a.attnum";
+    }
+
+    private static String indexesQuery(int major) {
+        String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
+        return "select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
+                + keyColumns + ", pg_get_indexdef(i.indexrelid)"
+                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
+                + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA + " order by i.indrelid, ic.relname";
+    }
+
+    private static Map<Long, Draft> tables(ResultSet rs) throws SQLException {
         Map<Long, Draft> drafts = new LinkedHashMap<>();
-        try (PreparedStatement s = connection.prepareStatement("select c.oid::bigint, n.nspname, c.relname, c.relkind::text,"
-                + " c.relpersistence = 'u', c.relfilenode::bigint, c.reltuples::float8, c.relpages::bigint"
-                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA)) {
-            s.setString(1, versionTable);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    Draft d = new Draft();
-                    d.oid = rs.getLong(1);
-                    d.table = new TableRef(rs.getString(2), rs.getString(3));
-                    d.kind = KIND_NAMES.get(rs.getString(4));
-                    d.unlogged = rs.getBoolean(5);
-                    d.filenode = rs.getLong(6);
-                    d.reltuples = rs.getDouble(7);
-                    d.relpages = rs.getLong(8);
-                    drafts.put(d.oid, d);
-                }
+        try (rs) {
+            while (rs.next()) {
+                Draft d = new Draft();
+                d.oid = rs.getLong(1);
+                d.table = new TableRef(rs.getString(2), rs.getString(3));
+                d.kind = KIND_NAMES.get(rs.getString(4));
+                d.unlogged = rs.getBoolean(5);
+                d.filenode = rs.getLong(6);
+                d.reltuples = rs.getDouble(7);
+                d.relpages = rs.getLong(8);
+                drafts.put(d.oid, d);
             }
         }
         return drafts;
     }
 
-    private void columns(Map<Long, Draft> drafts) throws SQLException {
-        String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
-        query("select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
-                + " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
-                + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
-                + " where a.attnum > 0 and not a.attisdropped and" + TABLE_KINDS + " and" + USER_SCHEMA
-                + " order by a.attrelid, a.attnum", drafts, (d, rs) -> d.columns.add(new ColumnSchema(rs.getString(2),
-                rs.getInt(3), rs.getString(4), rs.getBoolean(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8))));
+    private static void addColumn(Draft d, ResultSet rs) throws SQLException {
+        d.columns.add(new ColumnSchema(rs.getString(2), rs.getInt(3), rs.getString(4), rs.getBoolean(5), rs.getString(6),
+                rs.getBoolean(7), rs.getBoolean(8)));
     }
 
-    private void constraints(Map<Long, Draft> drafts) throws SQLException {
-        query("select co.conrelid::bigint, co.conname, co.contype::text, co.convalidated, pg_get_constraintdef(co.oid),"
-                + " coalesce(array_to_string(co.conkey, ' '), ''), co.confrelid::bigint"
-                + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
-                + " where" + USER_SCHEMA + " order by co.conrelid, co.conname", drafts, (d, rs) -> {
-                    Optional<ConstraintSchema.Kind> kind = ConstraintSchema.Kind.fromCode(rs.getString(3));
-                    Draft referenced = drafts.get(rs.getLong(7));
-                    if (kind.isPresent()) {
-                        d.constraints.add(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4),
-                                rs.getString(5), d.columnNames(rs.getString(6), Integer.MAX_VALUE),
-                                referenced == null ? null : referenced.table));
-                    }
-                });
+    private static void addConstraint(Draft d, ResultSet rs, Map<Long, Draft> drafts) throws SQLException {
+        Optional<ConstraintSchema.Kind> kind = ConstraintSchema.Kind.fromCode(rs.getString(3));
+        Draft referenced = drafts.get(rs.getLong(7));
+        if (kind.isPresent()) {
+            d.constraints.add(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4), rs.getString(5),
+                    d.columnNames(rs.getString(6), Integer.MAX_VALUE), referenced == null ? null : referenced.table));
+        }
     }
 
-    private void indexes(Map<Long, Draft> drafts) throws SQLException {
-        String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
-        query("select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
-                + keyColumns + ", pg_get_indexdef(i.indexrelid)"
-                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
-                + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA + " order by i.indrelid, ic.relname",
-                drafts, (d, rs) -> d.indexes.add(new IndexSchema(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
-                        d.columnNames(rs.getString(5), rs.getInt(6)), rs.getString(7))));
+    private static void addIndex(Draft d, ResultSet rs) throws SQLException {
+        d.indexes.add(new IndexSchema(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
+                d.columnNames(rs.getString(5), rs.getInt(6)), rs.getString(7)));
     }
 
-    /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
-    private Map<String, String> objects() throws SQLException {
+    private static Map<String, String> objects(ResultSet rs) throws SQLException {
         Map<String, String> objects = new HashMap<>();
-        String sql = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname || '.' || c.relname,"
-                + " case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
-                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
-                + " union all select case t.typtype when 'e' then 'enum type ' else 'domain ' end || n.nspname || '.' || t.typname,"
-                + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
-                + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
-                + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
-        try (PreparedStatement s = connection.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+        try (rs) {
             while (rs.next()) {
                 objects.put(rs.getString(1), rs.getString(2) == null ? "" : rs.getString(2));
             }
@@ -170,19 +199,14 @@ public final class SchemaReader {
         return objects;
     }
 
-    /** The revisions alembic's version table records (in whichever schema env.py put it). */
-    private List<String> versions() throws SQLException {
-        String qualified = null;
-        try (PreparedStatement s = connection.prepareStatement("select format('%I.%I', n.nspname, c.relname)"
-                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
-                + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1")) {
-            s.setString(1, versionTable);
-            try (ResultSet rs = s.executeQuery()) {
-                if (rs.next()) {
-                    qualified = rs.getString(1);
-                }
-            }
+    private static String firstValue(ResultSet rs) throws SQLException {
+        try (rs) {
+            return rs.next() ? rs.getString(1) : null;
         }
+    }
+
+    /** The revisions alembic's version table records; none while it does not exist. */
+    private List<String> versions(String qualified) throws SQLException {
         List<String> versions = new ArrayList<>();
         if (qualified != null) {
             try (Statement s = connection.createStatement();
@@ -218,19 +242,24 @@ public final class SchemaReader {
         }
     }
 
-    /** The rows of {@code tables}, each query under a 2 s lock timeout. */
+    /**
+     * The rows of {@code tables}, each query under a 2 s lock timeout: the timeout is set in the round trip that
+     * reads the tables' sizes and reset in the one that counts them.
+     */
     private Map<Long, RowCount> count(List<Draft> tables) throws SQLException {
         Map<Long, RowCount> rows = new HashMap<>();
         if (tables.isEmpty()) {
             return rows;
         }
         try (Statement s = connection.createStatement()) {
-            s.execute("set lock_timeout = '2s'");
+            boolean reset = false;
             try {
                 Map<Long, Long> bytes = new HashMap<>();
-                try (ResultSet rs = s.executeQuery("select oid, pg_relation_size(oid) from unnest('{"
+                s.execute("set lock_timeout = '2s'; select oid, pg_relation_size(oid) from unnest('{"
                         + tables.stream().map(d -> Long.toString(d.oid)).collect(Collectors.joining(","))
-                        + "}'::oid[]) as t(oid)")) {
+                        + "}'::oid[]) as t(oid)");
+                s.getMoreResults();
+                try (ResultSet rs = s.getResultSet()) {
                     while (rs.next()) {
                         bytes.put(rs.getLong(1), rs.getLong(2));
                     }
@@ -245,7 +274,9 @@ public final class SchemaReader {
                     }
                 }
                 if (!counts.isEmpty()) {
-                    try (ResultSet rs = s.executeQuery(String.join(" union all ", counts))) {
+                    s.execute(String.join(" union all ", counts) + "; reset lock_timeout");
+                    reset = true;
+                    try (ResultSet rs = s.getResultSet()) {
                         while (rs.next()) {
                             rows.put(rs.getLong(1), new RowCount(rs.getLong(2), true));
                         }
@@ -253,7 +284,9 @@ public final class SchemaReader {
                 }
                 return rows;
             } finally {
-                s.execute("reset lock_timeout");
+                if (!reset) {
+                    s.execute("reset lock_timeout");
+                }
             }
         }
     }
@@ -284,9 +317,9 @@ public final class SchemaReader {
         return "\"" + table.schema().replace("\"", "\"\"") + "\".\"" + table.name().replace("\"", "\"\"") + "\"";
     }
 
-    /** Prepared, so the driver's statement cache keeps the plan server-side after a few reads. */
-    private void query(String sql, Map<Long, Draft> drafts, RowHandler handler) throws SQLException {
-        try (PreparedStatement s = connection.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+    /** Files each row of {@code rs} under the table whose oid is its first column. */
+    private static void file(ResultSet rs, Map<Long, Draft> drafts, RowHandler handler) throws SQLException {
+        try (rs) {
             while (rs.next()) {
                 Draft d = drafts.get(rs.getLong(1));
                 if (d != null) {
