@@ -19,9 +19,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The observing side. One connection polls {@code pg_locks} and {@code pg_stat_activity} for the migration's
- * backends; a second holds both gates so that a migration paused by lockwatch's triggers waits until its
- * locks have been read, then lets it pass. Both connections stay in autocommit and hold no snapshot while
+ * The observing side. One connection glances at {@code pg_stat_activity} and polls it with {@code pg_locks} for the
+ * migration's backends; a second holds both gates so that a migration paused by lockwatch's triggers waits until
+ * that connection has read its locks, then lets it pass. Both connections stay in autocommit and hold no snapshot while
  * idle: CREATE INDEX CONCURRENTLY waits for every open snapshot.
  */
 public final class LockWatcher implements AutoCloseable {

@@ -38,11 +38,32 @@ public final class SchemaReader {
     private static final String TABLE_KINDS = " c.relkind in ('r', 'p', 'm', 'f')";
     private static final Map<String, String> KIND_NAMES = Map.of("r", "table", "p", "partitioned table",
             "m", "materialized view", "f", "foreign table");
+    private static final String TABLES = "select c.oid::bigint, n.nspname, c.relname, c.relkind::text,"
+            + " c.relpersistence = 'u', c.relfilenode::bigint, c.reltuples::float8, c.relpages::bigint"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA;
+    private static final String CONSTRAINTS = "select co.conrelid::bigint, co.conname, co.contype::text,"
+            + " co.convalidated, pg_get_constraintdef(co.oid), coalesce(array_to_string(co.conkey, ' '), ''),"
+            + " co.confrelid::bigint"
+            + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
+            + " where" + USER_SCHEMA + " order by co.conrelid, co.conname";
+    /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
+    private static final String OBJECTS = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname"
+            + " || '.' || c.relname, case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
+            + " union all select case t.typtype when 'e' then 'enum type ' else 'domain ' end || n.nspname || '.' || t.typname,"
+            + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
+            + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
+            + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
+    /** Where alembic's version table is (in whichever schema env.py put it). */
+    private static final String VERSION_TABLE = "select format('%I.%I', n.nspname, c.relname)"
+            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
+            + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1";
 
     private final Connection connection;
     private final String versionTable;
     private final int major;
-    /** Every catalog query of a read, sent in one round trip (see {@link #catalog}). */
+    /** Every catalog query of a read, one after another: a read sends them in one round trip. */
     private final String catalog;
     private long blockSize;
     private SchemaSnapshot last;
@@ -111,28 +132,6 @@ public final class SchemaReader {
             return rs.getString(1);
         }
     }
-
-    private static final String TABLES = "select c.oid::bigint, n.nspname, c.relname, c.relkind::text,"
-            + " c.relpersistence = 'u', c.relfilenode::bigint, c.reltuples::float8, c.relpages::bigint"
-            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-            + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA;
-    private static final String CONSTRAINTS = "select co.conrelid::bigint, co.conname, co.contype::text,"
-            + " co.convalidated, pg_get_constraintdef(co.oid), coalesce(array_to_string(co.conkey, ' '), ''),"
-            + " co.confrelid::bigint"
-            + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
-            + " where" + USER_SCHEMA + " order by co.conrelid, co.conname";
-    /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
-    private static final String OBJECTS = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname"
-            + " || '.' || c.relname, case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
-            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
-            + " union all select case t.typtype when 'e' then 'enum type ' else 'domain ' end || n.nspname || '.' || t.typname,"
-            + " case t.typtype when 'e' then (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)"
-            + " from pg_enum e where e.enumtypid = t.oid) else format_type(t.typbasetype, t.typtypmod) end"
-            + " from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA;
-    /** Where alembic's version table is (in whichever schema env.py put it). */
-    private static final String VERSION_TABLE = "select format('%I.%I', n.nspname, c.relname)"
-            + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
-            + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1";
 
     private static String columnsQuery(int major) {
         String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
