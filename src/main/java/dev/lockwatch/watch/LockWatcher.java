@@ -34,8 +34,7 @@ public final class LockWatcher implements AutoCloseable {
     /** What a backend waits for in the lock manager (a table, a gate's advisory lock), else ''. */
     private static final String LOCK_WAIT = "coalesce(case when a.wait_event_type = 'Lock' then a.wait_event end, '')";
     private static final String POLL = """
-            select (extract(epoch from clock_timestamp()) * 1000000)::bigint,
-                   a.pid, a.application_name, a.query,
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.pid, a.query,
                    coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint, %s
@@ -112,7 +111,7 @@ public final class LockWatcher implements AutoCloseable {
     private volatile boolean recordWaits;
     private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
-    /** What the last poll saw of each backend, in a glance's terms. */
+    /** What the last poll saw of each backend, as a glance would; one let through a gate since waits no more. */
     private Map<Integer, Glance> lastPolled = new HashMap<>();
     private long lastPollNanos;
     private volatile boolean stopRequested;
@@ -281,10 +280,9 @@ public final class LockWatcher implements AutoCloseable {
             }
         }
         for (Map.Entry<Integer, Pause> waiting : atGates.entrySet()) {
-            BackendSample passed = pass(waiting.getKey(), waiting.getValue().gate());
+            BackendSample passed = letThrough(waiting.getKey(), waiting.getValue().gate());
             if (passed != null) {
                 record(passed);
-                lastPolled.put(passed.pid(), new Glance(passed.queryStartUs(), passed.xactStartUs(), ""));
             }
         }
         if (!atGates.isEmpty()) {
@@ -310,16 +308,15 @@ public final class LockWatcher implements AutoCloseable {
                 now = rs.getLong(1);
                 int pid = rs.getInt(2);
                 Builder b = current.computeIfAbsent(pid, p -> new Builder());
-                b.appName = rs.getString(3);
-                b.query = rs.getString(4);
-                b.queryStartUs = rs.getLong(5);
-                b.xactStartUs = rs.getLong(6);
-                b.lockWait = rs.getString(12);
-                String locktype = rs.getString(7);
+                b.query = rs.getString(3);
+                b.queryStartUs = rs.getLong(4);
+                b.xactStartUs = rs.getLong(5);
+                b.lockWait = rs.getString(11);
+                String locktype = rs.getString(6);
                 if ("relation".equals(locktype)) {
-                    heldLock(rs, 8).ifPresent(b.locks::add);
+                    heldLock(rs, 7).ifPresent(b.locks::add);
                 } else if ("advisory".equals(locktype)) {
-                    b.waitingGate = (int) rs.getLong(11);
+                    b.waitingGate = (int) rs.getLong(10);
                 }
             }
         }
@@ -337,25 +334,35 @@ public final class LockWatcher implements AutoCloseable {
             }
         }
         boolean released = false;
-        Map<Integer, Glance> polled = new HashMap<>();
+        lastPolled = new HashMap<>();
         for (Map.Entry<Integer, Builder> entry : current.entrySet()) {
             Builder b = entry.getValue();
-            // a backend let through a gate no longer waits there: its next gate, in the same statement, must differ
-            polled.put(entry.getKey(), new Glance(b.queryStartUs, b.xactStartUs, b.waitingGate > 0 ? "" : b.lockWait));
+            lastPolled.put(entry.getKey(), new Glance(b.queryStartUs, b.xactStartUs, b.lockWait));
             b.locks.sort(LOCK_ORDER);
             boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
                     && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
                     b.locks, null, false, -1, settled);
             if (b.waitingGate > 0) {
-                BackendSample passed = pass(entry.getKey(), b.waitingGate);
+                BackendSample passed = letThrough(entry.getKey(), b.waitingGate);
                 sample = passed != null ? passed : sample;
                 released = true;
             }
             record(sample);
         }
-        lastPolled = polled;
         return released;
+    }
+
+    /**
+     * Passes gate {@code number} ({@link #pass}). The backend no longer waits there, which is what the last poll
+     * now says of it: its next gate, even within the same statement, differs from that in the next glance.
+     */
+    private BackendSample letThrough(int pid, int number) throws SQLException {
+        BackendSample passed = pass(pid, number);
+        if (passed != null) {
+            lastPolled.put(pid, new Glance(passed.queryStartUs(), passed.xactStartUs(), ""));
+        }
+        return passed;
     }
 
     private void record(BackendSample sample) {
@@ -464,7 +471,6 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     private static final class Builder {
-        String appName;
         String query;
         long queryStartUs;
         long xactStartUs;
