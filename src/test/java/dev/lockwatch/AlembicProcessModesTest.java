@@ -54,6 +54,43 @@ class AlembicProcessModesTest {
     }
 
     @Test
+    void aSessionThatResetsItsSettingsWaitsAtTheGatesAndIsSeenAllTheSame() {
+        // RESET ALL drops the setting that has the shared interpreter's sessions report their gates in-band: the
+        // rest of the revision waits at the gates for the watcher, as a separate process does
+        AlembicProject project = chain().revision("r4", "r3", """
+                op.execute("RESET ALL")
+                op.add_column('orders', sa.Column('late', sa.Text))
+                op.create_index('ix_orders_late', 'orders', ['late'])
+                """);
+
+        Result shared = Lockwatch.verify(project, "--from", "r3", "--no-downgrade-check");
+        Result separate = Lockwatch.verify(project, "--from", "r3", "--no-downgrade-check", "--process-per-revision");
+
+        for (Result result : List.of(shared, separate)) {
+            assertEquals(List.of("public.orders ACCESS EXCLUSIVE", "public.orders SHARE", "public.orders ACCESS EXCLUSIVE"),
+                    result.locks("r4"), result.describe());
+            assertEquals(List.of("non-concurrent-index"), result.errors("r4"), result.describe());
+        }
+    }
+
+    @Test
+    void aStatementTooLongForPgStatActivityReadsTheSameInBothModes() {
+        // lockwatch's server keeps 16 kB of a statement in pg_stat_activity; a gate the session reports itself is
+        // cut the same way, between characters, so the report does not depend on whether a poll or a gate saw the
+        // statement first
+        AlembicProject project = chain().revision("r4", "r3",
+                "op.execute(\"/* " + "é".repeat(9000) + " */ ALTER TABLE orders ADD COLUMN late text\")");
+
+        Result shared = Lockwatch.verify(project, "--from", "r3", "--no-downgrade-check");
+        Result separate = Lockwatch.verify(project, "--from", "r3", "--no-downgrade-check", "--process-per-revision");
+
+        String sql = shared.revision("r4").get("statements").get(0).get("sql").asText();
+        assertEquals(separate.revision("r4").get("statements").get(0).get("sql").asText(), sql, shared.describe());
+        assertTrue(sql.startsWith("/* éé") && sql.length() < 9000, sql.length() + " characters");
+        assertEquals(List.of("public.orders ACCESS EXCLUSIVE"), shared.locks("r4"), shared.describe());
+    }
+
+    @Test
     void eachRevisionStartsFromAFreshSessionInTheSharedInterpreter() {
         // r2 leaves session state behind: a lock_timeout and a temp table. The shared interpreter
         // hands r3 the same server session, reset; r3 must see none of it, as in a process of its own.

@@ -85,12 +85,19 @@ final class AlembicDriver implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** Runs one command; a timeout or a dead driver ends the driver and says so in the result. */
-    AlembicResult run(String op, String revision, String applicationName, Duration timeout) {
+    /**
+     * Runs one command; a timeout or a dead driver ends the driver and says so in the result. With
+     * {@code reportGates}, its sessions report lockwatch's gates in-band rather than wait there, and the result
+     * carries the reports.
+     */
+    AlembicResult run(String op, String revision, String applicationName, boolean reportGates, Duration timeout) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
             request.put("rev", revision);
+        }
+        if (reportGates) {
+            request.put("report_gates", true);
         }
         if (!send(request)) {
             return new AlembicResult(-1, "the alembic driver ended: " + tail(), elapsed(started), false);
@@ -103,7 +110,9 @@ final class AlembicDriver implements AutoCloseable {
             return new AlembicResult(-1, timedOut ? "" : "the alembic driver ended: " + tail(), duration, timedOut);
         }
         boolean ok = answer.get().path("ok").asBoolean();
-        return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false);
+        List<String> gates = new ArrayList<>();
+        answer.get().path("gates").forEach(gate -> gates.add(gate.asText()));
+        return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false, gates);
     }
 
     /** A request the driver answers at once; empty (and the driver ended) when it did not. */

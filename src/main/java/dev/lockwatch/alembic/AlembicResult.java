@@ -9,11 +9,21 @@ import java.util.regex.Pattern;
 /**
  * One finished alembic invocation.
  *
- * @param output stdout and stderr interleaved, as the user would see them in a terminal
+ * @param output        stdout and stderr interleaved, as the user would see them in a terminal
+ * @param reportedGates the lockwatch gates its sessions reported in-band, as capture.sql wrote them (a judged
+ *                      upgrade through the shared driver); empty when they waited for the watcher instead
  */
-public record AlembicResult(int exitCode, String output, long durationMs, boolean timedOut) {
+public record AlembicResult(int exitCode, String output, long durationMs, boolean timedOut, List<String> reportedGates) {
     private static final Pattern FRAME = Pattern.compile("^\\s*File \"(.+)\", line (\\d+), in ", Pattern.MULTILINE);
     private static final Pattern SOURCE_TAG = Pattern.compile("/\\* lockwatch-source .+?:\\d+ \\*/ ?");
+
+    public AlembicResult {
+        reportedGates = List.copyOf(reportedGates);
+    }
+
+    public AlembicResult(int exitCode, String output, long durationMs, boolean timedOut) {
+        this(exitCode, output, durationMs, timedOut, List.of());
+    }
 
     public boolean succeeded() {
         return exitCode == 0 && !timedOut;

@@ -100,6 +100,10 @@ public final class AlembicRunner implements AutoCloseable {
         return ini.versionLocations();
     }
 
+    /**
+     * The upgrade lockwatch judges. Through the shared driver its sessions report lockwatch's gates in-band
+     * ({@link AlembicResult#reportedGates()}); as a subprocess they wait at the gates for the watcher.
+     */
     public AlembicResult upgrade(String revision, Duration timeout) {
         return run(timeout, APPLICATION_NAME, "upgrade", revision);
     }
@@ -107,6 +111,11 @@ public final class AlembicRunner implements AutoCloseable {
     /** An upgrade whose locks nobody judges (the round trip's upgrade again): the gates let it through. */
     public AlembicResult upgradeUnjudged(String revision, Duration timeout) {
         return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision);
+    }
+
+    /** Whether {@link #upgrade}'s sessions report lockwatch's gates in-band: they run in the shared driver. */
+    public boolean reportsGates() {
+        return driver().isPresent();
     }
 
     /** {@code alembic downgrade}; its locks are not judged, so the gates let it through. */
@@ -130,7 +139,8 @@ public final class AlembicRunner implements AutoCloseable {
         }
         Optional<AlembicDriver> shared = driver();
         if (shared.isPresent()) {
-            AlembicResult result = shared.get().run(op, revision, applicationName, timeout);
+            boolean judged = op.equals("upgrade") && applicationName.equals(APPLICATION_NAME);
+            AlembicResult result = shared.get().run(op, revision, applicationName, judged, timeout);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }

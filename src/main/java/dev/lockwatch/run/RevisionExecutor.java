@@ -79,7 +79,8 @@ final class RevisionExecutor {
         WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            watched = WatchedRun.of(watcher, () -> alembic.upgrade(revision.id(), config.revisionTimeout()));
+            watched = WatchedRun.of(watcher, alembic.reportsGates(),
+                    () -> alembic.upgrade(revision.id(), config.revisionTimeout()));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();

@@ -12,16 +12,17 @@ import java.util.function.Supplier;
  */
 record WatchedRun(AlembicResult result, List<BackendSample> samples) {
 
-    static WatchedRun of(LockWatcher watcher, Supplier<AlembicResult> alembic) {
-        watcher.start();
+    /** @param gatesReported the invocation's sessions report lockwatch's gates in-band (the shared driver) */
+    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Supplier<AlembicResult> alembic) {
+        watcher.start(gatesReported);
         AlembicResult result;
-        List<BackendSample> samples;
         try {
             result = alembic.get();
-        } finally {
-            samples = watcher.stop();
+        } catch (RuntimeException | Error e) {
+            watcher.stop(List.of());
+            throw e;
         }
-        return new WatchedRun(result, samples);
+        return new WatchedRun(result, watcher.stop(result.reportedGates()));
     }
 
     /** One alembic invocation nobody judges: the gates stay open and no lock is read. */

@@ -66,10 +66,16 @@ public final class LockWatcher implements AutoCloseable {
     /** The lock queue is read every this many polls: pg_blocking_pids is dearer than a poll. */
     private static final int WAITS_EVERY = 4;
     /** Locks in a sample are kept sorted, so two samples compare equal when they hold the same locks. */
-    private static final Comparator<BackendSample.HeldLock> LOCK_ORDER = Comparator
+    static final Comparator<BackendSample.HeldLock> LOCK_ORDER = Comparator
             .comparingLong(BackendSample.HeldLock::relation).thenComparing(BackendSample.HeldLock::mode);
-    /** The longest wait between two looks (a glance or a poll). */
+    /** The longest wait between two looks (a glance or a poll) while a gate may wait for the watcher. */
     private static final long MAX_IDLE_NANOS = 5_000_000;
+    /**
+     * The longest wait between two looks while the migration reports its gates in-band: nothing waits for the
+     * watcher then, so a long statement shares the CPU with fewer looks (a backend seen waiting at a gate all the
+     * same makes the watcher eager again).
+     */
+    private static final long REPORTED_MAX_IDLE_NANOS = 25_000_000;
     /**
      * While glances see nothing move, a poll still comes this often: a statement may take a table lock midway
      * without waiting for it, which only pg_locks shows (the statement's end gate reads it in any case).
@@ -106,6 +112,8 @@ public final class LockWatcher implements AutoCloseable {
     private final PreparedStatement passStatement;
     private final PreparedStatement glanceStatement;
     private final long idleNanos;
+    /** track_activity_query_size: how much of a statement pg_stat_activity shows, and so every sample. */
+    private final int queryBytes;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
     private volatile boolean recordWaits;
@@ -114,6 +122,8 @@ public final class LockWatcher implements AutoCloseable {
     /** What the last poll saw of each backend, as a glance would; one let through a gate since waits no more. */
     private Map<Integer, Glance> lastPolled = new HashMap<>();
     private long lastPollNanos;
+    /** The gates of this watch are reported in-band ({@link #start(boolean)}), and none has waited yet. */
+    private boolean gatesReported;
     private volatile boolean stopRequested;
     private volatile SQLException failure;
     private Thread thread;
@@ -130,6 +140,10 @@ public final class LockWatcher implements AutoCloseable {
         pollStatement.setInt(1, Capture.GATE_KEY);
         this.passStatement = gate == null ? null : gate.prepareStatement(PASS);
         this.glanceStatement = poll.prepareStatement(GLANCE);
+        try (var s = poll.createStatement();
+             ResultSet rs = s.executeQuery("select setting::int from pg_settings where name = 'track_activity_query_size'")) {
+            this.queryBytes = rs.next() ? rs.getInt(1) : 0;
+        }
     }
 
     /**
@@ -153,11 +167,16 @@ public final class LockWatcher implements AutoCloseable {
         }
     }
 
-    /** Starts watching in the background; {@link #stop()} returns what was seen. */
-    public synchronized void start() {
+    /**
+     * Starts watching in the background; {@link #stop} returns what was seen. With {@code gatesReported}, the
+     * migration's sessions report lockwatch's gates in-band rather than wait there, so the watcher looks less often,
+     * unless it records the lock queue (which takes every look it gets).
+     */
+    public synchronized void start(boolean gatesReported) {
         if (thread != null) {
             throw new IllegalStateException("already watching");
         }
+        this.gatesReported = gatesReported && !recordWaits;
         samples.clear();
         lastByPid.clear();
         waits.clear();
@@ -203,13 +222,16 @@ public final class LockWatcher implements AutoCloseable {
         this.recordWaits = record;
     }
 
-    /** The lock queue of the last {@link #start()}-{@link #stop()} span, in the order the waits began. */
+    /** The lock queue of the last {@link #start}-{@link #stop} span, in the order the waits began. */
     public synchronized List<BlockedWait> lockQueue() {
         return List.copyOf(waits.values());
     }
 
-    /** Stops after one last look and returns every change seen, in time order. */
-    public synchronized List<BackendSample> stop() {
+    /**
+     * Stops after one last look and returns every change seen, with the gates the migration's sessions reported
+     * in-band ({@code reportedGates}, the driver's collected NOTICEs), in time order.
+     */
+    public synchronized List<BackendSample> stop(List<String> reportedGates) {
         stopRequested = true;
         LockSupport.unpark(thread);
         try {
@@ -221,7 +243,12 @@ public final class LockWatcher implements AutoCloseable {
         if (failure != null) {
             throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
         }
-        return List.copyOf(samples);
+        List<BackendSample> seen = new ArrayList<>(samples);
+        for (String report : reportedGates) {
+            ReportedGate.parse(report, queryBytes).ifPresent(seen::add);
+        }
+        seen.sort(Comparator.comparingLong(BackendSample::timeUs));
+        return List.copyOf(seen);
     }
 
     private void loop() {
@@ -254,7 +281,7 @@ public final class LockWatcher implements AutoCloseable {
      * big table) then shares the CPU with few polls, and its end gate is still noticed within 5% of its own time.
      */
     private long idleWait(long quietNanos) {
-        return Math.min(MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 20));
+        return Math.min(gatesReported ? REPORTED_MAX_IDLE_NANOS : MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 20));
     }
 
     /**
@@ -358,6 +385,7 @@ public final class LockWatcher implements AutoCloseable {
      * now says of it: its next gate, even within the same statement, differs from that in the next glance.
      */
     private BackendSample letThrough(int pid, int number) throws SQLException {
+        gatesReported = false; // this session waits at the gates after all (an env.py reset its session)
         BackendSample passed = pass(pid, number);
         if (passed != null) {
             lastPolled.put(pid, new Glance(passed.queryStartUs(), passed.xactStartUs(), ""));

@@ -10,6 +10,12 @@ Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2
 reset the way a connection pooler resets one (DISCARD ALL) and handed to the next command that connects with
 the same arguments and the same PG* environment. Each command still starts from a fresh session's state; it
 skips the connection handshake (password hashing included) and the per-session compile of lockwatch's triggers.
+
+An upgrade lockwatch judges ({"op": "upgrade", "report_gates": true}) has its sessions report lockwatch's gates
+in-band: each psycopg2 session it opens gets lockwatch.report = notice, so at a gate the session reads its own
+locks and says what it read in a NOTICE instead of waiting for the watcher; the answer carries those NOTICEs
+({"ok": true, "gates": ["{...}", ...]}). A session without the setting (opened through another DBAPI, or reset by
+its env.py) waits at the gates as before, and the watcher lets it through.
 """
 import argparse
 import json
@@ -44,6 +50,23 @@ def _cached_from_config(cls, config):
 ScriptDirectory.from_config = classmethod(_cached_from_config)
 
 
+class _GateNotices(list):
+    """A session's NOTICEs, as psycopg2 keeps them (it calls append, then trims a list to the last 50), but for
+    lockwatch's gate reports, which go to the command's list whole and in order."""
+    PREFIX = "lockwatch-gate "
+
+    def __init__(self, gates):
+        super().__init__()
+        self._gates = gates
+
+    def append(self, message):
+        at = message.find(self.PREFIX)
+        if at >= 0:
+            self._gates.append(message[at + len(self.PREFIX):].rstrip("\n"))
+        else:
+            super().append(message)
+
+
 class _SessionKeeper:
     """Hands a closed psycopg2 connection, reset, to the next connect with the same arguments and environment.
 
@@ -57,6 +80,7 @@ class _SessionKeeper:
     def __init__(self, psycopg2):
         self._connect = psycopg2.connect
         self._idle = {}
+        self.gates = None  # while an upgrade reports its gates in-band: where its sessions' reports go
         keeper = self
 
         class KeptConnection(psycopg2.extensions.connection):
@@ -74,27 +98,32 @@ class _SessionKeeper:
 
     def connect(self, dsn=None, connection_factory=None, cursor_factory=None, **kwargs):
         if connection_factory is not None:
-            return self._connect(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
+            connection = self._connect(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory,
+                                       **kwargs)
+            return self._report_gates(connection)
         key = self._key(dsn, cursor_factory, kwargs)
         kept = self._idle.pop(key, None)
-        if kept is not None and self._alive(kept):
-            return kept
+        if kept is not None:
+            try:
+                return self._report_gates(kept, alive_check=True)
+            except Exception:  # lockwatch restarts its server to snapshot the baseline, which ends kept sessions
+                kept.close()
         connection = self._connect(dsn, connection_factory=self._factory, cursor_factory=cursor_factory, **kwargs)
         connection._lockwatch_key = key
-        return connection
+        return self._report_gates(connection)
 
-    @staticmethod
-    def _alive(connection):
-        """A kept session may be gone (lockwatch restarts its server to snapshot the baseline): then connect anew."""
-        try:
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            connection.autocommit = False
-            return True
-        except Exception:
-            connection.close()
-            return False
+    def _report_gates(self, connection, alive_check=False):
+        """While an upgrade reports its gates: sets the session to report them and collects its NOTICEs. The same
+        round trip proves a kept session alive."""
+        if self.gates is None and not alive_check:
+            return connection
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SET lockwatch.report = notice" if self.gates is not None else "SELECT 1")
+        connection.autocommit = False
+        if self.gates is not None:
+            connection.notices = _GateNotices(self.gates)
+        return connection
 
     def _keep(self, connection):
         key = getattr(connection, "_lockwatch_key", None)
@@ -107,7 +136,7 @@ class _SessionKeeper:
                 cursor.execute("DISCARD ALL")
             connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT",
                                    autocommit=False)
-            del connection.notices[:]
+            connection.notices = []
             del connection.notifies[:]
         except Exception:
             return False
@@ -134,7 +163,7 @@ def _config():
     return Config(file_=ini, ini_section=section, cmd_opts=options)
 
 
-def _run(request):
+def _run(request, gates):
     if request["op"] == "env":  # the database, known only once lockwatch's server is up
         for name, value in request["env"].items():
             if value is None:
@@ -144,6 +173,8 @@ def _run(request):
         return
     os.environ["PGAPPNAME"] = request.get("app", os.environ.get("PGAPPNAME", "lockwatch-migration"))
     op = request["op"]
+    if request.get("report_gates") and _sessions is not None:
+        _sessions.gates = gates
     if op == "upgrade":
         command.upgrade(_config(), request["rev"])
     elif op == "downgrade":
@@ -159,13 +190,19 @@ def _run(request):
 protocol.write(json.dumps({"ready": True}) + "\n")
 protocol.flush()
 for line in sys.stdin:
+    gates = []
     try:
-        _run(json.loads(line))
+        _run(json.loads(line), gates)
         answer = {"ok": True}
     except SystemExit as e:  # alembic reports some errors through sys.exit
         answer = {"ok": e.code in (None, 0), "error": "alembic exited with %s" % e.code}
     except BaseException:
         answer = {"ok": False, "error": traceback.format_exc()}
+    finally:
+        if _sessions is not None:
+            _sessions.gates = None
+    if gates:
+        answer["gates"] = gates
     sys.stderr.flush()
     protocol.write(json.dumps(answer) + "\n")
     protocol.flush()

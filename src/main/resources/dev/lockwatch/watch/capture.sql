@@ -26,13 +26,29 @@ $fn$;
 
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
 -- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
+-- A session with lockwatch.report = notice (set by lockwatch's alembic driver, which collects the NOTICEs) does
+-- not wait: it reads its own locks and reports them in-band, as the watcher would have read them at the gate.
 create or replace function lockwatch.pause(event text, detail text) returns void
-language plpgsql set lock_timeout = 0 set statement_timeout = 0 as $fn$
+language plpgsql set lock_timeout = 0 set statement_timeout = 0 set client_min_messages = notice as $fn$
 declare
   seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
   app text := current_setting('application_name');
+  paused_at bigint;
+  held json;
 begin
   perform set_config('lockwatch.seq', seq::text, false);
+  if current_setting('lockwatch.report', true) = 'notice' then
+    paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
+    select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]') into held
+      from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation';
+    raise notice 'lockwatch-gate %', json_build_object(
+      'time', paused_at, 'pid', pg_backend_pid(), 'pause', 'lw|' || seq || '|' || event || '|' || detail,
+      'query', current_query(),
+      'query_start', (extract(epoch from statement_timestamp()) * 1000000)::bigint,
+      'xact_start', (extract(epoch from transaction_timestamp()) * 1000000)::bigint,
+      'locks', held, 'until', (extract(epoch from clock_timestamp()) * 1000000)::bigint);
+    return;
+  end if;
   perform set_config('application_name', left('lw|' || seq || '|' || event || '|' || detail, 63), false);
   perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
   perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
