@@ -24,6 +24,8 @@ public final class ScratchDatabase implements AutoCloseable {
     private final String serverVersion;
     private final int majorVersion;
     private final boolean superuser;
+    /** A session on the admin database, kept for the scratch database's life: each new one costs a handshake. */
+    private Connection adminSession;
     private boolean dropped;
 
     private ScratchDatabase(DatabaseTarget admin, DatabaseTarget target, String serverVersion, int majorVersion, boolean superuser) {
@@ -38,30 +40,33 @@ public final class ScratchDatabase implements AutoCloseable {
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         String name = PREFIX + HexFormat.of().formatHex(random);
-        try (Connection c = connect(admin); Statement s = c.createStatement()) {
+        Connection session = null;
+        try {
+            session = connect(admin);
             String version;
             int major;
             boolean superuser;
-            try (ResultSet rs = s.executeQuery("select current_setting('server_version'), "
-                    + "current_setting('server_version_num')::int / 10000, "
-                    + "(select rolsuper from pg_roles where rolname = current_user)")) {
-                rs.next();
-                version = rs.getString(1);
-                major = rs.getInt(2);
-                superuser = rs.getBoolean(3);
-            }
-            try {
-                s.execute("create database " + name);
-            } catch (SQLException e) {
-                if (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
-                    throw LockwatchException.environment("role " + admin.user() + " may not create databases on "
-                            + admin.host() + ":" + admin.port() + " and lockwatch runs migrations only in a database it "
-                            + "creates: grant it CREATEDB (ALTER ROLE " + admin.user() + " CREATEDB) or use a role that has it");
+            try (Statement s = session.createStatement()) {
+                try (ResultSet rs = s.executeQuery("select current_setting('server_version'), "
+                        + "current_setting('server_version_num')::int / 10000, "
+                        + "(select rolsuper from pg_roles where rolname = current_user)")) {
+                    rs.next();
+                    version = rs.getString(1);
+                    major = rs.getInt(2);
+                    superuser = rs.getBoolean(3);
                 }
-                throw e;
+                s.execute("create database " + name);
             }
-            return new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
+            ScratchDatabase created = new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
+            created.adminSession = session;
+            return created;
         } catch (SQLException e) {
+            closeQuietly(session);
+            if (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                throw LockwatchException.environment("role " + admin.user() + " may not create databases on "
+                        + admin.host() + ":" + admin.port() + " and lockwatch runs migrations only in a database it "
+                        + "creates: grant it CREATEDB (ALTER ROLE " + admin.user() + " CREATEDB) or use a role that has it");
+            }
             throw LockwatchException.environment("cannot create a scratch database on " + admin + ": " + e.getMessage(), e);
         }
     }
@@ -119,32 +124,81 @@ public final class ScratchDatabase implements AutoCloseable {
         return superuser;
     }
 
+    /**
+     * Runs {@code work} in the admin session kept for this scratch database's life, opened anew once when the server
+     * ended it (lockwatch restarts its own server to snapshot the baseline). The work must bear running twice.
+     */
+    public synchronized <T> T onAdmin(AdminWork<T> work) throws SQLException {
+        if (adminSession == null || adminSession.isClosed()) {
+            adminSession = connect(admin);
+        }
+        try {
+            return work.apply(adminSession);
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (!state.startsWith("08") && !state.startsWith("57P")) { // connection lost, server shut down
+                throw e;
+            }
+            closeQuietly(adminSession);
+            adminSession = connect(admin);
+            return work.apply(adminSession);
+        }
+    }
+
+    /** Work on the admin database. */
+    @FunctionalInterface
+    public interface AdminWork<T> {
+        T apply(Connection admin) throws SQLException;
+    }
+
     /** Drops the database, ending any session still connected to it. */
     @Override
     public synchronized void close() {
         if (dropped) {
             return;
         }
-        try (Connection c = connect(admin); Statement s = c.createStatement()) {
+        try {
+            onAdmin(this::drop);
+            dropped = true;
+        } catch (SQLException e) {
+            throw LockwatchException.environment("could not drop scratch database " + target.database() + ": " + e.getMessage(), e);
+        } finally {
+            closeQuietly(adminSession);
+            adminSession = null;
+        }
+    }
+
+    private Void drop(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
             s.execute("alter database " + target.database() + " allow_connections false");
             s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + target.database()
                     + "' and pid <> pg_backend_pid()");
             for (int attempt = 0; ; attempt++) {
                 try {
                     s.execute("drop database if exists " + target.database());
-                    break;
+                    return null;
                 } catch (SQLException stillInUse) {
                     if (attempt >= 50) {
                         throw stillInUse;
                     }
-                    Thread.sleep(100);
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw stillInUse;
+                    }
                 }
             }
-            dropped = true;
-        } catch (SQLException e) {
-            throw LockwatchException.environment("could not drop scratch database " + target.database() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException ignored) {
+            // the session is gone either way
         }
     }
 }

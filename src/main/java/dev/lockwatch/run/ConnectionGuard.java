@@ -20,13 +20,13 @@ final class ConnectionGuard {
     }
 
     static void requireConnectsToScratch(AlembicRunner alembic, ScratchDatabase scratch, String urlVariable) {
-        long before = DatabaseActivity.transactions(scratch.admin(), scratch.target().database());
+        long before = DatabaseActivity.transactions(scratch);
         AlembicResult probe = alembic.current(PROBE_TIMEOUT, "lockwatch-probe");
         if (!probe.succeeded()) {
             throw LockwatchException.usage("alembic cannot run this project (alembic current failed): "
                     + probe.lastErrorLine());
         }
-        if (!DatabaseActivity.grewWithin(scratch.admin(), scratch.target().database(), before, STATISTICS_DELAY)) {
+        if (!DatabaseActivity.grewWithin(scratch, before, STATISTICS_DELAY)) {
             throw LockwatchException.usage("env.py did not connect to lockwatch's database: make it use sqlalchemy.url"
                     + " from the ini or read $" + urlVariable + " (see --url-env); lockwatch will not run"
                     + " migrations that could reach another database");

@@ -1,6 +1,5 @@
 package dev.lockwatch.watch;
 
-import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.postgres.ScratchDatabase;
 import java.sql.Connection;
@@ -17,25 +16,31 @@ public final class DatabaseActivity {
     private DatabaseActivity() {
     }
 
-    public static long transactions(DatabaseTarget admin, String database) {
-        try (Connection c = ScratchDatabase.connect(admin);
-             PreparedStatement s = c.prepareStatement(
+    public static long transactions(ScratchDatabase scratch) {
+        String database = scratch.target().database();
+        try {
+            return scratch.onAdmin(c -> transactions(c, database));
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot read pg_stat_database: " + e.getMessage(), e);
+        }
+    }
+
+    private static long transactions(Connection c, String database) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
                      "select coalesce(sum(xact_commit + xact_rollback), 0) from pg_stat_database where datname = ?")) {
             s.setString(1, database);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
-        } catch (SQLException e) {
-            throw LockwatchException.environment("cannot read pg_stat_database: " + e.getMessage(), e);
         }
     }
 
     /** Waits until the count exceeds {@code before}; statistics reach the view shortly after a session ends. */
-    public static boolean grewWithin(DatabaseTarget admin, String database, long before, Duration patience) {
+    public static boolean grewWithin(ScratchDatabase scratch, long before, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         do {
-            if (transactions(admin, database) > before) {
+            if (transactions(scratch) > before) {
                 return true;
             }
             try {
