@@ -108,10 +108,6 @@ public final class ScratchDatabase implements AutoCloseable {
         return target;
     }
 
-    public DatabaseTarget admin() {
-        return admin;
-    }
-
     public String serverVersion() {
         return serverVersion;
     }
