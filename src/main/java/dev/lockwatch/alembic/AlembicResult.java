@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * One finished alembic invocation.
  *
  * @param output        stdout and stderr interleaved, as the user would see them in a terminal
- * @param reportedGates the lockwatch gates its sessions reported in-band, as capture.sql wrote them (a judged
- *                      upgrade through the shared driver); empty when they waited for the watcher instead
+ * @param reportedGates the lockwatch gates its sessions reported in-band, as capture.sql wrote them (a command
+ *                      through the shared driver); empty when they waited for the watcher instead
  */
 public record AlembicResult(int exitCode, String output, long durationMs, boolean timedOut, List<String> reportedGates) {
     private static final Pattern FRAME = Pattern.compile("^\\s*File \"(.+)\", line (\\d+), in ", Pattern.MULTILINE);

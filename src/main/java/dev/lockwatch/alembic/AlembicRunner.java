@@ -139,8 +139,10 @@ public final class AlembicRunner implements AutoCloseable {
         }
         Optional<AlembicDriver> shared = driver();
         if (shared.isPresent()) {
-            boolean judged = op.equals("upgrade") && applicationName.equals(APPLICATION_NAME);
-            AlembicResult result = shared.get().run(op, revision, applicationName, judged, timeout);
+            // every session lockwatch's gates pause (all but the unjudged, as capture.sql's lockwatch.skip() says)
+            // reports them instead of waiting
+            boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
+            AlembicResult result = shared.get().run(op, revision, applicationName, paused, timeout);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }

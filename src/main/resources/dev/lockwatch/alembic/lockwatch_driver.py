@@ -11,10 +11,10 @@ reset the way a connection pooler resets one (DISCARD ALL) and handed to the nex
 the same arguments and the same PG* environment. Each command still starts from a fresh session's state; it
 skips the connection handshake (password hashing included) and the per-session compile of lockwatch's triggers.
 
-An upgrade lockwatch judges ({"op": "upgrade", "report_gates": true}) has its sessions report lockwatch's gates
-in-band: each psycopg2 session it opens gets lockwatch.report = notice, so at a gate the session reads its own
-locks and says what it read in a NOTICE instead of waiting for the watcher; the answer carries those NOTICEs
-({"ok": true, "gates": ["{...}", ...]}). A session without the setting (opened through another DBAPI, or reset by
+A command whose sessions lockwatch's gates pause (every command but the unjudged ones: {"op": "upgrade",
+"report_gates": true}) has them report the gates in-band: each psycopg2 session it opens gets
+lockwatch.report = notice, so at a gate the session reads its own locks and says what it read in a NOTICE
+instead of waiting for the watcher; the answer carries those NOTICEs ({"ok": true, "gates": ["{...}", ...]}). A session without the setting (opened through another DBAPI, or reset by
 its env.py) waits at the gates as before, and the watcher lets it through.
 """
 import argparse
