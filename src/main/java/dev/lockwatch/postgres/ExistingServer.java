@@ -1,11 +1,6 @@
 package dev.lockwatch.postgres;
 
 import dev.lockwatch.model.DatabaseTarget;
-import dev.lockwatch.model.LockwatchException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A server lockwatch did not start (a staging box, a CI service container). lockwatch only ever creates,
@@ -19,37 +14,17 @@ public final class ExistingServer implements PostgresProvider {
     }
 
     /**
-     * Parses {@code postgresql://user[:password]@host[:port][/database]}; the password may come from
-     * {@code PGPASSWORD} instead, so it need not appear on a command line.
+     * The server {@code --server-url} names ({@link ServerUrl}); the password may come from {@code PGPASSWORD}
+     * instead, so it need not appear on a command line.
      */
     public static ExistingServer fromUrl(String url) {
-        URI uri;
-        try {
-            uri = new URI(url.startsWith("jdbc:") ? url.substring(5) : url);
-        } catch (URISyntaxException e) {
-            throw LockwatchException.usage("--server-url is not a URL: " + redact(url));
-        }
-        if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme()) || uri.getHost() == null) {
-            throw LockwatchException.usage("--server-url must look like postgresql://user@host:5432/postgres, not " + redact(url));
-        }
-        String userInfo = uri.getRawUserInfo();
-        String user = System.getProperty("user.name");
-        String password = System.getenv().getOrDefault("PGPASSWORD", "");
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-            if (colon >= 0) {
-                password = decode(userInfo.substring(colon + 1));
-            }
-        }
-        String database = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
-        return new ExistingServer(new DatabaseTarget(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), database,
-                user, password));
+        return new ExistingServer(ServerUrl.parse(url, System.getProperty("user.name"),
+                System.getenv().getOrDefault("PGPASSWORD", "")).target());
     }
 
-    /** The URL with any password masked, for messages. */
+    /** The server the URL names, for messages: never its password. */
     public static String redact(String url) {
-        return url.replaceAll("(//[^:/@]+):[^@]*@", "$1:***@");
+        return ServerUrl.redact(url);
     }
 
     @Override
@@ -75,9 +50,5 @@ public final class ExistingServer implements PostgresProvider {
                 // not ours to stop
             }
         };
-    }
-
-    private static String decode(String value) {
-        return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 }

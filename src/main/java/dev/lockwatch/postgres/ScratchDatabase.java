@@ -99,6 +99,7 @@ public final class ScratchDatabase implements AutoCloseable {
         props.setProperty("ApplicationName", "lockwatch");
         props.setProperty("options", "-c lockwatch.internal=on");
         props.setProperty("connectTimeout", "10");
+        target.ssl().forEach(props::setProperty);
         Connection connection = DriverManager.getConnection(target.jdbcUrl(), props);
         connection.setAutoCommit(true);
         return connection;

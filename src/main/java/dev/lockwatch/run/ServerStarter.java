@@ -35,8 +35,9 @@ final class ServerStarter {
     static PostgresServer start(VerifyConfig config, Workspace workspace, Consumer<String> progress,
                                 Optional<Path> savedBaseline) {
         if (config.serverUrl() != null) {
+            ExistingServer existing = ExistingServer.fromUrl(config.serverUrl());
             progress.accept("postgres: using the existing server " + ExistingServer.redact(config.serverUrl()));
-            return ExistingServer.fromUrl(config.serverUrl()).start();
+            return existing.start();
         }
         PostgresChoice choice = config.postgres();
         EmbeddedBinaries binaries = choice == PostgresChoice.CONTAINER ? null
