@@ -42,6 +42,7 @@ public final class AlembicRunner implements AutoCloseable {
     private final OwnedProcess process = new OwnedProcess();
     private final Path hookFolder;
     private DatabaseTarget target;
+    private SessionGuard guard;
     private int invocations;
     private volatile AlembicDriver driver;
     private boolean driverReady;
@@ -62,8 +63,10 @@ public final class AlembicRunner implements AutoCloseable {
         this.hookFolder = workFolder.resolve("python");
         try {
             Files.createDirectories(hookFolder);
-            try (var hook = AlembicRunner.class.getResourceAsStream("sitecustomize.py")) {
-                Files.write(hookFolder.resolve("sitecustomize.py"), hook.readAllBytes());
+            for (String file : List.of("sitecustomize.py", SessionGuard.SCRIPT)) {
+                try (var hook = AlembicRunner.class.getResourceAsStream(file)) {
+                    Files.write(hookFolder.resolve(file), hook.readAllBytes());
+                }
             }
         } catch (IOException e) {
             throw unwritable(e);
@@ -75,7 +78,16 @@ public final class AlembicRunner implements AutoCloseable {
 
     /** Where every command runs: lockwatch's scratch database, named in a copy of the ini and the environment. */
     public void useDatabase(DatabaseTarget database) {
+        useDatabase(database, "");
+    }
+
+    /**
+     * {@link #useDatabase(DatabaseTarget)}, and every session alembic opens must prove it reached it: its
+     * {@code current_database()} and, unless empty, its {@code current_setting('lockwatch.token')}.
+     */
+    public void useDatabase(DatabaseTarget database, String guardToken) {
         this.target = database;
+        this.guard = new SessionGuard(database.database(), guardToken, workFolder.resolve("guard.log"));
         try {
             Files.writeString(iniCopy, ini.withUrl(database.sqlalchemyUrl()));
         } catch (IOException e) {
@@ -146,13 +158,21 @@ public final class AlembicRunner implements AutoCloseable {
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }
+            guard.requireNoRefusal(urlVariable);
             return result;
         }
         List<String> arguments = new ArrayList<>(List.of(op));
         if (revision != null) {
             arguments.add(revision);
         }
-        return subprocess(timeout, applicationName, arguments);
+        AlembicResult result = subprocess(timeout, applicationName, arguments);
+        guard.requireNoRefusal(urlVariable);
+        return result;
+    }
+
+    /** Whether lockwatch's connection guard saw and proved a session of alembic's: it runs in alembic's Python. */
+    public boolean guardProvedASession() {
+        return guard != null && guard.provedASession();
     }
 
     private void launchDriver() {
@@ -243,6 +263,7 @@ public final class AlembicRunner implements AutoCloseable {
     private List<String> databaseVariables() {
         List<String> names = new ArrayList<>(DatabaseTarget.LIBPQ_DESTINATION);
         names.add(urlVariable);
+        names.addAll(List.of(SessionGuard.DATABASE, SessionGuard.TOKEN, SessionGuard.LOG));
         return names;
     }
 
@@ -251,6 +272,7 @@ public final class AlembicRunner implements AutoCloseable {
         Map<String, String> env = new java.util.HashMap<>();
         env.put(urlVariable, target.sqlalchemyUrl());
         target.libpqEnvironment(env, applicationName);
+        guard.environment(env);
         databaseVariables().forEach(name -> env.putIfAbsent(name, null));
         return env;
     }

@@ -27,6 +27,8 @@ public final class ScratchDatabase implements AutoCloseable {
     /** A session on the admin database, kept for the scratch database's life: each new one costs a handshake. */
     private Connection adminSession;
     private boolean dropped;
+    /** The secret only sessions in this database see as {@code lockwatch.token}; empty when the role may not set it. */
+    private String guardToken = "";
 
     private ScratchDatabase(DatabaseTarget admin, DatabaseTarget target, String serverVersion, int majorVersion, boolean superuser) {
         this.admin = admin;
@@ -59,6 +61,7 @@ public final class ScratchDatabase implements AutoCloseable {
             }
             ScratchDatabase created = new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
             created.adminSession = session;
+            created.guardToken = setGuardToken(session, name);
             return created;
         } catch (SQLException e) {
             closeQuietly(session);
@@ -85,10 +88,35 @@ public final class ScratchDatabase implements AutoCloseable {
             if (!rs.getBoolean(4)) {
                 throw LockwatchException.environment("the cached baseline has no database " + name + "; remove the cache folder");
             }
-            return new ScratchDatabase(admin, admin.withDatabase(name), rs.getString(1), rs.getInt(2), rs.getBoolean(3));
+            ScratchDatabase adopted = new ScratchDatabase(admin, admin.withDatabase(name), rs.getString(1), rs.getInt(2),
+                    rs.getBoolean(3));
+            adopted.guardToken = setGuardToken(c, name);
+            return adopted;
         } catch (SQLException e) {
             throw LockwatchException.environment("cannot open the cached baseline on " + admin + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Gives the database a new random {@code lockwatch.token}: a database-level setting, so only sessions in this
+     * database see it, and a fact lockwatch's connection guard checks before alembic's sessions run anything.
+     * A role that may not set it leaves the guard with the database's name alone.
+     */
+    private static String setGuardToken(Connection admin, String database) {
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        try (Statement s = admin.createStatement()) {
+            s.execute("alter database " + database + " set lockwatch.token = '" + token + "'");
+            return token;
+        } catch (SQLException notAllowed) {
+            return "";
+        }
+    }
+
+    /** The value of {@code lockwatch.token} that proves a session reached this database; empty when unset. */
+    public String guardToken() {
+        return guardToken;
     }
 
     /** Opens a lockwatch connection: its DDL never pauses at lockwatch's own triggers. */

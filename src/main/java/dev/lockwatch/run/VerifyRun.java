@@ -100,8 +100,8 @@ public final class VerifyRun {
                     + "best-effort (polling pg_locks)");
         }
 
-        alembic.useDatabase(target);
-        ConnectionGuard.requireConnectsToScratch(alembic, scratch, config.urlVariable());
+        alembic.useDatabase(target, scratch.guardToken());
+        ConnectionGuard.requireConnectsToScratch(alembic, config.alembicCommand());
         if (restored) {
             progress.accept("baseline: " + plan.baselineLabel() + " restored from the cache in " + config.cacheDir());
         } else {

@@ -3,8 +3,17 @@
 # folder: the op.* call or op.execute), as a leading comment the watcher strips again:
 #   /* lockwatch-source <absolute path>:<line> */ CREATE INDEX ...
 # It changes no file and no statement's meaning. Afterwards it runs the sitecustomize it shadows, if any.
+# First of all it installs lockwatch's connection guard (lockwatch_guard.py, next to this file).
 import os
 import sys
+
+
+def _lockwatch_guard():
+    try:
+        import lockwatch_guard
+        lockwatch_guard.install()
+    except Exception:  # no session is proven then, and lockwatch refuses to run (fail closed)
+        pass
 
 
 def _lockwatch_install():
@@ -58,6 +67,7 @@ def _lockwatch_chain():
 
 
 try:
+    _lockwatch_guard()
     _lockwatch_install()
 finally:
     _lockwatch_chain()
