@@ -15,14 +15,24 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Loads a pg_dump into the scratch database with the server's own tools, as a deploy pipeline's
  * "restore production, then alembic upgrade" check does: psql for plain SQL, pg_restore for the archive
  * formats. Ownership and privileges are skipped (production's roles do not exist here), and nothing may leave
- * the scratch database: no --create, no \connect, no subscriptions.
+ * the scratch database: no --create, no subscriptions, and no psql meta-command at all ({@code \connect},
+ * {@code \!}): {@link PlainDumpFilter} leaves out every one it sees, and psql runs in restricted mode under a
+ * random key of lockwatch's ({@code \restrict}, psql 13.22, 14.19, 15.14, 16.10, 17.6 and later), so one the
+ * filter missed stops the restore instead of running.
  */
 public final class DumpRestore implements AutoCloseable {
     private final OwnedProcess process = new OwnedProcess();
@@ -35,17 +45,27 @@ public final class DumpRestore implements AutoCloseable {
         this.workFolder = workFolder;
     }
 
-    /** Restores {@code dump} into {@code target} in one transaction; a failure is a usage error naming the cause. */
-    public void restore(DumpFile dump, DatabaseTarget target, Duration timeout) {
+    /**
+     * Restores {@code dump} into {@code target} in one transaction; a failure is a usage error naming the cause.
+     *
+     * @return a note naming the psql meta-commands of a plain dump that were left out, if any
+     */
+    public Optional<String> restore(DumpFile dump, DatabaseTarget target, Duration timeout) {
         List<String> command = new ArrayList<>();
         OwnedProcess.Input input = null;
+        PlainDumpFilter filter = new PlainDumpFilter();
         if (dump.format().plain()) {
-            command.addAll(List.of(PgClientTools.find("psql", pgBin).toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                    "--single-transaction", "-f", "-"));
+            Path psql = PgClientTools.find("psql", pgBin);
+            requireRestrictedMode(psql);
+            command.addAll(List.of(psql.toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+                    "-f", "-"));
             input = stdin -> {
+                byte[] random = new byte[24];
+                new SecureRandom().nextBytes(random);
+                stdin.write(("\\restrict " + HexFormat.of().formatHex(random) + "\n").getBytes(StandardCharsets.US_ASCII));
                 try (InputStream raw = Files.newInputStream(dump.path());
                      InputStream sql = dump.format() == DumpFile.Format.PLAIN_GZIP ? new GZIPInputStream(raw, 1 << 16) : raw) {
-                    PlainDumpFilter.filter(sql, stdin);
+                    filter.filter(sql, stdin);
                 }
             };
         } else {
@@ -73,6 +93,42 @@ public final class DumpRestore implements AutoCloseable {
         if (run.exitCode() != 0) {
             throw LockwatchException.usage("--restore " + dump.path() + " (" + dump.format().label() + ") did not restore: "
                     + firstError(run.output()) + hint(run.output()));
+        }
+        if (filter.metaCommands().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("restore: left out the dump's psql meta-command(s) " + String.join(", ", filter.metaCommands())
+                + ": lockwatch restores into its scratch database only and runs no command a dump names");
+    }
+
+    /** psql's restricted mode ({@code \restrict}) came with 13.22, 14.19, 15.14, 16.10 and 17.6. */
+    static boolean hasRestrictedMode(String versionOutput) {
+        Matcher version = Pattern.compile("(\\d+)\\.(\\d+)").matcher(versionOutput);
+        if (!version.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(version.group(1));
+        int minor = Integer.parseInt(version.group(2));
+        Map<Integer, Integer> first = Map.of(13, 22, 14, 19, 15, 14, 16, 10, 17, 6);
+        return major >= 18 || minor >= first.getOrDefault(major, Integer.MAX_VALUE);
+    }
+
+    private static void requireRestrictedMode(Path psql) {
+        String output;
+        try {
+            Process process = new ProcessBuilder(psql.toString(), "--version").redirectErrorStream(true).start();
+            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor();
+        } catch (IOException e) {
+            throw LockwatchException.environment("cannot run " + psql + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw LockwatchException.environment("interrupted while asking " + psql + " its version");
+        }
+        if (!hasRestrictedMode(output)) {
+            throw LockwatchException.environment(psql + " (" + output.strip() + ") has no restricted mode (\\restrict), "
+                    + "which keeps a plain dump from running psql commands: install a newer psql (13.22, 14.19, 15.14, "
+                    + "16.10, 17.6 or later) and pass --pg-bin, or restore a pg_dump -Fc dump");
         }
     }
 

@@ -12,19 +12,22 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Passes a plain pg_dump script on to psql without the statements that would leave the scratch database or
- * need roles that exist only in production: psql meta-commands ({@code \connect}, {@code \restrict}),
- * CREATE/ALTER/DROP DATABASE, ownership and privileges (what pg_restore's --no-owner --no-privileges skip).
- * Only whole one-line statements at statement level are dropped: function bodies, strings and COPY data pass
- * untouched, so the filter follows quoting, dollar quoting, comments and COPY blocks.
+ * Passes a plain pg_dump script on to psql without what would leave the scratch database or need roles that
+ * exist only in production: every psql meta-command, wherever psql would see one (indented, after a statement
+ * on the same line: {@code \connect}, {@code \!}, pg_dump's own {@code \restrict} pair, which lockwatch replaces
+ * with its own), CREATE/ALTER/DROP DATABASE, ownership and privileges (what pg_restore's --no-owner
+ * --no-privileges skip). Function bodies, strings and COPY data pass untouched: the filter follows quoting,
+ * dollar quoting, comments and COPY blocks. What it cannot see (psql lexes strings differently with
+ * standard_conforming_strings off) psql's restricted mode refuses: see {@link DumpRestore}.
  */
 final class PlainDumpFilter {
     private static final List<Pattern> DROPPED = List.of(
-            Pattern.compile("^\\\\"),
             Pattern.compile("^(CREATE|ALTER|DROP) DATABASE\\b.*;\\s*$"),
             Pattern.compile("^ALTER [A-Z ]+ .* OWNER TO .*;\\s*$"),
             Pattern.compile("^(GRANT|REVOKE) .*;\\s*$"),
             Pattern.compile("^ALTER DEFAULT PRIVILEGES .*;\\s*$"));
+    private static final Pattern RESTRICT = Pattern.compile("^\\s*\\\\(un)?restrict\\s+[A-Za-z0-9]+\\s*$");
+    private static final Pattern META_NAME = Pattern.compile("\\\\[^\\s\\\\]*");
     private static final Pattern COPY_FROM_STDIN = Pattern.compile("^COPY .* FROM stdin;\\s*$");
 
     private enum State { NORMAL, QUOTE, ESCAPE_QUOTE, IDENTIFIER, DOLLAR, COMMENT }
@@ -35,48 +38,70 @@ final class PlainDumpFilter {
     private boolean statementStart = true;
     private boolean copyData;
     private int dropped;
+    /** The meta-commands left out, e.g. {@code \connect}, each once, in the order met. */
+    private final java.util.Set<String> metaCommands = new java.util.LinkedHashSet<>();
 
     /** Copies {@code in} to {@code out}, bytes kept as they are (ISO-8859-1 maps each byte to one char). */
-    static int filter(InputStream in, OutputStream out) throws IOException {
-        PlainDumpFilter filter = new PlainDumpFilter();
+    void filter(InputStream in, OutputStream out) throws IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1), 1 << 16);
         Writer writer = new OutputStreamWriter(out, StandardCharsets.ISO_8859_1);
         for (String line; (line = reader.readLine()) != null; ) {
-            if (filter.keep(line)) {
-                writer.write(line);
+            String kept = keep(line);
+            if (kept != null) {
+                writer.write(kept);
                 writer.write('\n');
             }
         }
         writer.flush();
-        return filter.dropped;
     }
 
-    boolean keep(String line) {
+    /** The psql meta-commands the dump held and the filter left out (pg_dump's \restrict pair not counted). */
+    java.util.Set<String> metaCommands() {
+        return metaCommands;
+    }
+
+    /** The line as psql gets it, or null to leave it out. */
+    String keep(String line) {
         if (copyData) {
             copyData = !line.equals("\\.");
-            return true;
+            return line;
         }
         boolean atStatementLevel = state == State.NORMAL && statementStart;
+        if (atStatementLevel && RESTRICT.matcher(line).matches()) {
+            dropped++;
+            return null;
+        }
         if (atStatementLevel && DROPPED.stream().anyMatch(p -> p.matcher(line).find())) {
             dropped++;
-            return false;
+            return null;
         }
         if (atStatementLevel && COPY_FROM_STDIN.matcher(line).matches()) {
             copyData = true;
-            return true;
+            return line;
         }
-        lex(line);
-        return true;
+        int meta = lex(line);
+        if (meta < 0) {
+            return line;
+        }
+        dropped++;
+        java.util.regex.Matcher name = META_NAME.matcher(line);
+        metaCommands.add(name.find(meta) ? name.group() : "\\");
+        String before = line.substring(0, meta);
+        return before.isBlank() ? null : before;
     }
 
-    private void lex(String line) {
+    /** Follows the line's quoting; returns where a psql meta-command starts (a backslash in plain SQL), or -1. */
+    private int lex(String line) {
         int i = 0;
         while (i < line.length()) {
             char c = line.charAt(i);
             switch (state) {
                 case NORMAL -> {
                     if (c == '-' && line.startsWith("--", i)) {
-                        return; // the rest of the line is a comment
+                        return -1; // the rest of the line is a comment
+                    }
+                    if (c == '\\') {
+                        return i; // psql reads the rest of the line as a meta-command
                     }
                     if (c == '/' && line.startsWith("/*", i)) {
                         state = State.COMMENT;
@@ -150,6 +175,7 @@ final class PlainDumpFilter {
             }
             i++;
         }
+        return -1;
     }
 
     /** The index of the closing {@code $} of a dollar-quote tag starting at {@code start}, or -1 ({@code $1} etc.). */

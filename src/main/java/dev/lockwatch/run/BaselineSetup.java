@@ -56,7 +56,7 @@ final class BaselineSetup {
         }
         progress.accept("baseline: restoring " + dump.path() + " (" + dump.format().label() + ")");
         DumpRestore restore = cleanup.register(new DumpRestore(config.data().pgBin(), workspace.folder("restore")));
-        restore.restore(dump, target, config.revisionTimeout());
+        restore.restore(dump, target, config.revisionTimeout()).ifPresent(progress);
         try (Connection connection = ScratchDatabase.connect(target); Statement s = connection.createStatement()) {
             s.execute("analyze"); // dumps carry no planner statistics; reltuples feed the estimates
             List<String> versions = DumpRestore.alembicVersions(connection, config.versionTable(), dump.path());
