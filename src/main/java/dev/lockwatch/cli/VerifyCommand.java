@@ -216,7 +216,8 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Optional<Settings> found = Settings.find(iniFolder());
+        Optional<Settings> found = Settings.find(iniFolder(), dev.lockwatch.config.ConfigTrust.fromEnvironment(),
+                note -> spec.commandLine().getErr().println("lockwatch: config: " + note));
         if (found.isEmpty()) {
             return run();
         }

@@ -20,7 +20,8 @@ import java.util.Set;
  * {@code lockwatch.toml}. Found the way Python tools find theirs: starting in the alembic.ini's folder and
  * going up, the first folder with a {@code lockwatch.toml}, or with a {@code pyproject.toml} that has a
  * {@code [tool.lockwatch]} table, wins ({@code lockwatch.toml} first within a folder); the search stops after
- * the folder holding {@code .git}, or at the filesystem root. One file is used, never merged with another.
+ * the folder holding {@code .git}, or at the filesystem root. One file is used, never merged with another, and
+ * only one {@link ConfigTrust} trusts: a file owned by another user is ignored with a note (and no other used).
  *
  * <p>Keys are the long options of {@code lockwatch verify} ({@code pg-version = "15"}, {@code busy-table =
  * ["orders"]}); {@code allow} holds the config-level suppressions. The command line overrides the file.
@@ -48,17 +49,18 @@ public record Settings(Path file, String table, Map<String, JsonNode> values, Li
         return file.getParent();
     }
 
-    public static Optional<Settings> find(Path iniFolder) {
+    /** @param notes told when the file found is not trusted, and so not used */
+    public static Optional<Settings> find(Path iniFolder, ConfigTrust trust, java.util.function.Consumer<String> notes) {
         for (Path folder = iniFolder.toAbsolutePath().normalize(); folder != null; folder = folder.getParent()) {
             Path own = folder.resolve(LOCKWATCH_TOML);
             if (Files.isRegularFile(own)) {
-                return Optional.of(parse(own, "", read(own)));
+                return trusted(own, trust, notes).map(file -> parse(file, "", read(file)));
             }
             Path pyproject = folder.resolve(PYPROJECT);
             if (Files.isRegularFile(pyproject)) {
                 JsonNode tool = read(pyproject).path("tool").path("lockwatch");
                 if (!tool.isMissingNode()) {
-                    return Optional.of(parse(pyproject, "[tool.lockwatch]", tool));
+                    return trusted(pyproject, trust, notes).map(file -> parse(file, "[tool.lockwatch]", tool));
                 }
             }
             if (Files.exists(folder.resolve(".git"))) {
@@ -66,6 +68,12 @@ public record Settings(Path file, String table, Map<String, JsonNode> values, Li
             }
         }
         return Optional.empty();
+    }
+
+    private static Optional<Path> trusted(Path file, ConfigTrust trust, java.util.function.Consumer<String> notes) {
+        Optional<String> refusal = trust.refusal(file);
+        refusal.ifPresent(notes);
+        return refusal.isPresent() ? Optional.empty() : Optional.of(file);
     }
 
     private static JsonNode read(Path file) {
