@@ -56,16 +56,17 @@ def _where(host, port, user):
 
 # psycopg2 -----------------------------------------------------------------------------------------------------
 
-def _check_psycopg2(connection, psycopg2):
+def _check_psycopg2(connection, base, cursor_type):
     if connection.async_:
         _refuse("refused an asynchronous psycopg2 session, which lockwatch cannot check", connection.close)
-    cursor = connection.cursor(cursor_factory=psycopg2.extensions.cursor)
+    # the C type's own methods: a subclass (LoggingConnection) may refuse cursors until it is initialized
+    cursor = base.cursor(connection, cursor_factory=cursor_type)
     try:
         cursor.execute(QUERY)
         database, token = cursor.fetchone()
     finally:
         cursor.close()
-        connection.rollback()
+        base.rollback(connection)
     params = connection.get_dsn_parameters()
     refusal = verdict(database, token, _where(params.get("host"), params.get("port"), params.get("user")))
     if refusal:
@@ -76,10 +77,12 @@ def _patch_psycopg2(psycopg2):
     import psycopg2.extensions as extensions
     base = extensions.connection
 
+    cursor_type = extensions.cursor
+
     class GuardedConnection(base):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            _check_psycopg2(self, psycopg2)
+            _check_psycopg2(self, base, cursor_type)
 
     original = psycopg2.connect
 
@@ -87,7 +90,7 @@ def _patch_psycopg2(psycopg2):
         connection = original(dsn, connection_factory=connection_factory or GuardedConnection,
                               cursor_factory=cursor_factory, **kwargs)
         if not isinstance(connection, GuardedConnection):  # a factory subclassing the C type directly
-            _check_psycopg2(connection, psycopg2)
+            _check_psycopg2(connection, base, cursor_type)
         return connection
 
     GuardedConnection.__name__ = GuardedConnection.__qualname__ = "connection"
@@ -162,20 +165,27 @@ def _patch_asyncpg(asyncpg):
 # pg8000 -------------------------------------------------------------------------------------------------------
 
 def _patch_pg8000(pg8000):
-    import pg8000.core as core
-    original = core.CoreConnection.__init__
+    original = pg8000.connect
 
-    def __init__(self, user, host="localhost", database=None, port=5432, *args, **kwargs):
-        original(self, user, host, database, port, *args, **kwargs)
-        context = self.execute_unnamed(QUERY)
-        rows = context.rows[0]
-        if not getattr(self, "autocommit", True) or self.in_transaction:
-            self.execute_unnamed("rollback")
-        refusal = verdict(rows[0], rows[1], _where(host, port, user))
+    def connect(*args, **kwargs):
+        connection = original(*args, **kwargs)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(QUERY)
+            database, token = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.rollback()
+        user = kwargs.get("user", args[0] if args else None)
+        refusal = verdict(database, token, _where(kwargs.get("host", "localhost"), kwargs.get("port", 5432), user))
         if refusal:
-            _refuse(refusal, self.close)
+            _refuse(refusal, connection.close)
+        return connection
 
-    core.CoreConnection.__init__ = __init__
+    pg8000.connect = connect
+    dbapi = sys.modules.get("pg8000.dbapi")
+    if dbapi is not None and getattr(dbapi, "connect", None) is original:
+        dbapi.connect = connect
 
 
 # Patched right after each DBAPI module is first imported: nothing is imported that env.py does not import.
@@ -200,14 +210,21 @@ class _PatchOnImport:
 
         def exec_and_patch(module):
             exec_module(module)
-            patch(module)
+            _patch(name, patch, module)
 
         loader.exec_module = exec_and_patch
         return spec
 
 
+def _patch(name, patch, module):
+    try:
+        patch(module)
+    except Exception as e:  # a version this guard does not know: its sessions stay unproven, and lockwatch
+        _log("unpatched %s: %r" % (name, e))  # refuses a run whose sessions it never saw proven
+
+
 def install():
     for name, patch in _PATCHES.items():
         if name in sys.modules:  # imported before lockwatch's sitecustomize ran
-            patch(sys.modules[name])
+            _patch(name, patch, sys.modules[name])
     sys.meta_path.insert(0, _PatchOnImport())
