@@ -124,4 +124,13 @@ class CredentialsTest {
     private static String hex(String value) {
         return java.util.HexFormat.of().formatHex(value.getBytes(StandardCharsets.UTF_8));
     }
+
+    @org.junit.jupiter.api.Test
+    void aMistypedOptionDoesNotEchoTheUrlsPassword() {
+        Result result = Lockwatch.run("verify", "--server-ur", "postgresql://u:pa ss@localhost/postgres");
+
+        assertEquals(2, result.exitCode(), result.describe());
+        assertTrue(result.err().contains("Unknown option"), result.err());
+        assertFalse(result.err().contains("pa ss") || result.err().contains("ss@"), result.err());
+    }
 }

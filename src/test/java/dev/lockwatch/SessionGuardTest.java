@@ -32,6 +32,26 @@ class SessionGuardTest {
             op.create_index('ix_t', 't', ['id'])
             """;
 
+    /**
+     * The multi-tenant pattern: env.py migrates every URL of a list, lockwatch's first, and swallows a tenant's
+     * failure to go on with the next.
+     */
+    private static final String TWO_URLS = """
+            from alembic import context
+            from sqlalchemy import create_engine, pool
+
+            config = context.config
+            for url in [config.get_main_option("sqlalchemy.url"), "%s"]:
+                try:
+                    engine = create_engine(url, poolclass=pool.NullPool)
+                    with engine.connect() as connection:
+                        context.configure(connection=connection, target_metadata=None)
+                        with context.begin_transaction():
+                            context.run_migrations()
+                except Exception as e:
+                    print("tenant failed, next:", e)
+            """;
+
     @TempDir
     Path dir;
 
@@ -111,28 +131,11 @@ class SessionGuardTest {
         assertEquals(List.of(), SharedPostgres.scratchDatabases());
     }
 
-    /**
-     * The multi-tenant pattern: env.py migrates every URL of a list, lockwatch's first, and swallows a tenant's
-     * failure to go on with the next. The other database is refused all the same, on lockwatch's own server.
-     */
+    /** {@link #TWO_URLS}: the other database is refused all the same, on lockwatch's own server. */
     @Test
     void aTwoUrlEnvPyOnTheEmbeddedDefaultIsStoppedBeforeTheOtherDatabase() throws Exception {
         recreate("lw_tenant_b");
-        String envPy = """
-                from alembic import context
-                from sqlalchemy import create_engine, pool
-
-                config = context.config
-                for url in [config.get_main_option("sqlalchemy.url"), "%s"]:
-                    try:
-                        engine = create_engine(url, poolclass=pool.NullPool)
-                        with engine.connect() as connection:
-                            context.configure(connection=connection, target_metadata=None)
-                            with context.begin_transaction():
-                                context.run_migrations()
-                    except Exception as e:
-                        print("tenant failed, next:", e)
-                """.formatted(sharedUrl("lw_tenant_b"));
+        String envPy = TWO_URLS.formatted(sharedUrl("lw_tenant_b"));
         AlembicProject project = AlembicProject.create(dir, envPy).revision("r1", null, UPGRADE);
 
         Result result = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--postgres", "embedded",
@@ -146,18 +149,7 @@ class SessionGuardTest {
     @Test
     void aTwoUrlEnvPyIsStoppedInTheProcessPerRevisionModeToo() throws Exception {
         recreate("lw_tenant_c");
-        String envPy = """
-                from alembic import context
-                from sqlalchemy import create_engine, pool
-
-                config = context.config
-                for url in [config.get_main_option("sqlalchemy.url"), "%s"]:
-                    engine = create_engine(url, poolclass=pool.NullPool)
-                    with engine.connect() as connection:
-                        context.configure(connection=connection, target_metadata=None)
-                        with context.begin_transaction():
-                            context.run_migrations()
-                """.formatted(sharedUrl("lw_tenant_c"));
+        String envPy = TWO_URLS.formatted(sharedUrl("lw_tenant_c"));
         AlembicProject project = AlembicProject.create(dir, envPy).revision("r1", null, UPGRADE);
 
         Result result = Lockwatch.verify(project, "--process-per-revision");

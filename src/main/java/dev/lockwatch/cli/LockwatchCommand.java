@@ -27,7 +27,7 @@ public final class LockwatchCommand implements Runnable {
         });
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine cl = e.getCommandLine();
-            cl.getErr().println("lockwatch: " + e.getMessage() + " (see " + cl.getCommandSpec().qualifiedName() + " --help)");
+            cl.getErr().println("lockwatch: " + dev.lockwatch.postgres.ServerUrl.withoutPasswords(e.getMessage(), args) + " (see " + cl.getCommandSpec().qualifiedName() + " --help)");
             return LockwatchException.USAGE;
         });
         return commandLine;

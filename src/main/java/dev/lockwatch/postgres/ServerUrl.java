@@ -75,6 +75,21 @@ public record ServerUrl(String host, int port, String database, String user, Str
         }
     }
 
+    /**
+     * {@code text} (a command-line error, which quotes what was typed) with every argument that may hold a
+     * password, such as a mistyped option's URL, replaced by its {@link #redact redaction}.
+     */
+    public static String withoutPasswords(String text, String... args) {
+        String result = text;
+        for (String arg : args) {
+            String value = arg.startsWith("-") && arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : arg;
+            if (value.contains("://") || value.toLowerCase(java.util.Locale.ROOT).contains("password")) {
+                result = result.replace(value, redact(value));
+            }
+        }
+        return result;
+    }
+
     /** {@code postgresql://user@host:port/database}, without the password. */
     public String describe() {
         return target().toString();

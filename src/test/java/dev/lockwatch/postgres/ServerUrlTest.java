@@ -105,4 +105,15 @@ class ServerUrlTest {
         assertEquals("postgresql://u@h:1/d", ServerUrl.redact("postgresql://u:SECRET@h:1/d"));
         assertEquals("postgresql://u@srv@h:1/d", ServerUrl.redact("postgres://u@srv:SE@CRET@h:1/d"));
     }
+
+    @Test
+    void commandLineErrorsQuotingAMistypedUrlLoseItsPassword() {
+        String[] args = {"verify", "--server-ur", "postgresql://u:SE CRET@h/d", "--x=host=h password=SECRET"};
+        String message = "Unknown options: '--server-ur', 'postgresql://u:SE CRET@h/d', '--x=host=h password=SECRET'";
+
+        String scrubbed = ServerUrl.withoutPasswords(message, args);
+
+        assertFalse(scrubbed.contains("CRET"), scrubbed);
+        assertTrue(scrubbed.contains("'postgresql://u@h:5432/d'"), scrubbed);
+    }
 }
