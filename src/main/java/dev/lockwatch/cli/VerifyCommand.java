@@ -68,8 +68,9 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "ini section alembic reads, as alembic's --name (default: ${DEFAULT-VALUE})")
     String section;
 
-    @Option(names = "--alembic", paramLabel = "CMD", defaultValue = "alembic",
-            description = "command that runs alembic, e.g. \"poetry run alembic\" (default: ${DEFAULT-VALUE})")
+    @Option(names = "--alembic", paramLabel = "CMD", defaultValue = "${env:LOCKWATCH_ALEMBIC:-alembic}",
+            description = "command that runs alembic, e.g. \"poetry run alembic\" (default: ${DEFAULT-VALUE}; "
+                    + "LOCKWATCH_ALEMBIC sets it, as the pip-installed lockwatch does for its Python's alembic)")
     String alembic;
 
     @Option(names = "--from", paramLabel = "REV", defaultValue = "base",
