@@ -199,7 +199,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "report format on standard output, or in --output: text, json, sarif, junit, github, "
-                    + "markdown (default: ${DEFAULT-VALUE})")
+                    + "markdown, codequality (default: ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
