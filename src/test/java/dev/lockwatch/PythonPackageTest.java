@@ -77,6 +77,24 @@ class PythonPackageTest {
     }
 
     @Test
+    void aLongChainStaysUnder256MbPeakMemory() throws IOException {
+        Path chain = dir.resolve("chain");
+        Shell.check(Path.of("."), Map.of(), 60, List.of("scripts/bench-chain.py", chain.toString(), "288"));
+        Path tmp = Files.createDirectories(dir.resolve("tmp-chain"));
+
+        // GNU time's %M: the launcher execs java, so this is the JVM's peak resident memory
+        Lockwatch.Result result = Shell.run(dir, Map.of("JDK_JAVA_OPTIONS", "-Djava.io.tmpdir=" + tmp), 900,
+                List.of("/usr/bin/time", "-f", "peak-kb %M", venv.resolve("bin/lockwatch").toString(), "verify", "-c",
+                        chain.resolve("alembic.ini").toString(), "--postgres", "embedded", "--no-cache", "--format", "json",
+                        "-o", dir.resolve("chain.json").toString()));
+
+        assertEquals(0, result.exitCode(), result.describe());
+        long peakKb = Long.parseLong(result.err().lines().filter(l -> l.startsWith("peak-kb ")).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no peak in " + result.err())).substring("peak-kb ".length()).strip());
+        assertTrue(peakKb < 256 * 1024, "peak RSS " + peakKb / 1024 + " MB on 288 revisions");
+    }
+
+    @Test
     void withoutJavaItSaysHowToGetOneAndExits3() {
         // the console script's #! names the virtualenv's Python: PATH needs nothing else, and has no java
         Map<String, String> environment = new HashMap<>(Map.of("PATH", venv.resolve("bin").toString()));
