@@ -14,9 +14,14 @@ final class AlembicProcesses {
 
     /**
      * The interpreter that runs {@code command} when it is a single Python script (a pip, virtualenv or Debian
-     * alembic), read from its {@code #!} line; empty for anything else, e.g. {@code poetry run alembic}.
+     * alembic), read from its {@code #!} line, or the Python of {@code PYTHON -m alembic} (how the Python package's
+     * launcher runs it); empty for anything else, e.g. {@code poetry run alembic}.
      */
     static Optional<List<String>> pythonOf(List<String> command) {
+        if (command.size() == 3 && command.subList(1, 3).equals(List.of("-m", "alembic"))
+                && Path.of(command.get(0)).getFileName().toString().startsWith("python")) {
+            return executable(command.get(0)).map(python -> List.of(python.toString()));
+        }
         if (command.size() != 1) {
             return Optional.empty();
         }

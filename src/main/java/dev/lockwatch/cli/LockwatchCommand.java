@@ -27,10 +27,21 @@ public final class LockwatchCommand implements Runnable {
         });
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine cl = e.getCommandLine();
-            cl.getErr().println("lockwatch: " + dev.lockwatch.postgres.ServerUrl.withoutPasswords(e.getMessage(), args) + " (see " + cl.getCommandSpec().qualifiedName() + " --help)");
+            cl.getErr().println("lockwatch: " + dev.lockwatch.postgres.ServerUrl.withoutPasswords(message(e), args) + " (see " + cl.getCommandSpec().qualifiedName() + " --help)");
             return LockwatchException.USAGE;
         });
         return commandLine;
+    }
+
+    /**
+     * A bad argument in lockwatch's words: a converter's own one-line message without picocli's "Invalid value for
+     * option" prefix, and the revision range's conflict said as what to drop.
+     */
+    static String message(CommandLine.ParameterException e) {
+        if (e.getCause() instanceof EnumConverter.Refused conversion) {
+            return conversion.getMessage();
+        }
+        return RevisionRange.conflict(e).orElse(e.getMessage());
     }
 
     @Override

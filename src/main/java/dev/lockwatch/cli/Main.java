@@ -7,7 +7,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        // a plain `java -jar lockwatch.jar` starts again with jvm.options (see JvmOptions)
+        System.exit(JvmOptions.relaunch(args).orElseGet(() -> run(args)));
     }
 
     /** Runs the command line and returns its exit status (tests call this instead of {@link #main}). */

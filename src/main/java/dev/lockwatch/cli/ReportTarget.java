@@ -1,8 +1,8 @@
 package dev.lockwatch.cli;
 
-import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.report.ReportFormat;
 import java.nio.file.Path;
+import picocli.CommandLine;
 
 /**
  * One report to write: a format and a file, or standard output.
@@ -12,15 +12,15 @@ import java.nio.file.Path;
 record ReportTarget(ReportFormat format, Path file) {
     static final String STDOUT = "-";
 
-    /** {@code FORMAT=PATH} as {@code --report} takes it. */
+    /** {@code FORMAT=PATH} as {@code --report} takes it; a bad value is a one-line usage error. */
     static ReportTarget parse(String value) {
         int equals = value.indexOf('=');
         if (equals <= 0 || equals == value.length() - 1) {
-            throw LockwatchException.usage("--report " + value + ": expected FORMAT=PATH, e.g. --report sarif=lockwatch.sarif"
+            throw new EnumConverter.Refused("--report " + value + ": expected FORMAT=PATH, e.g. --report sarif=lockwatch.sarif"
                     + " (PATH - is standard output; formats: " + ReportFormat.names() + ")");
         }
         String name = value.substring(0, equals);
-        ReportFormat format = ReportFormat.parse(name).orElseThrow(() -> LockwatchException.usage("--report " + value
+        ReportFormat format = ReportFormat.parse(name).orElseThrow(() -> new EnumConverter.Refused("--report " + value
                 + ": " + name + " is not one of " + ReportFormat.names()));
         String path = value.substring(equals + 1);
         return new ReportTarget(format, path.equals(STDOUT) ? null : Path.of(path));

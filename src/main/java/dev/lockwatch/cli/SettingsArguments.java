@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -21,15 +22,13 @@ import picocli.CommandLine.ParseResult;
  * a table passes {@code NAME=VALUE} pairs ({@code rule = { non-concurrent-index = "warning" }} is
  * {@code --rule=non-concurrent-index=warning}). Any long option of the command is a key, including ones added
  * later; an option given on the command line wins over its key, and so does an option that excludes it
- * ({@code --from}/{@code --to} versus {@code --git-base}). Relative paths resolve against the file's folder.
+ * (the alternatives of an exclusive {@code @ArgGroup}: {@code --from}/{@code --to} versus {@code --git-base}). Relative paths resolve against the file's folder.
  */
 final class SettingsArguments {
     /** Options that locate the config file or end the program: not settings. */
     private static final Set<String> NOT_SETTINGS = Set.of("config", "help", "version");
     /** Options whose value is FORMAT=PATH. */
     private static final Set<String> PATH_AFTER_EQUALS = Set.of("report");
-    /** Given on the command line, any option of a group drops the other group's keys. */
-    private static final List<List<Set<String>>> EXCLUSIVE = List.of(List.of(Set.of("git-base"), Set.of("from", "to")));
 
     private SettingsArguments() {
     }
@@ -44,7 +43,7 @@ final class SettingsArguments {
                 throw LockwatchException.usage(settings.describe() + ": unknown key '" + key + "'" + suggestion(key, spec)
                         + "; keys are the long options of lockwatch " + spec.name() + " (" + keys(spec) + ") and allow");
             }
-            if (parsed.hasMatchedOption(option) || excludedByCommandLine(key, parsed)) {
+            if (parsed.hasMatchedOption(option) || excludedByCommandLine(option, spec, parsed)) {
                 continue;
             }
             arguments.addAll(arguments(settings, option, key, entry.getValue()));
@@ -105,17 +104,21 @@ final class SettingsArguments {
         return path.equals(ReportTarget.STDOUT) ? path : folder.resolve(path).normalize().toString();
     }
 
-    private static boolean excludedByCommandLine(String key, ParseResult parsed) {
-        for (List<Set<String>> groups : EXCLUSIVE) {
-            for (int i = 0; i < groups.size(); i++) {
-                if (!groups.get(i).contains(key)) {
-                    continue;
-                }
-                for (int j = 0; j < groups.size(); j++) {
-                    if (j != i && groups.get(j).stream().anyMatch(other -> parsed.hasMatchedOption("--" + other))) {
-                        return true;
-                    }
-                }
+    /**
+     * Whether the command line gave an option that excludes {@code option}: one of another alternative of the
+     * exclusive {@code @ArgGroup} it belongs to ({@code --from}/{@code --to} versus {@code --git-base}).
+     */
+    private static boolean excludedByCommandLine(OptionSpec option, CommandSpec spec, ParseResult parsed) {
+        for (ArgGroupSpec group : spec.argGroups()) {
+            if (!group.exclusive()) {
+                continue;
+            }
+            List<List<OptionSpec>> alternatives = new ArrayList<>();
+            group.options().forEach(o -> alternatives.add(List.of(o)));
+            group.subgroups().forEach(g -> alternatives.add(List.copyOf(g.allOptionsNested())));
+            if (alternatives.stream().anyMatch(a -> a.contains(option)) && alternatives.stream()
+                    .filter(a -> !a.contains(option)).flatMap(List::stream).anyMatch(parsed::hasMatchedOption)) {
+                return true;
             }
         }
         return false;
@@ -148,7 +151,7 @@ final class SettingsArguments {
         try {
             new CommandLine(new VerifyCommand()).parseArgs(arguments.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
-            throw LockwatchException.usage(settings.describe() + ": " + e.getMessage());
+            throw LockwatchException.usage(settings.describe() + ": " + LockwatchCommand.message(e));
         }
     }
 }

@@ -1,16 +1,12 @@
 package dev.lockwatch.cli;
 
-import dev.lockwatch.config.DataOptions;
 import dev.lockwatch.config.Allowance;
-import dev.lockwatch.config.PostgresChoice;
 import dev.lockwatch.config.Settings;
-import dev.lockwatch.config.TrafficSettings;
 import dev.lockwatch.config.RuleLevel;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
-import dev.lockwatch.report.ReportFormat;
 import dev.lockwatch.report.Reporter;
 import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.rules.RuleSet;
@@ -33,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -68,18 +66,13 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "ini section alembic reads, as alembic's --name (default: ${DEFAULT-VALUE})")
     String section;
 
-    @Option(names = "--alembic", paramLabel = "CMD", defaultValue = "alembic",
-            description = "command that runs alembic, e.g. \"poetry run alembic\" (default: ${DEFAULT-VALUE})")
+    @Option(names = "--alembic", paramLabel = "CMD", defaultValue = "${env:LOCKWATCH_ALEMBIC:-alembic}",
+            description = "command that runs alembic, e.g. \"poetry run alembic\" (default: ${DEFAULT-VALUE}; "
+                    + "LOCKWATCH_ALEMBIC sets it, as the pip-installed lockwatch does for its Python's alembic)")
     String alembic;
 
-    @Option(names = "--from", paramLabel = "REV", defaultValue = "base",
-            description = "baseline: applied with one alembic upgrade, not verified (default: ${DEFAULT-VALUE})")
-    String from;
-
-    @Option(names = "--to", paramLabel = "REV",
-            description = "last revision to verify, or heads for all (default: every head; more than one head is a "
-                    + "multiple-heads finding)")
-    String to;
+    @ArgGroup(exclusive = true)
+    RevisionRange range;
 
     @Option(names = "--busy-table", paramLabel = "TABLE",
             description = "a table with production traffic, schema.table or table (repeatable); "
@@ -87,54 +80,11 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "ones, to which named tables are added")
     List<String> busyTables = new ArrayList<>();
 
-    @Option(names = "--postgres", paramLabel = "KIND", defaultValue = "auto",
-            description = "auto, embedded or container; auto uses a container when a Docker engine is reachable "
-                    + "and the image is present, else embedded (default: ${DEFAULT-VALUE})")
-    String postgres;
+    @Mixin
+    PostgresOptions server;
 
-    @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "16",
-            description = "PostgreSQL major version, 10 to 18: embedded binaries from Maven Central (downloaded once "
-                    + "into ~/.cache/lockwatch), or the postgres:MAJOR image (default: ${DEFAULT-VALUE})")
-    String pgVersion;
-
-    @Option(names = "--image", paramLabel = "IMAGE",
-            description = "container image, any compatible with the official postgres image (default: postgres:MAJOR "
-                    + "of --pg-version)")
-    String image;
-
-    @Option(names = "--server-url", paramLabel = "URL",
-            description = "use this existing server instead of starting one: lockwatch creates a scratch database "
-                    + "lockwatch_<random> there, runs everything in it and drops it; the password may come from PGPASSWORD")
-    String serverUrl;
-
-    @Option(names = "--restore", paramLabel = "FILE",
-            description = "load this pg_dump (plain SQL, -Fc, -Ft or -Fd) as the baseline instead of upgrading from "
-                    + "base, then verify the revisions above its alembic_version; ownership and grants are skipped")
-    Path restore;
-
-    @Option(names = "--pg-bin", paramLabel = "DIR",
-            description = "folder of psql and pg_restore for --restore (default: PATH, then the newest "
-                    + "/usr/lib/postgresql/N/bin)")
-    Path pgBin;
-
-    @Option(names = "--seed-rows", paramLabel = "N", defaultValue = "0",
-            description = "fill every busy table of the baseline with N synthetic rows that satisfy its types, NOT NULL, "
-                    + "unique and foreign keys, so hold times are measured on volume (default: none)")
-    long seedRows;
-
-    @Option(names = "--table-stats", paramLabel = "FILE",
-            description = "production's pg_stat_user_tables export, CSV or JSON (query in the README): decides which "
-                    + "tables are busy and scales each lock's hold time to an estimate at production size")
-    Path tableStats;
-
-    @Option(names = "--busy-min-writes", paramLabel = "N", defaultValue = "" + DataOptions.DEFAULT_BUSY_MIN_WRITES,
-            description = "with --table-stats: a table with at least N inserted+updated+deleted rows is busy "
-                    + "(default: ${DEFAULT-VALUE})")
-    long busyMinWrites;
-
-    @Option(names = "--busy-min-rows", paramLabel = "N", defaultValue = "" + DataOptions.DEFAULT_BUSY_MIN_ROWS,
-            description = "with --table-stats: a table with at least N rows is busy (default: ${DEFAULT-VALUE})")
-    long busyMinRows;
+    @Mixin
+    DataArguments data;
 
     @Option(names = "--url-env", paramLabel = "VAR", defaultValue = "DATABASE_URL",
             description = "environment variable env.py reads the database URL from (default: ${DEFAULT-VALUE}); "
@@ -150,25 +100,8 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "long-lived Python runs them through alembic's command API when alembic is a Python script")
     boolean processPerRevision;
 
-    @Option(names = "--traffic",
-            description = "during each revision, run a steady read/insert/update workload on every busy table and "
-                    + "report how long requests stalled and which statements they waited on")
-    boolean traffic;
-
-    @Option(names = "--traffic-rate", paramLabel = "N", defaultValue = "20",
-            description = "requests per second per table and kind (read, insert, update) with --traffic "
-                    + "(default: ${DEFAULT-VALUE})")
-    int trafficRate;
-
-    @Option(names = "--stall-threshold", paramLabel = "DURATION", defaultValue = "100ms",
-            converter = DurationConverter.class,
-            description = "a request slower than this counts as stalled (default: ${DEFAULT-VALUE})")
-    Duration stallThreshold;
-
-    @Option(names = "--long-transaction", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "with each revision, hold an ordinary open transaction on the busy tables for this long "
-                    + "(e.g. 5s), the way a slow report query does; implies --traffic")
-    Duration longTransaction;
+    @Mixin
+    TrafficOptions traffic;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "keep migrated baselines (embedded Postgres) here between runs, so an unchanged baseline "
@@ -182,34 +115,17 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "alembic's version table (default: ${DEFAULT-VALUE})")
     String versionTable;
 
-    @Option(names = "--git-base", paramLabel = "REF",
-            description = "verify the revision files this branch added since its merge-base with REF (e.g. "
-                    + "origin/main), with every other revision as the baseline; edits to revisions that exist on REF "
-                    + "are errors (edited-applied-revision). Replaces --from/--to")
-    String gitBase;
-    @Option(names = "--rule", paramLabel = "NAME=LEVEL",
+    @Option(names = "--rule", paramLabel = "NAME=LEVEL", converter = {RuleName.class, Level.class}, mapFallbackValue = "",
             description = "set a rule's severity: error, warning, info, or off to drop it (repeatable), "
                     + "e.g. --rule missing-lock-timeout=error")
-    List<String> rules = new ArrayList<>();
+    Map<String, RuleLevel> rules = new LinkedHashMap<>();
 
     @Option(names = "--no-downgrade-check", negatable = false,
             description = "do not round-trip each revision through alembic downgrade and upgrade again")
     boolean noDowngradeCheck;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
-            description = "report format on standard output, or in --output: text, json, sarif, junit, github, "
-                    + "markdown (default: ${DEFAULT-VALUE})")
-    String format;
-
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "write the --format report to FILE instead of standard output")
-    Path output;
-
-    @Option(names = "--report", paramLabel = "FORMAT=PATH",
-            description = "also write a report in FORMAT to PATH (- for standard output); repeatable, e.g. "
-                    + "--report sarif=out/lockwatch.sarif --report markdown=out/comment.md. The text report stays "
-                    + "on standard output unless a --report writes there")
-    List<String> reports = new ArrayList<>();
+    @Mixin
+    ReportOptions reports;
 
     /** The config file this run used, if any; set by {@link #call()}. */
     private Settings settings;
@@ -234,7 +150,7 @@ public final class VerifyCommand implements Callable<Integer> {
         try {
             merged.parseArgs(arguments.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
-            throw LockwatchException.usage(e.getMessage());
+            throw LockwatchException.usage(LockwatchCommand.message(e));
         }
         VerifyCommand effective = merged.getCommand();
         effective.settings = file;
@@ -249,11 +165,8 @@ public final class VerifyCommand implements Callable<Integer> {
     private Integer run() {
         PrintWriter err = spec.commandLine().getErr();
         FindingKinds kinds = new FindingKinds(RuleSet.defaults());
-        List<ReportTarget> targets = reportTargets();
-        boolean explicitRange = matched("--from") || matched("--to");
-        if (gitBase != null && explicitRange) {
-            throw LockwatchException.usage("--git-base chooses the revisions to verify itself: drop --from and --to");
-        }
+        List<ReportTarget> targets = reports.targets(this::matched);
+        RevisionRange range = range();
         List<Allowance> allowances = settings == null ? List.of() : settings.allowances();
         for (Allowance allowance : allowances) {
             for (String rule : allowance.rules()) {
@@ -263,13 +176,12 @@ public final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), from, to,
-                busyTables.stream().map(TableRef::parse).toList(),
-                parseEnum(PostgresChoice.class, postgres, "--postgres", "auto, embedded, container"),
-                image != null ? image : "postgres:" + pgVersion, pgVersion,
-                urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
-                serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
-                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck);
+        VerifyConfig verifyConfig = new VerifyConfig(config, section, ShellWords.split(alembic, "--alembic"), range.from(),
+                range.to(), busyTables.stream().map(TableRef::parse).toList(), server.postgres, server.image(),
+                server.pgVersion, urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")),
+                500, versionTable, server.serverUrl, data.options(range.from()), range.gitBase(), allowances,
+                processPerRevision, traffic.settings(Duration.ofSeconds(revisionTimeoutSeconds)),
+                noCache ? null : cacheDir(), rules, !noDowngradeCheck);
         RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
@@ -299,47 +211,6 @@ public final class VerifyCommand implements Callable<Integer> {
         return report.hasErrors() ? 1 : 0;
     }
 
-    private DataOptions dataOptions() {
-        if (restore != null && !"base".equals(from)) {
-            throw LockwatchException.usage("--restore and --from both set the baseline: drop --from, the dump's "
-                    + "alembic_version is the baseline");
-        }
-        if (seedRows < 0 || busyMinWrites < 0 || busyMinRows < 0) {
-            throw LockwatchException.usage("--seed-rows, --busy-min-writes and --busy-min-rows take a number of 0 or more");
-        }
-        return new DataOptions(restore, pgBin, seedRows, tableStats, busyMinWrites, busyMinRows);
-    }
-
-    /**
-     * {@code --report} targets, plus the {@code --format}/{@code --output} one; that one is left out only when
-     * neither was given and a {@code --report} already writes to standard output. Checked before the run, so a
-     * typo costs no migration time.
-     */
-    private List<ReportTarget> reportTargets() {
-        ReportFormat main = ReportFormat.parse(format).orElseThrow(() -> LockwatchException.usage("--format " + format
-                + " is not one of " + ReportFormat.names()));
-        if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
-            throw LockwatchException.usage("--output " + output + ": folder " + output.toAbsolutePath().getParent()
-                    + " does not exist");
-        }
-        List<ReportTarget> targets = new ArrayList<>(reports.stream().map(ReportTarget::parse).toList());
-        boolean stdoutTaken = targets.stream().anyMatch(ReportTarget::toStdout);
-        if (matched("--format") || matched("--output") || !stdoutTaken) {
-            targets.add(0, new ReportTarget(main, output));
-        }
-        for (ReportTarget target : targets) {
-            Path parent = target.file() == null ? null : target.file().toAbsolutePath().getParent();
-            if (parent != null) {
-                try {
-                    Files.createDirectories(parent);
-                } catch (IOException e) {
-                    throw LockwatchException.usage("--report " + target + ": cannot create folder " + parent + ": " + e.getMessage());
-                }
-            }
-        }
-        return targets;
-    }
-
     private boolean matched(String option) {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         return parsed != null && parsed.hasMatchedOption(option);
@@ -358,17 +229,6 @@ public final class VerifyCommand implements Callable<Integer> {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("lockwatch").resolve("baselines");
-    }
-
-    private TrafficSettings trafficSettings() {
-        if (!traffic && longTransaction == null) {
-            return null;
-        }
-        if (trafficRate <= 0 || trafficRate > 1000) {
-            throw LockwatchException.usage("--traffic-rate must be between 1 and 1000 requests per second, not " + trafficRate);
-        }
-        return new TrafficSettings(trafficRate, stallThreshold, longTransaction == null ? Duration.ZERO : longTransaction,
-                Duration.ofSeconds(revisionTimeoutSeconds));
     }
 
     private void write(VerifyReport report, ReportTarget target, Reporter reporter) {
@@ -395,23 +255,6 @@ public final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code --rule NAME=LEVEL} options by rule name; the rule names are checked by the rule set. */
-    private Map<String, RuleLevel> ruleLevels() {
-        Map<String, RuleLevel> levels = new LinkedHashMap<>();
-        for (String rule : rules) {
-            int equals = rule.indexOf('=');
-            if (equals <= 0) {
-                throw LockwatchException.usage("--rule " + rule + ": write NAME=LEVEL, e.g. --rule missing-lock-timeout=error");
-            }
-            String level = rule.substring(equals + 1).strip();
-            RuleLevel parsed = java.util.Arrays.stream(RuleLevel.values()).filter(l -> l.name().equalsIgnoreCase(level))
-                    .findFirst().orElseThrow(() -> LockwatchException.usage("--rule " + rule + ": " + level
-                            + " is not one of error, warning, info, off"));
-            levels.put(rule.substring(0, equals).strip(), parsed);
-        }
-        return levels;
-    }
-
     private static long positive(long value, String option) {
         if (value <= 0) {
             throw LockwatchException.usage(option + " must be a positive number of seconds, not " + value);
@@ -419,12 +262,31 @@ public final class VerifyCommand implements Callable<Integer> {
         return value;
     }
 
-    static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String option, String allowed) {
-        for (E constant : type.getEnumConstants()) {
-            if (constant.name().equalsIgnoreCase(value)) {
-                return constant;
-            }
+    /** The revisions to verify; with none of its options given, the defaults (picocli leaves the group null). */
+    private RevisionRange range() {
+        return range == null ? new RevisionRange() : range;
+    }
+
+    /** A rule's name as {@code --rule} gives it; the rule set checks that it exists. */
+    static final class RuleName implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return value.strip();
         }
-        throw LockwatchException.usage(option + " " + value + " is not one of " + allowed);
+    }
+
+    /** A rule's level; {@code --rule NAME} without {@code =LEVEL} arrives here empty. */
+    static final class Level extends EnumConverter<RuleLevel> {
+        Level() {
+            super(RuleLevel.class, "--rule");
+        }
+
+        @Override
+        public RuleLevel convert(String value) {
+            if (value.isBlank()) {
+                throw new EnumConverter.Refused("--rule takes NAME=LEVEL, e.g. --rule missing-lock-timeout=error");
+            }
+            return super.convert(value);
+        }
     }
 }

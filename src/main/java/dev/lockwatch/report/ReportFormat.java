@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /** The report formats, by the name {@code --format} and {@code --report FORMAT=PATH} use. */
 public enum ReportFormat {
-    TEXT, JSON, SARIF, JUNIT, GITHUB, MARKDOWN;
+    TEXT, JSON, SARIF, JUNIT, GITHUB, MARKDOWN, CODEQUALITY;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -33,6 +33,7 @@ public enum ReportFormat {
             case JUNIT -> new JunitReporter();
             case GITHUB -> new GithubReporter();
             case MARKDOWN -> new MarkdownReporter();
+            case CODEQUALITY -> new CodequalityReporter();
         };
     }
 }

@@ -1,0 +1,5 @@
+import sys
+
+from lockwatch import main
+
+sys.exit(main())
