@@ -24,34 +24,65 @@ create or replace function lockwatch.skip() returns boolean language sql stable 
       or current_setting('application_name') = 'lockwatch-unjudged'
 $fn$;
 
+-- The gate protocol (tag layout, NOTICE fields, chunks) is defined once, in GateProtocol.java, which fills in the
+-- @...@ fragments below.
+-- A gate's tag and effects as application_name values: the tag alone when it fits, else base64 chunks, so that
+-- nothing is clipped at 63 bytes (the watcher reassembles them).
+create or replace function lockwatch.chunk_tags(first_seq bigint, tag text, effects json) returns setof text
+language plpgsql immutable as $fn$
+declare
+  payload text;
+  chunk text;
+  seq bigint := first_seq;
+  is_last boolean;
+begin
+  if effects is null and octet_length(tag) <= @APPLICATION_NAME_BYTES@ then
+    return next tag;
+    return;
+  end if;
+  payload := translate(encode(convert_to(@CHUNK_JSON@::text, 'UTF8'), 'base64'), E'\n', '');
+  loop
+    chunk := left(payload, @CHUNK_CHARS@);
+    payload := substr(payload, @CHUNK_CHARS@ + 1);
+    is_last := payload = '';
+    return next @CHUNK_TAG@;
+    exit when is_last;
+    seq := seq + 1;
+  end loop;
+end
+$fn$;
+
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
 -- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
 -- A session with lockwatch.report = notice (set by lockwatch's alembic driver, which collects the NOTICEs) does
 -- not wait: it reads its own locks and reports them in-band, as the watcher would have read them at the gate.
-create or replace function lockwatch.pause(event text, detail text) returns void
+-- effects: what the statement did (see lockwatch.effects), or null.
+drop function if exists lockwatch.pause(text, text); -- installed by an earlier lockwatch: the call would be ambiguous
+create or replace function lockwatch.pause(event text, detail text, effects json default null) returns void
 language plpgsql set lock_timeout = 0 set statement_timeout = 0 set client_min_messages = notice as $fn$
 declare
   seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
   app text := current_setting('application_name');
+  tag text := @TAG@;
   paused_at bigint;
   held json;
+  waiting text;
 begin
-  perform set_config('lockwatch.seq', seq::text, false);
   if current_setting('lockwatch.report', true) = 'notice' then
+    perform set_config('lockwatch.seq', seq::text, false);
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
     select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]') into held
       from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation';
-    raise notice 'lockwatch-gate %', json_build_object(
-      'time', paused_at, 'pid', pg_backend_pid(), 'pause', 'lw|' || seq || '|' || event || '|' || detail,
-      'query', current_query(),
-      'query_start', (extract(epoch from statement_timestamp()) * 1000000)::bigint,
-      'xact_start', (extract(epoch from transaction_timestamp()) * 1000000)::bigint,
-      'locks', held, 'until', (extract(epoch from clock_timestamp()) * 1000000)::bigint);
+    raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
     return;
   end if;
-  perform set_config('application_name', left('lw|' || seq || '|' || event || '|' || detail, 63), false);
-  perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
-  perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  for waiting in select lockwatch.chunk_tags(seq, tag, effects) loop
+    seq := split_part(waiting, '|', 2)::bigint;
+    perform set_config('lockwatch.seq', seq::text, false);
+    perform set_config('application_name', waiting, false);
+    perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+    perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  end loop;
   perform set_config('application_name', app, false);
 end
 $fn$;
