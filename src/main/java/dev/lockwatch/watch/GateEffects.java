@@ -48,7 +48,7 @@ public record GateEffects(boolean reported, List<Command> commands, List<Dropped
     }
 
     /** A column by attnum; its type by oid and typmod, so a renamed type is the same type. */
-    public record ColumnState(int attnum, String name, boolean notNull, long typeOid, int typmod) {
+    public record ColumnState(int attnum, String name, boolean notNull, long typeOid, int typmod, String type) {
     }
 
     /**
@@ -57,9 +57,13 @@ public record GateEffects(boolean reported, List<Command> commands, List<Dropped
      * @param kind       pg_constraint.contype: c, f, p, u, x
      * @param referenced the referenced table's oid for a foreign key, else 0
      * @param definition pg_get_constraintdef for a CHECK, else empty
+     * @param columns    the constrained columns' attnums, in key order
      */
     public record ConstraintState(long oid, String name, char kind, boolean validated, long referenced,
-                                  String definition) {
+                                  String definition, List<Integer> columns) {
+        public ConstraintState {
+            columns = List.copyOf(columns);
+        }
     }
 
     /** An index by oid, with its storage: a new relfilenode is a build. */
@@ -86,14 +90,14 @@ public record GateEffects(boolean reported, List<Command> commands, List<Dropped
             Map<Integer, ColumnState> columns = new HashMap<>();
             for (JsonNode c : t.path("columns")) {
                 columns.put(c.path(0).asInt(), new ColumnState(c.path(0).asInt(), c.path(1).asText(),
-                        c.path(2).asBoolean(), c.path(3).asLong(), c.path(4).asInt()));
+                        c.path(2).asBoolean(), c.path(3).asLong(), c.path(4).asInt(), c.path(5).asText()));
             }
             Map<Long, ConstraintState> constraints = new HashMap<>();
             for (JsonNode c : t.path("constraints")) {
                 String kind = c.path(2).asText();
                 constraints.put(c.path(0).asLong(), new ConstraintState(c.path(0).asLong(), c.path(1).asText(),
                         kind.isEmpty() ? '?' : kind.charAt(0), c.path(3).asBoolean(), c.path(4).asLong(),
-                        c.path(5).asText("")));
+                        c.path(5).asText(""), attnums(c.path(6).asText(""))));
             }
             Map<Long, IndexState> indexes = new HashMap<>();
             for (JsonNode i : t.path("indexes")) {
@@ -108,5 +112,10 @@ public record GateEffects(boolean reported, List<Command> commands, List<Dropped
             scans.put(s.path(0).asLong(), s.path(1).asLong());
         }
         return new GateEffects(true, commands, dropped, tables, scans);
+    }
+
+    /** {@code "2 3"} as attnums. */
+    static List<Integer> attnums(String list) {
+        return list.isBlank() ? List.of() : java.util.Arrays.stream(list.trim().split(" ")).map(Integer::valueOf).toList();
     }
 }
