@@ -108,6 +108,40 @@ class StatementVerdictsTest {
         assertTrue(result.errors("r2").contains("table-rewrite"), result.describe());
     }
 
+    /** Patterns from real chains (CTFd, octavia, prefect): each finding cites the statement that did it. */
+    @Test
+    void eachFindingCitesTheStatementThatDidIt() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, SCHEMA + """
+
+                        op.execute("CREATE TABLE teams (id int PRIMARY KEY, bracket text)")
+                        op.execute("CREATE TABLE users (id int PRIMARY KEY, bracket text, tenant_id text)")""")
+                .revision("r2", "r1", """
+                        op.add_column("teams", sa.Column("parent_id", sa.Integer))
+                        op.create_foreign_key(None, "teams", "parent", ["parent_id"], ["id"])
+                        op.drop_column("teams", "bracket")
+                        op.drop_column("users", "bracket")
+                        op.alter_column("users", "tenant_id", new_column_name="project_id", nullable=True)
+                        op.add_column("a", sa.Column("slug", sa.String))
+                        op.execute("UPDATE a SET slug = 'x'")
+                        op.alter_column("a", "slug", nullable=False)""");
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        List<JsonNode> scans = result.findings("r2", "constraint-validation");
+        assertTrue(scans.stream().anyMatch(f -> f.get("table").asText().equals("public.teams")
+                && f.get("statement").asText().contains("FOREIGN KEY")), result.describe());
+        assertTrue(scans.stream().anyMatch(f -> f.get("table").asText().equals("public.a")
+                && f.get("statement").asText().contains("SET NOT NULL")), result.describe());
+        List<JsonNode> breaking = result.findings("r2", "backward-incompatible");
+        assertTrue(breaking.stream().anyMatch(f -> f.get("table").asText().equals("public.users")
+                && f.get("statement").asText().contains("users DROP COLUMN bracket")), result.describe());
+        assertTrue(breaking.stream().anyMatch(f -> f.get("table").asText().equals("public.teams")
+                && f.get("statement").asText().contains("teams DROP COLUMN bracket")), result.describe());
+        assertTrue(breaking.stream().anyMatch(f -> f.get("statement").asText().contains("RENAME")), result.describe());
+        assertTrue(breaking.stream().anyMatch(f -> f.get("message").asText().contains("set NOT NULL")
+                && f.get("statement").asText().contains("SET NOT NULL")), result.describe());
+    }
+
     private static List<String> tables(Result result, String revision, String rule) {
         return result.findings(revision, rule).stream().map(f -> f.get("table").asText()).sorted().toList();
     }
