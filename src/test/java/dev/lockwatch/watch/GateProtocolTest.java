@@ -27,10 +27,7 @@ class GateProtocolTest {
 
     @BeforeAll
     static void createDatabase() throws SQLException {
-        try (Connection admin = SharedPostgres.connect("postgres"); Statement s = admin.createStatement()) {
-            s.execute("drop database if exists " + DATABASE);
-            s.execute("create database " + DATABASE);
-        }
+        SharedPostgres.createDatabase(DATABASE);
         try (Connection c = SharedPostgres.connect(DATABASE)) {
             Capture.install(c, Capture.DEFAULT_VERSION_TABLE);
         }
@@ -38,9 +35,7 @@ class GateProtocolTest {
 
     @AfterAll
     static void dropDatabase() throws SQLException {
-        try (Connection admin = SharedPostgres.connect("postgres"); Statement s = admin.createStatement()) {
-            s.execute("drop database if exists " + DATABASE + " with (force)");
-        }
+        SharedPostgres.dropDatabase(DATABASE);
     }
 
     @Test

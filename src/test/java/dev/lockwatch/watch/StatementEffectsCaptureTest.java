@@ -40,17 +40,12 @@ class StatementEffectsCaptureTest {
 
     @BeforeAll
     static void createDatabase() throws SQLException {
-        try (Connection admin = SharedPostgres.connect("postgres"); var s = admin.createStatement()) {
-            s.execute("drop database if exists " + DATABASE);
-            s.execute("create database " + DATABASE);
-        }
+        SharedPostgres.createDatabase(DATABASE);
     }
 
     @AfterAll
     static void dropDatabase() throws SQLException {
-        try (Connection admin = SharedPostgres.connect("postgres"); var s = admin.createStatement()) {
-            s.execute("drop database if exists " + DATABASE + " with (force)");
-        }
+        SharedPostgres.dropDatabase(DATABASE);
     }
 
     @BeforeEach
