@@ -12,12 +12,18 @@ import java.util.Optional;
  * @param definition {@code pg_get_constraintdef}, e.g. {@code CHECK ((qty > 0))}
  * @param columns    the constrained columns, in key order
  * @param references the referenced table of a foreign key, else null
+ * @param oid        the constraint's oid; 0 when not read
  */
 public record ConstraintSchema(String name, Kind kind, boolean validated, String definition, List<String> columns,
-                               TableRef references) {
+                               TableRef references, long oid) {
 
     public ConstraintSchema {
         columns = List.copyOf(columns);
+    }
+
+    public ConstraintSchema(String name, Kind kind, boolean validated, String definition, List<String> columns,
+                            TableRef references) {
+        this(name, kind, validated, definition, columns, references, 0);
     }
 
     /** The constraint kinds lockwatch follows, by {@code pg_constraint.contype}. */

@@ -13,12 +13,21 @@ import java.util.List;
  *                      one transaction share its locks until it ends
  * @param source        the revision-file line that issued it, when alembic's Python told (see
  *                      {@code sitecustomize.py}); null otherwise
+ * @param effects       what it did to the server's objects, by oid ({@link StatementEffects#UNKNOWN} when no gate
+ *                      reported it)
  */
 public record Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
-                        TableRef target, boolean rewrite, int transaction, SourceLocation source) {
+                        TableRef target, boolean rewrite, int transaction, SourceLocation source,
+                        StatementEffects effects) {
 
     public Statement {
         locks = List.copyOf(locks);
+        effects = effects == null ? StatementEffects.UNKNOWN : effects;
+    }
+
+    public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
+                     TableRef target, boolean rewrite, int transaction, SourceLocation source) {
+        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source, StatementEffects.UNKNOWN);
     }
 
     public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
@@ -27,6 +36,6 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
     }
 
     public Statement withLocks(List<ObservedLock> otherLocks) {
-        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source);
+        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source, effects);
     }
 }

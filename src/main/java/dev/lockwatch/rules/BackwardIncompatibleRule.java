@@ -4,12 +4,14 @@ import dev.lockwatch.model.ColumnSchema;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,8 +60,11 @@ public final class BackwardIncompatibleRule implements Rule {
                 Optional<ColumnSchema> after = now.get().column(column.name());
                 if (after.isEmpty()) {
                     findings.add(columnGone(run, table, column, now.get()));
-                } else if (!compatible(column.type(), after.get().type())) {
-                    findings.add(incompatible(Evidence.of(run, table, Observations.about(run, table, column.name()).orElse(null)),
+                } else if (!sameType(column, after.get()) && !compatible(column.type(), after.get().type())) {
+                    Statement changed = statementThat(run, s -> s.effects().typeChanged().stream().anyMatch(c ->
+                            c.column().table().oid() == was.get().oid() && c.column().attnum() == column.position()))
+                            .or(() -> Observations.about(run, table, column.name())).orElse(null);
+                    findings.add(incompatible(Evidence.of(run, table, changed),
                             "column " + table + "." + column.name() + " changed type from " + column.type() + " to "
                                     + after.get().type() + ": the running application reads and writes it as "
                                     + column.type(),
@@ -70,11 +75,18 @@ public final class BackwardIncompatibleRule implements Rule {
             for (ColumnSchema column : now.get().columns()) {
                 boolean required = column.notNull() && column.defaultExpression() == null && !column.identity();
                 if (required && was.get().column(column.name()).isEmpty() && was.get().columnAt(column.position()).isEmpty()) {
-                    findings.add(incompatible(Evidence.of(run, table, Observations.about(run, table, column.name()).orElse(null)),
-                            "NOT NULL column " + table + "." + column.name() + " was added without a default: every "
+                    // added nullable, then made NOT NULL (add, backfill, SET NOT NULL): the SET NOT NULL breaks
+                    Optional<Statement> setNotNull = statementThat(run, s -> s.effects().becameNotNull().stream()
+                            .anyMatch(c -> c.table().oid() == now.get().oid() && c.attnum() == column.position()));
+                    Statement cited = setNotNull.or(() -> Observations.about(run, table, column.name())).orElse(null);
+                    findings.add(incompatible(Evidence.of(run, table, cited),
+                            "NOT NULL column " + table + "." + column.name() + (setNotNull.isPresent()
+                                    ? " was added and then set NOT NULL, without a default: every "
+                                    : " was added without a default: every ")
                                     + "INSERT of the running application, which does not name it, fails",
-                            "give it a server_default (op.add_column('" + table.name() + "', sa.Column('" + column.name()
-                                    + "', ..., nullable=False, server_default=...))), or add it nullable and set NOT NULL "
+                            "give it a server_default (op.add_column(" + Identifiers.python(table.name()) + ", sa.Column("
+                                    + Identifiers.python(column.name())
+                                    + ", ..., nullable=False, server_default=...))), or add it nullable and set NOT NULL "
                                     + "once every running version writes it"));
                 }
             }
@@ -82,23 +94,42 @@ public final class BackwardIncompatibleRule implements Rule {
         return findings;
     }
 
+    /** The same type by identity: a renamed type keeps its oid, and the column is unchanged. */
+    private static boolean sameType(ColumnSchema was, ColumnSchema now) {
+        return was.typeOid() != 0 && was.typeOid() == now.typeOid() && was.typmod() == now.typmod();
+    }
+
+    /** The first statement whose effects {@code did} says, when the gates told. */
+    private static Optional<Statement> statementThat(RevisionRun run, Predicate<Statement> did) {
+        return run.statements().stream().filter(did).findFirst();
+    }
+
     private Finding tableGone(RevisionRun run, TableSchema was) {
         TableRef table = was.table();
         Optional<TableSchema> renamed = run.after().tableWithOid(was.oid());
         String what = renamed.map(t -> "renamed to " + t.table()).orElse("dropped");
-        return incompatible(Evidence.of(run, table, Observations.about(run, table, table.name()).orElse(null)),
+        Statement gone = statementThat(run, s -> s.effects().tablesDropped().stream().anyMatch(t -> t.oid() == was.oid())
+                        || s.effects().tablesRenamed().stream().anyMatch(r -> r.table().oid() == was.oid()))
+                .or(() -> Observations.about(run, table, table.name())).orElse(null);
+        return incompatible(Evidence.of(run, table, gone),
                 "table " + table + " was " + what + " while the running application still uses it: its queries fail "
                         + "from this revision until the new version is everywhere",
                 renamed.isPresent()
-                        ? "keep the old name working across the deploy: rename, then op.execute('CREATE VIEW " + table.name()
-                                + " AS SELECT * FROM " + renamed.get().table().name() + "') until the old version is gone"
+                        ? "keep the old name working across the deploy: rename, then op.execute("
+                                + Identifiers.python("CREATE VIEW " + Identifiers.sql(table) + " AS SELECT * FROM "
+                                        + Identifiers.sql(renamed.get().table())) + ") until the old version is gone"
                         : "stop using the table in one deploy, and drop it with op.drop_table() in a later one");
     }
 
     private Finding columnGone(RevisionRun run, TableRef table, ColumnSchema column, TableSchema now) {
         Optional<ColumnSchema> renamed = now.columnAt(column.position());
         String what = renamed.map(c -> "renamed to " + c.name()).orElse("dropped");
-        return incompatible(Evidence.of(run, table, Observations.about(run, table, column.name()).orElse(null)),
+        Statement gone = statementThat(run, s -> s.effects().columnsDropped().stream()
+                        .anyMatch(c -> c.table().oid() == now.oid() && c.attnum() == column.position())
+                        || s.effects().columnsRenamed().stream()
+                        .anyMatch(c -> c.table().oid() == now.oid() && c.attnum() == column.position()))
+                .or(() -> Observations.about(run, table, column.name())).orElse(null);
+        return incompatible(Evidence.of(run, table, gone),
                 "column " + table + "." + column.name() + " was " + what + " while the running application still "
                         + "reads and writes it: its queries naming it fail until the new version is everywhere",
                 renamed.isPresent()

@@ -8,9 +8,12 @@ import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -45,6 +48,80 @@ public final class ConstraintValidationRule implements Rule {
 
     @Override
     public List<Finding> check(RevisionRun run) {
+        return Observations.effectsKnown(run) ? fromEffects(run) : fromCatalogs(run);
+    }
+
+    /**
+     * What each statement did: a FOREIGN KEY or CHECK it validated, a column it made NOT NULL while scanning the
+     * table (its seq_scan grew; when it also built an index that scans too, a validated CHECK proving the column is
+     * what tells), a type change that rewrote nothing but scanned to re-validate the table's CHECKs. Only on busy
+     * tables (tracked by oid through renames), and only while its transaction held writes off the table.
+     */
+    private List<Finding> fromEffects(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        List<Statement> statements = run.statements();
+        for (int i = 0; i < statements.size(); i++) {
+            StatementEffects did = statements.get(i).effects();
+            for (StatementEffects.ConstraintValidated constraint : did.constraintsValidated()) {
+                if (Observations.busy(run, constraint.table())) {
+                    int index = i;
+                    Observations.writeBlocked(run, i, constraint.table()).ifPresent(e -> findings.add(
+                            constraintFinding(run, e, constraint.kind(), constraint.name(), constraint.columns(),
+                                    constraint.referenced().map(StatementEffects.TableId::name).orElse(null),
+                                    constraint.referenced().flatMap(r -> Observations.before(run, r)), index)));
+                }
+            }
+            for (StatementEffects.Column column : did.becameNotNull()) {
+                if (Observations.busy(run, column.table()) && !did.rewritten().contains(column.table())
+                        && scanned(run, did, column)) {
+                    Observations.writeBlocked(run, i, column.table())
+                            .ifPresent(e -> findings.add(notNullFinding(run, e, column.name())));
+                }
+            }
+            Set<StatementEffects.TableId> revalidated = new LinkedHashSet<>();
+            for (StatementEffects.TypeChange change : did.typeChanged()) {
+                StatementEffects.TableId table = change.column().table();
+                boolean builtIndex = did.indexesBuilt().stream().anyMatch(b -> b.table().equals(table));
+                if (Observations.busy(run, table) && !did.rewritten().contains(table) && !builtIndex
+                        && did.scanned().contains(table) && hasValidatedCheck(run, table)) {
+                    revalidated.add(table);
+                }
+            }
+            for (StatementEffects.TableId table : revalidated) {
+                Observations.writeBlocked(run, i, table).ifPresent(e -> findings.add(revalidatedFinding(e)));
+            }
+        }
+        return findings;
+    }
+
+    /** The seq_scan of the table grew, and nothing else in the statement explains it; else no CHECK proved it. */
+    private static boolean scanned(RevisionRun run, StatementEffects did, StatementEffects.Column column) {
+        boolean builtIndex = did.indexesBuilt().stream().anyMatch(b -> b.table().equals(column.table()));
+        if (!builtIndex) {
+            return did.scanned().contains(column.table());
+        }
+        return Observations.before(run, column.table()).flatMap(t -> run.before().table(t))
+                .map(was -> !proven(run.serverMajor(), was, was, column.name())).orElse(true);
+    }
+
+    private static boolean hasValidatedCheck(RevisionRun run, StatementEffects.TableId table) {
+        return Observations.before(run, table).flatMap(t -> run.before().table(t)).stream()
+                .flatMap(t -> t.constraints().stream())
+                .anyMatch(c -> c.kind() == ConstraintSchema.Kind.CHECK && c.validated());
+    }
+
+    private Finding revalidatedFinding(Evidence evidence) {
+        String message = evidence.command() + " changed a column's type on " + evidence.table() + " without rewriting it, "
+                + "but re-validated its CHECK constraints, a scan of every existing row, while the transaction held "
+                + evidence.lockWords() + ". Writes wait until the scan ends, which grows with the table";
+        String hint = "drop the CHECK constraints on the column first, change the type, then add them back with "
+                + "postgresql_not_valid=True and validate them in a later revision: "
+                + validate(evidence.table(), "...");
+        return finding(evidence, message, hint);
+    }
+
+    /** The catalogs before and after the revision, by name: when the gates reported no effects (polling alone). */
+    private List<Finding> fromCatalogs(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
         for (Observations.Kept kept : Observations.keptBusyTables(run)) {
             TableRef table = kept.table();
@@ -57,8 +134,9 @@ public final class ConstraintValidationRule implements Rule {
                 if (checks && newlyValidated) {
                     LockMode known = constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY ? LockMode.SHARE_ROW_EXCLUSIVE
                             : LockMode.ACCESS_EXCLUSIVE;
-                    blockingScan(run, table, constraint.name(), known)
-                            .ifPresent(e -> findings.add(constraintFinding(run, e, constraint)));
+                    blockingScan(run, table, constraint.name(), known).ifPresent(e -> findings.add(constraintFinding(run,
+                            e, constraint.kind(), constraint.name(), constraint.columns(), constraint.references(),
+                            Optional.ofNullable(constraint.references()), run.statements().indexOf(e.statement()))));
                 }
             }
             for (ColumnSchema column : kept.now().columns()) {
@@ -113,27 +191,31 @@ public final class ConstraintValidationRule implements Rule {
                         || m.group(1).equals("\"" + column.replace("\"", "\"\"") + "\"")));
     }
 
-    private Finding constraintFinding(RevisionRun run, Evidence evidence, ConstraintSchema constraint) {
+    /**
+     * @param referencedBefore the referenced table's name when the revision started, which its locks go by
+     * @param index            the statement's position in the run, or -1 when none was found
+     */
+    private Finding constraintFinding(RevisionRun run, Evidence evidence, ConstraintSchema.Kind kind, String name,
+                                      List<String> columns, TableRef referenced, Optional<TableRef> referencedBefore,
+                                      int index) {
         TableRef table = evidence.table();
-        String message = evidence.command() + " validated " + constraint.kind().label() + " " + constraint.name()
+        String message = evidence.command() + " validated " + kind.label() + " " + name
                 + " on " + table + ", a scan of every existing row, while the transaction held " + evidence.lockWords();
         String hint;
-        if (constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY) {
-            TableRef referenced = constraint.references();
-            Optional<ObservedLock> other = referenced == null || evidence.statement() == null ? Optional.empty()
-                    : Observations.writeBlockingHeldAt(run.statements(), run.statements().indexOf(evidence.statement()),
-                            referenced);
+        if (kind == ConstraintSchema.Kind.FOREIGN_KEY) {
+            Optional<ObservedLock> other = referencedBefore.isEmpty() || index < 0 ? Optional.empty()
+                    : Observations.writeBlockingHeldAt(run.statements(), index, referencedBefore.get());
             message += other.map(l -> ". It also held " + l.mode().sqlName() + " on " + referenced + ", which "
                     + l.mode().impact()).orElse("") + ". Writes wait until the scan ends, which grows with the table";
-            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_foreign_key('"
-                    + constraint.name() + "', '" + table.name() + "', '" + (referenced == null ? "..." : referenced.name())
-                    + "', " + pythonList(constraint.columns()) + ", [...], postgresql_not_valid=True); next revision: "
-                    + validate(table, constraint.name());
+            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_foreign_key("
+                    + Identifiers.python(name) + ", " + Identifiers.python(table.name()) + ", "
+                    + (referenced == null ? "'...'" : Identifiers.python(referenced.name())) + ", " + pythonList(columns)
+                    + ", [...], postgresql_not_valid=True); next revision: " + validate(table, name);
         } else {
             message += ". Writes wait until the scan ends, which grows with the table";
-            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_check_constraint('"
-                    + constraint.name() + "', '" + table.name() + "', '...', postgresql_not_valid=True); next revision: "
-                    + validate(table, constraint.name());
+            hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_check_constraint("
+                    + Identifiers.python(name) + ", " + Identifiers.python(table.name())
+                    + ", '...', postgresql_not_valid=True); next revision: " + validate(table, name);
         }
         return finding(evidence, message, hint);
     }
@@ -145,22 +227,25 @@ public final class ConstraintValidationRule implements Rule {
                 + (run.serverMajor() >= 12 ? "No validated CHECK (" + column + " IS NOT NULL) proved it beforehand"
                         : "PostgreSQL " + run.serverMajor() + " scans even when a CHECK proves it");
         String check = "ck_" + table.name() + "_" + column + "_not_null";
+        String name = Identifiers.python(table.name());
         String hint = run.serverMajor() >= 12
-                ? "prove it first: op.create_check_constraint('" + check + "', '" + table.name() + "', '" + column
-                        + " IS NOT NULL', postgresql_not_valid=True); next revision: " + validate(table, check)
-                        + "; then op.alter_column('" + table.name() + "', '" + column + "', nullable=False) (no scan) and "
-                        + "op.drop_constraint('" + check + "', '" + table.name() + "')"
+                ? "prove it first: op.create_check_constraint(" + Identifiers.python(check) + ", " + name + ", "
+                        + Identifiers.python(Identifiers.sql(column) + " IS NOT NULL")
+                        + ", postgresql_not_valid=True); next revision: " + validate(table, check)
+                        + "; then op.alter_column(" + name + ", " + Identifiers.python(column)
+                        + ", nullable=False) (no scan) and op.drop_constraint(" + Identifiers.python(check) + ", " + name + ")"
                 : "PostgreSQL " + run.serverMajor() + " cannot skip the scan: keep a CHECK (" + column + " IS NOT NULL) "
                         + "added with postgresql_not_valid=True and validated in a later revision instead of NOT NULL";
         return finding(evidence, message, hint);
     }
 
     private static String validate(TableRef table, String constraint) {
-        return "op.execute('ALTER TABLE " + table.name() + " VALIDATE CONSTRAINT " + constraint + "') "
+        return "op.execute(" + Identifiers.python("ALTER TABLE " + Identifiers.sql(table) + " VALIDATE CONSTRAINT "
+                + (constraint.equals("...") ? constraint : Identifiers.sql(constraint))) + ") "
                 + "(SHARE UPDATE EXCLUSIVE: reads and writes continue)";
     }
 
     private static String pythonList(List<String> names) {
-        return "[" + String.join(", ", names.stream().map(n -> "'" + n + "'").toList()) + "]";
+        return "[" + String.join(", ", names.stream().map(Identifiers::python).toList()) + "]";
     }
 }

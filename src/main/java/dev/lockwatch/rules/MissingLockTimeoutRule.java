@@ -9,13 +9,15 @@ import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 
 /**
  * A write-blocking lock on a busy table requested while {@code lock_timeout} was 0 in the migration's own session,
  * as its gates read it: whatever set it (env.py, PGOPTIONS, role or database defaults, a SET in the revision)
  * counts. Behind a long-running query the request waits forever, and every query that arrives meanwhile queues
- * behind it. One finding per table and revision: the first statement that asked.
+ * behind it. One finding per table and revision: the first statement that asked, with the strongest lock it asked for.
  */
 public final class MissingLockTimeoutRule implements Rule {
 
@@ -43,8 +45,15 @@ public final class MissingLockTimeoutRule implements Rule {
             if (statement.lockTimeoutMs() == null || statement.lockTimeoutMs() != 0) {
                 continue; // a timeout is set, or lockwatch could not read it: nothing to say
             }
+            // the strongest lock the statement asked for on each table, not the first it took
+            Map<TableRef, ObservedLock> strongest = new TreeMap<>();
             for (ObservedLock lock : statement.locks()) {
-                if (lock.busy() && lock.mode().blocksWrites() && !lock.inferred() && reported.add(lock.table())) {
+                if (lock.busy() && lock.mode().blocksWrites() && !lock.inferred()) {
+                    strongest.merge(lock.table(), lock, (a, b) -> b.mode().compareTo(a.mode()) > 0 ? b : a);
+                }
+            }
+            for (ObservedLock lock : strongest.values()) {
+                if (reported.add(lock.table())) {
                     findings.add(finding(Evidence.of(run, lock.table(), statement).withLock(lock)));
                 }
             }

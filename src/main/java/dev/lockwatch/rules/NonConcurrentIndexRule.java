@@ -6,9 +6,11 @@ import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -50,24 +52,60 @@ public final class NonConcurrentIndexRule implements Rule {
     @Override
     public List<Finding> check(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
-        for (Statement statement : run.statements()) {
-            if (statement.rewrite()) {
-                continue; // a rewrite rebuilds its indexes too; table-rewrite tells that story
+        List<Statement> statements = run.statements();
+        for (int i = 0; i < statements.size(); i++) {
+            Statement statement = statements.get(i);
+            if (statement.effects().known()) {
+                findings.addAll(fromEffects(run, i));
+            } else {
+                findings.addAll(fromLocks(run, statement));
             }
-            boolean indexCommand = INDEX_COMMANDS.contains(statement.tag());
-            Set<TableRef> built = new TreeSet<>();
-            for (ObservedLock lock : statement.locks()) {
-                boolean builds = indexCommand ? lock.mode().blocksWrites()
-                        : "ALTER TABLE".equals(statement.tag()) && lock.mode() == LockMode.SHARE;
-                if (builds && lock.busy() && !lock.inferred()) {
-                    built.add(lock.table());
-                }
+        }
+        return findings;
+    }
+
+    /**
+     * The indexes the statement gave storage of their own (built or rebuilt) on busy tables, while its transaction
+     * held writes off the table: whatever lock was held already (ADD PRIMARY KEY after a rewrite in the same
+     * transaction counts). A rewrite rebuilds its indexes too (table-rewrite tells that story); an index recreated on
+     * its old storage (a binary-coercible type change) was not built; a concurrent build holds no write-blocking lock.
+     */
+    private List<Finding> fromEffects(RevisionRun run, int index) {
+        Statement statement = run.statements().get(index);
+        StatementEffects did = statement.effects();
+        Set<StatementEffects.TableId> built = new LinkedHashSet<>();
+        for (StatementEffects.IndexBuilt build : did.indexesBuilt()) {
+            if (!did.rewritten().contains(build.table()) && Observations.busy(run, build.table())) {
+                built.add(build.table());
             }
-            for (TableRef table : built) {
-                ObservedLock strongest = statement.locks().stream().filter(l -> l.table().equals(table))
-                        .max(Comparator.comparing(ObservedLock::mode)).orElseThrow();
-                findings.add(finding(Evidence.of(run, table, statement).withLock(strongest)));
+        }
+        List<Finding> findings = new ArrayList<>();
+        for (StatementEffects.TableId table : built) {
+            Observations.writeBlocked(run, index, table).filter(e -> !e.lock().inferred())
+                    .ifPresent(e -> findings.add(finding(e)));
+        }
+        return findings;
+    }
+
+    /** Without reported effects (polling alone, or a REINDEX no gate paused): the index command's own lock. */
+    private List<Finding> fromLocks(RevisionRun run, Statement statement) {
+        if (statement.rewrite()) {
+            return List.of(); // a rewrite rebuilds its indexes too; table-rewrite tells that story
+        }
+        boolean indexCommand = INDEX_COMMANDS.contains(statement.tag());
+        Set<TableRef> built = new TreeSet<>();
+        for (ObservedLock lock : statement.locks()) {
+            boolean builds = indexCommand ? lock.mode().blocksWrites()
+                    : "ALTER TABLE".equals(statement.tag()) && lock.mode() == LockMode.SHARE;
+            if (builds && lock.busy() && !lock.inferred()) {
+                built.add(lock.table());
             }
+        }
+        List<Finding> findings = new ArrayList<>();
+        for (TableRef table : built) {
+            ObservedLock strongest = statement.locks().stream().filter(l -> l.table().equals(table))
+                    .max(Comparator.comparing(ObservedLock::mode)).orElseThrow();
+            findings.add(finding(Evidence.of(run, table, statement).withLock(strongest)));
         }
         return findings;
     }
@@ -82,10 +120,10 @@ public final class NonConcurrentIndexRule implements Rule {
         String message = what + " held " + evidence.mode().sqlName() + " on " + evidence.table() + " for "
                 + evidence.lock().heldMs() + " ms here with " + evidence.rowsWords() + ": it " + evidence.mode().impact()
                 + " for the whole build, which grows with the table";
-        return finding(evidence, message, hint(statement));
+        return finding(evidence, message, hint(statement, evidence.table()));
     }
 
-    private static String hint(Statement statement) {
+    private static String hint(Statement statement, TableRef table) {
         return switch (statement.tag()) {
             case "CREATE INDEX" -> "build it concurrently, outside the migration's transaction: "
                     + "with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True)";
@@ -93,7 +131,8 @@ public final class NonConcurrentIndexRule implements Rule {
                     + "with op.get_context().autocommit_block():";
             default -> "build the index first with op.create_index(..., unique=True, postgresql_concurrently=True) "
                     + "inside with op.get_context().autocommit_block():, then attach it: "
-                    + "op.execute(\"ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX ...\") (or PRIMARY KEY USING INDEX)";
+                    + "op.execute(\"ALTER TABLE " + Identifiers.sql(table).replace("\"", "\\\"")
+                    + " ADD CONSTRAINT ... UNIQUE USING INDEX ...\") (or PRIMARY KEY USING INDEX)";
         };
     }
 }

@@ -5,6 +5,7 @@ import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RowCount;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
 import java.util.Comparator;
@@ -71,6 +72,32 @@ final class Observations {
                 .or(() -> run.statements().stream().filter(s -> strongest(s, table).isPresent())
                         .max(Comparator.comparing(s -> strongest(s, table).get().mode())))
                 .or(() -> naming(run, table.name()));
+    }
+
+    /** Whether the gates reported what the run's statements did (not when capture was polling alone). */
+    static boolean effectsKnown(RevisionRun run) {
+        return run.statements().stream().anyMatch(s -> s.effects().known());
+    }
+
+    /** The name {@code table} had when the revision started (locks and busy tables use it); empty for a new table. */
+    static Optional<TableRef> before(RevisionRun run, StatementEffects.TableId table) {
+        return run.before().tableWithOid(table.oid()).map(TableSchema::table);
+    }
+
+    /** Busy: existed before the deploy, under whatever name it has now (tracked by oid). */
+    static boolean busy(RevisionRun run, StatementEffects.TableId table) {
+        return before(run, table).filter(run::busy).isPresent();
+    }
+
+    /**
+     * Evidence about a table the statement at {@code index} changed, under its name at the time, with the strongest
+     * write-blocking lock its transaction held on it then; empty when none was held.
+     */
+    static Optional<Evidence> writeBlocked(RevisionRun run, int index, StatementEffects.TableId table) {
+        Optional<TableRef> was = before(run, table);
+        Optional<ObservedLock> held = was.flatMap(t -> writeBlockingHeldAt(run.statements(), index, t));
+        return held.map(lock -> new Evidence(table.name(), run.statements().get(index), lock, lock.mode(),
+                rows(run, was.get())));
     }
 
     /** Whether {@code statement} took a lock on {@code table} of at least {@code mode}. */

@@ -39,6 +39,8 @@ final class RevisionExecutor {
     private final Connection connection;
     private final SchemaReader schema;
     private final Set<TableRef> busy;
+    /** Each revision is its own deploy: the tables that exist before it are busy for it. */
+    private final boolean busyPerRevision;
     private final boolean gated;
     private final int major;
     private final TableStats stats;
@@ -49,14 +51,15 @@ final class RevisionExecutor {
      * @param traffic the workload to run during each revision, or null
      */
     RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     SchemaReader schema, Set<TableRef> busy, boolean gated, int major, TableStats stats,
-                     TrafficGenerator traffic) {
+                     SchemaReader schema, Set<TableRef> busy, boolean busyPerRevision, boolean gated, int major,
+                     TableStats stats, TrafficGenerator traffic) {
         this.config = config;
         this.alembic = alembic;
         this.watcher = watcher;
         this.connection = connection;
         this.schema = schema;
         this.busy = Set.copyOf(busy);
+        this.busyPerRevision = busyPerRevision;
         this.gated = gated;
         this.major = major;
         this.stats = stats;
@@ -70,7 +73,7 @@ final class RevisionExecutor {
             Capture.gateTables(connection); // after the read: new triggers would make it read again rather than reuse
         }
         Catalog catalog = Catalog.of(before);
-        Set<TableRef> busyNow = new HashSet<>(busy);
+        Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
         busyNow.retainAll(before.tables().keySet());
         long startedUs = System.currentTimeMillis() * 1000;
         if (traffic != null) {

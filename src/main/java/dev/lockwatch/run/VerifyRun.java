@@ -121,11 +121,22 @@ public final class VerifyRun {
             LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
             TrafficGenerator traffic = config.traffic() == null ? null
                     : cleanup.register(TrafficGenerator.open(target, List.copyOf(busy), config.traffic()));
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, schema, busy, gated,
-                    scratch.majorVersion(), baseline.stats(), traffic);
+            // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
+            boolean busyPerRevision = config.from() == null && config.gitBase() == null
+                    && config.busyTables().isEmpty() && baseline.stats() == null;
+            progress.accept(busyPerRevision
+                    ? "busy tables: those that exist before each revision (each revision is its own deploy; "
+                            + "--from makes the pending revisions one deploy)"
+                    : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
+            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, schema, busy,
+                    busyPerRevision, gated, scratch.majorVersion(), baseline.stats(), traffic);
             DowngradeRoundTrip roundTrip = config.downgradeCheck()
                     ? new DowngradeRoundTrip(alembic, watcher, schema, config.revisionTimeout()) : null;
             List<RevisionResult> results = runChain(plan, executor, roundTrip);
+            if (results.stream().allMatch(r -> r.run().busyTables().isEmpty())) {
+                progress.accept("note: no revision ran against a busy table, so no lock was judged: every table was "
+                        + "created by the revision that locked it");
+            }
             return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings,
                     baseline.report(busy), repository, plan.git());
         } catch (SQLException e) {

@@ -12,12 +12,21 @@ import java.util.List;
  * @param pausedUntilUs when the watcher let a paused backend go, else -1
  * @param settled       the backend ran one statement throughout this look, so its locks and statement belong
  *                      together (a gate sample always is)
+ * @param effects       what the statement did, as the session read it at this gate ({@link GateEffects#NONE} when
+ *                      the gate reports none, and for polls)
  */
 public record BackendSample(long timeUs, int pid, String query, long queryStartUs, long xactStartUs,
-                            List<HeldLock> locks, Pause pause, boolean gone, long pausedUntilUs, boolean settled) {
+                            List<HeldLock> locks, Pause pause, boolean gone, long pausedUntilUs, boolean settled,
+                            GateEffects effects) {
 
     public BackendSample {
         locks = List.copyOf(locks);
+        effects = effects == null ? GateEffects.NONE : effects;
+    }
+
+    public BackendSample(long timeUs, int pid, String query, long queryStartUs, long xactStartUs, List<HeldLock> locks,
+                         Pause pause, boolean gone, long pausedUntilUs, boolean settled) {
+        this(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, pausedUntilUs, settled, GateEffects.NONE);
     }
 
     public static BackendSample gone(long timeUs, int pid) {
@@ -25,7 +34,8 @@ public record BackendSample(long timeUs, int pid, String query, long queryStartU
     }
 
     public BackendSample released(long untilUs) {
-        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, untilUs, settled);
+        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, untilUs, settled,
+                effects);
     }
 
     /** A relation lock; {@code relation} is the oid. */

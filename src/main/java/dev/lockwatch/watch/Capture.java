@@ -22,6 +22,9 @@ public final class Capture {
             throw LockwatchException.usage("version table name '" + versionTable + "' is not a plain identifier");
         }
         String sql = script().replace("@GATE_KEY@", Integer.toString(GATE_KEY)).replace("@VERSION_TABLE@", versionTable);
+        for (var fragment : GateProtocol.sqlFragments().entrySet()) {
+            sql = sql.replace(fragment.getKey(), fragment.getValue());
+        }
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {

@@ -116,6 +116,8 @@ public final class LockWatcher implements AutoCloseable {
     private final int queryBytes;
     private final List<BackendSample> samples = new ArrayList<>();
     private final Map<String, BlockedWait> waits = new LinkedHashMap<>();
+    /** Gates that come through application_name in chunks, being reassembled. */
+    private final GateProtocol.Chunks chunks = new GateProtocol.Chunks();
     private volatile boolean recordWaits;
     private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
@@ -301,19 +303,19 @@ public final class LockWatcher implements AutoCloseable {
             return pollOnce();
         }
         Map<Integer, Glance> glance = new HashMap<>();
-        Map<Integer, Pause> atGates = new HashMap<>();
+        Map<Integer, Integer> atGates = new HashMap<>();
         try (ResultSet rs = glanceStatement.executeQuery()) {
             while (rs.next()) {
                 int pid = rs.getInt(1);
                 Glance backend = new Glance(rs.getLong(2), rs.getLong(3), rs.getString(4));
                 glance.put(pid, backend);
                 if (backend.lockWait().equals("advisory")) {
-                    Pause.parse(rs.getString(5)).ifPresent(pause -> atGates.put(pid, pause));
+                    GateProtocol.gateOf(rs.getString(5)).ifPresent(gate -> atGates.put(pid, gate));
                 }
             }
         }
-        for (Map.Entry<Integer, Pause> waiting : atGates.entrySet()) {
-            BackendSample passed = letThrough(waiting.getKey(), waiting.getValue().gate());
+        for (Map.Entry<Integer, Integer> waiting : atGates.entrySet()) {
+            BackendSample passed = letThrough(waiting.getKey(), waiting.getValue());
             if (passed != null) {
                 record(passed);
             }
@@ -400,6 +402,9 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     private void record(BackendSample sample) {
+        if (sample.pause() == null && sample.pausedUntilUs() > 0) {
+            return; // a chunk of a gate's report: the gate's own sample comes with its last chunk
+        }
         if (!sample.sameStateAs(lastByPid.get(sample.pid()))) {
             samples.add(sample);
             lastByPid.put(sample.pid(), sample);
@@ -448,8 +453,10 @@ public final class LockWatcher implements AutoCloseable {
                     heldLock(rs, 6).ifPresent(locks::add);
                 } while (rs.next());
                 locks.sort(LOCK_ORDER);
+                Optional<GateProtocol.Gate> read = chunks.accept(pid, applicationName);
                 paused = new BackendSample(timeUs, pid, query, queryStart, xactStart, locks,
-                        Pause.parse(applicationName).orElse(null), false, -1, true);
+                        read.map(GateProtocol.Gate::pause).orElse(null), false, -1, true,
+                        read.map(g -> GateEffects.parse(g.effects())).orElse(GateEffects.NONE));
             }
         }
         passStatement.getMoreResults(); // the gate opened

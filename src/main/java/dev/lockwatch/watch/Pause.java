@@ -16,20 +16,9 @@ public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, l
     /** DDL start and end, table rewrite, end of a DML statement, write to alembic's version table. */
     public enum Event { START, END, REWRITE, DML, VERSION }
 
+    /** A tag as {@link GateProtocol} defines it. */
     public static Optional<Pause> parse(String applicationName) {
-        if (applicationName == null || !applicationName.startsWith("lw|")) {
-            return Optional.empty();
-        }
-        String[] f = applicationName.split("\\|", 8);
-        if (f.length < 8) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Pause(Long.parseLong(f[1]), Event.valueOf(f[2].toUpperCase(java.util.Locale.ROOT)),
-                    number(f[3]), number(f[4]), number(f[5]), f[6], f[7]));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return GateProtocol.parseTag(applicationName);
     }
 
     /** The gate the session waits at: capture.sql alternates between gates 1 and 2 by sequence number. */
@@ -43,9 +32,5 @@ public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, l
             return java.util.Set.of();
         }
         return java.util.Arrays.stream(extra.split(",")).map(Long::parseLong).collect(java.util.stream.Collectors.toSet());
-    }
-
-    private static long number(String field) {
-        return field.isEmpty() ? -1 : Long.parseLong(field);
     }
 }

@@ -1,9 +1,8 @@
 package dev.lockwatch.watch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lockwatch.model.LockMode;
-import java.io.IOException;
+import dev.lockwatch.watch.GateProtocol.NoticeField;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,9 @@ import java.util.Optional;
  * itself. Becomes the same sample a gate read by the watcher gives.
  */
 final class ReportedGate {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static JsonNode field(JsonNode gate, NoticeField field) {
+        return GateProtocol.field(gate, field);
+    }
 
     private ReportedGate() {
     }
@@ -26,26 +27,24 @@ final class ReportedGate {
      * reported gate saw it first.
      */
     static Optional<BackendSample> parse(String report, int queryBytes) {
-        JsonNode gate;
-        try {
-            gate = JSON.readTree(report);
-        } catch (IOException e) {
+        Optional<JsonNode> notice = GateProtocol.parseNotice(report);
+        if (notice.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Pause> pause = Pause.parse(gate.path("pause").asText(null));
-        if (pause.isEmpty() || !gate.path("time").canConvertToLong() || !gate.path("pid").canConvertToInt()) {
-            return Optional.empty();
-        }
+        JsonNode gate = notice.get();
+        Pause pause = GateProtocol.parseTag(field(gate, NoticeField.PAUSE).asText()).orElseThrow();
         List<BackendSample.HeldLock> locks = new ArrayList<>();
-        for (JsonNode lock : gate.path("locks")) {
+        for (JsonNode lock : field(gate, NoticeField.LOCKS)) {
             LockMode.fromPgLocks(lock.path(1).asText()).ifPresent(mode ->
                     locks.add(new BackendSample.HeldLock(lock.path(0).asLong(), mode, lock.path(2).asBoolean())));
         }
         locks.sort(LockWatcher.LOCK_ORDER);
-        BackendSample sample = new BackendSample(gate.path("time").asLong(), gate.path("pid").asInt(),
-                clip(gate.path("query").asText(""), queryBytes), gate.path("query_start").asLong(-1),
-                gate.path("xact_start").asLong(-1), locks, pause.get(), false, -1, true);
-        return Optional.of(sample.released(gate.path("until").asLong(sample.timeUs())));
+        long time = field(gate, NoticeField.TIME).asLong();
+        BackendSample sample = new BackendSample(time, field(gate, NoticeField.PID).asInt(),
+                clip(field(gate, NoticeField.QUERY).asText(""), queryBytes), field(gate, NoticeField.QUERY_START).asLong(-1),
+                field(gate, NoticeField.XACT_START).asLong(-1), locks, pause, false, -1, true,
+                GateEffects.parse(field(gate, NoticeField.EFFECTS)));
+        return Optional.of(sample.released(field(gate, NoticeField.UNTIL).asLong(time)));
     }
 
     /** The longest prefix of whole characters that fits in {@code bytes} - 1 UTF-8 bytes, as the server keeps it. */

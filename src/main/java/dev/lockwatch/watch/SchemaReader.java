@@ -44,7 +44,7 @@ public final class SchemaReader {
             + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA;
     private static final String CONSTRAINTS = "select co.conrelid::bigint, co.conname, co.contype::text,"
             + " co.convalidated, pg_get_constraintdef(co.oid), coalesce(array_to_string(co.conkey, ' '), ''),"
-            + " co.confrelid::bigint"
+            + " co.confrelid::bigint, co.oid::bigint"
             + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
             + " where" + USER_SCHEMA + " order by co.conrelid, co.conname";
     /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
@@ -137,6 +137,7 @@ public final class SchemaReader {
         String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
         return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
                 + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
+                + ", a.atttypid::bigint, a.atttypmod"
                 + " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
                 + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
                 + " where a.attnum > 0 and not a.attisdropped and" + TABLE_KINDS + " and" + USER_SCHEMA
@@ -146,7 +147,7 @@ public final class SchemaReader {
     private static String indexesQuery(int major) {
         String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
         return "select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
-                + keyColumns + ", pg_get_indexdef(i.indexrelid)"
+                + keyColumns + ", pg_get_indexdef(i.indexrelid), ic.oid::bigint, ic.relfilenode::bigint"
                 + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
                 + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA + " order by i.indrelid, ic.relname";
     }
@@ -171,7 +172,7 @@ public final class SchemaReader {
 
     private static void addColumn(Draft d, ResultSet rs) throws SQLException {
         d.columns.add(new ColumnSchema(rs.getString(2), rs.getInt(3), rs.getString(4), rs.getBoolean(5), rs.getString(6),
-                rs.getBoolean(7), rs.getBoolean(8)));
+                rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9), rs.getInt(10)));
     }
 
     private static void addConstraint(Draft d, ResultSet rs, Map<Long, Draft> drafts) throws SQLException {
@@ -179,13 +180,14 @@ public final class SchemaReader {
         Draft referenced = drafts.get(rs.getLong(7));
         if (kind.isPresent()) {
             d.constraints.add(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4), rs.getString(5),
-                    d.columnNames(rs.getString(6), Integer.MAX_VALUE), referenced == null ? null : referenced.table));
+                    d.columnNames(rs.getString(6), Integer.MAX_VALUE), referenced == null ? null : referenced.table,
+                    rs.getLong(8)));
         }
     }
 
     private static void addIndex(Draft d, ResultSet rs) throws SQLException {
         d.indexes.add(new IndexSchema(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4),
-                d.columnNames(rs.getString(5), rs.getInt(6)), rs.getString(7)));
+                d.columnNames(rs.getString(5), rs.getInt(6)), rs.getString(7), rs.getLong(8), rs.getLong(9)));
     }
 
     private static Map<String, String> objects(ResultSet rs) throws SQLException {

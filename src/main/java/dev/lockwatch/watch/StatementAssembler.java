@@ -5,6 +5,7 @@ import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,10 +44,12 @@ public final class StatementAssembler {
     private final String versionTable;
     private final Map<Key, Builder> statements = new LinkedHashMap<>();
     private final Map<Integer, Backend> backends = new HashMap<>();
+    private final EffectsTracker effects;
     private long lastTimeUs;
 
     private StatementAssembler(Catalog before, Set<TableRef> busy, String versionTable) {
         this.before = before;
+        this.effects = new EffectsTracker(before.snapshot());
         this.busy = busy;
         this.versionTable = versionTable;
     }
@@ -134,6 +137,14 @@ public final class StatementAssembler {
             }
         }
         track(backend, sample, (table, mode) -> owner.apply(table, mode), true);
+        StatementEffects did = effects.accept(sample); // at a start or version gate: REINDEX's storage, known since
+        if (endOfStatement) {
+            statement.effects = statement.effects.plus(did);
+        }
+        if (pause.event() == Pause.Event.REWRITE && pause.targetOid() > 0) {
+            statement.effects = statement.effects.withRewritten(effects.table(pause.targetOid())
+                    .orElse(new StatementEffects.TableId(pause.targetOid(), new TableRef("", "#" + pause.targetOid()))));
+        }
         if (pause.event() != Pause.Event.VERSION) {
             describe(statement, pause, sample, backend);
             backend.remember(current);
@@ -321,7 +332,7 @@ public final class StatementAssembler {
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
                     int transaction = transactions.computeIfAbsent(new Key(pid, b.xactStartUs), k -> transactions.size() + 1);
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
-                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source));
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source, b.effects));
                 });
         return result;
     }
@@ -418,6 +429,7 @@ public final class StatementAssembler {
         TableRef target;
         boolean rewrite;
         SourceLocation source;
+        StatementEffects effects = StatementEffects.UNKNOWN;
         final List<OpenLock> locks = new ArrayList<>();
     }
 }

@@ -13,10 +13,60 @@ $fn$;
 
 -- Tables whose existing indexes this transaction rewrote (REINDEX fires no event trigger before PostgreSQL 17):
 -- only the migration's own session sees its uncommitted catalog rows, so it tells the watcher at its gates.
-create or replace function lockwatch.rebuilt_tables() returns text language sql stable as $fn$
-  select coalesce(string_agg(distinct i.indrelid::text, ','), '')
+create or replace function lockwatch.rebuilt_oids() returns oid[] language sql stable as $fn$
+  select coalesce(array_agg(distinct i.indrelid), '{}')
     from pg_index i join pg_class c on c.oid = i.indexrelid
    where age(c.xmin) = 0
+$fn$;
+
+create or replace function lockwatch.rebuilt_tables() returns text language sql stable as $fn$
+  select array_to_string(lockwatch.rebuilt_oids(), ',')
+$fn$;
+
+-- What a statement did, read in the migration's own session (it alone sees its uncommitted catalog) and sent
+-- with its end gate: each touched table's state by oid (columns by attnum with their type's oid, constraints and
+-- indexes by oid, index storage by relfilenode); lockwatch compares it with the state before the statement.
+create or replace function lockwatch.table_states(tables oid[]) returns json language sql stable as $fn$
+  select coalesce(json_agg(json_build_object(
+           'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname, 'filenode', c.relfilenode::bigint,
+           'columns', (select coalesce(json_agg(json_build_array(a.attnum, a.attname, a.attnotnull, a.atttypid::bigint,
+                                                                 a.atttypmod, format_type(a.atttypid, a.atttypmod))), '[]')
+                         from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+           'constraints', (select coalesce(json_agg(json_build_array(co.oid::bigint, co.conname, co.contype, co.convalidated,
+                                                    co.confrelid::bigint,
+                                                    case when co.contype = 'c' then pg_get_constraintdef(co.oid) else '' end,
+                                                    coalesce(array_to_string(co.conkey, ' '), ''))), '[]')
+                             from pg_constraint co where co.conrelid = c.oid and co.contype in ('c', 'f', 'p', 'u', 'x')),
+           'indexes', (select coalesce(json_agg(json_build_array(i.indexrelid::bigint, ic.relname, ic.relfilenode::bigint)), '[]')
+                         from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid))), '[]')
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where c.oid = any(tables) and c.relkind in ('r', 'p', 'm')
+$fn$;
+
+-- The state of those tables, which the start and version gates send: a REINDEX (no gate pauses it) gave them new index storage,
+-- which no later statement must be charged with.
+create or replace function lockwatch.rebuilt_states() returns json language plpgsql stable as $fn$
+declare
+  rebuilt oid[] := lockwatch.rebuilt_oids();
+begin
+  return case when cardinality(rebuilt) = 0 then null else json_build_object('tables', lockwatch.table_states(rebuilt)) end;
+end
+$fn$;
+
+-- seq_scan of each table in this transaction so far (pg_stat_xact_user_tables): a scan shows as growth.
+create or replace function lockwatch.scans(tables oid[]) returns json language sql stable as $fn$
+  select coalesce(json_agg(json_build_array(t::bigint, pg_stat_get_xact_numscans(t))), '[]') from unnest(tables) t
+$fn$;
+
+-- The objects a command dropped, kept until its end gate sends them (sql_drop fires before ddl_command_end).
+create or replace function lockwatch.on_drop() returns event_trigger language plpgsql as $fn$
+begin
+  if lockwatch.skip() then return; end if;
+  perform set_config('lockwatch.dropped', (coalesce(nullif(current_setting('lockwatch.dropped', true), ''), '[]')::jsonb
+      || (select coalesce(jsonb_agg(jsonb_build_array(d.classid::regclass::text, d.objid::bigint, d.objsubid,
+                                                      d.object_type, d.object_identity, d.original)), '[]')
+            from pg_event_trigger_dropped_objects() d))::text, false);
+end
 $fn$;
 
 create or replace function lockwatch.skip() returns boolean language sql stable as $fn$
@@ -24,34 +74,65 @@ create or replace function lockwatch.skip() returns boolean language sql stable 
       or current_setting('application_name') = 'lockwatch-unjudged'
 $fn$;
 
+-- The gate protocol (tag layout, NOTICE fields, chunks) is defined once, in GateProtocol.java, which fills in the
+-- @...@ fragments below.
+-- A gate's tag and effects as application_name values: the tag alone when it fits, else base64 chunks, so that
+-- nothing is clipped at 63 bytes (the watcher reassembles them).
+create or replace function lockwatch.chunk_tags(first_seq bigint, tag text, effects json) returns setof text
+language plpgsql immutable as $fn$
+declare
+  payload text;
+  chunk text;
+  seq bigint := first_seq;
+  is_last boolean;
+begin
+  if effects is null and octet_length(tag) <= @APPLICATION_NAME_BYTES@ then
+    return next tag;
+    return;
+  end if;
+  payload := translate(encode(convert_to(@CHUNK_JSON@::text, 'UTF8'), 'base64'), E'\n', '');
+  loop
+    chunk := left(payload, @CHUNK_CHARS@);
+    payload := substr(payload, @CHUNK_CHARS@ + 1);
+    is_last := payload = '';
+    return next @CHUNK_TAG@;
+    exit when is_last;
+    seq := seq + 1;
+  end loop;
+end
+$fn$;
+
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
 -- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
 -- A session with lockwatch.report = notice (set by lockwatch's alembic driver, which collects the NOTICEs) does
 -- not wait: it reads its own locks and reports them in-band, as the watcher would have read them at the gate.
-create or replace function lockwatch.pause(event text, detail text) returns void
+-- effects: what the statement did (see lockwatch.effects), or null.
+drop function if exists lockwatch.pause(text, text); -- installed by an earlier lockwatch: the call would be ambiguous
+create or replace function lockwatch.pause(event text, detail text, effects json default null) returns void
 language plpgsql set lock_timeout = 0 set statement_timeout = 0 set client_min_messages = notice as $fn$
 declare
   seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
   app text := current_setting('application_name');
+  tag text := @TAG@;
   paused_at bigint;
   held json;
+  waiting text;
 begin
-  perform set_config('lockwatch.seq', seq::text, false);
   if current_setting('lockwatch.report', true) = 'notice' then
+    perform set_config('lockwatch.seq', seq::text, false);
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
     select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]') into held
       from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation';
-    raise notice 'lockwatch-gate %', json_build_object(
-      'time', paused_at, 'pid', pg_backend_pid(), 'pause', 'lw|' || seq || '|' || event || '|' || detail,
-      'query', current_query(),
-      'query_start', (extract(epoch from statement_timestamp()) * 1000000)::bigint,
-      'xact_start', (extract(epoch from transaction_timestamp()) * 1000000)::bigint,
-      'locks', held, 'until', (extract(epoch from clock_timestamp()) * 1000000)::bigint);
+    raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
     return;
   end if;
-  perform set_config('application_name', left('lw|' || seq || '|' || event || '|' || detail, 63), false);
-  perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
-  perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  for waiting in select lockwatch.chunk_tags(seq, tag, effects) loop
+    seq := split_part(waiting, '|', 2)::bigint;
+    perform set_config('lockwatch.seq', seq::text, false);
+    perform set_config('application_name', waiting, false);
+    perform pg_advisory_lock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+    perform pg_advisory_unlock_shared(@GATE_KEY@, (1 + seq % 2)::int);
+  end loop;
   perform set_config('application_name', app, false);
 end
 $fn$;
@@ -59,7 +140,8 @@ $fn$;
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return; end if;
-  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_tag);
+  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_tag,
+      lockwatch.rebuilt_states());
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
 end
 $fn$;
@@ -69,6 +151,8 @@ declare
   started double precision := nullif(current_setting('lockwatch.started', true), '')::double precision;
   elapsed bigint;
   target oid;
+  touched oid[];
+  commands json;
   created text;
 begin
   if lockwatch.skip() then return; end if;
@@ -79,12 +163,21 @@ begin
   select coalesce(i.indrelid, c.objid) into target
     from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid
    where c.object_type in ('table', 'index') limit 1;
+  select coalesce(array_agg(distinct coalesce(i.indrelid, c.objid)), '{}'),
+         coalesce(json_agg(json_build_array(c.classid::regclass::text, c.objid::bigint, c.objsubid, c.command_tag,
+                                            c.object_type, c.object_identity)), '[]')
+    into touched, commands
+    from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid;
   -- the version table appears during the run: gate its writes too (the end of each revision's transaction)
   for created in select object_identity from pg_event_trigger_ddl_commands()
                   where command_tag = 'CREATE TABLE' and object_identity like '%.' || '@VERSION_TABLE@' loop
     perform lockwatch.gate_version_table(created);
   end loop;
-  perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag);
+  perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag,
+      json_build_object('commands', commands,
+                        'dropped', coalesce(nullif(current_setting('lockwatch.dropped', true), ''), '[]')::json,
+                        'tables', lockwatch.table_states(touched), 'scans', lockwatch.scans(touched)));
+  perform set_config('lockwatch.dropped', '', false);
   perform set_config('lockwatch.started', '', false);
 end
 $fn$;
@@ -100,7 +193,8 @@ $fn$;
 create or replace function lockwatch.on_version_write() returns trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_op);
+  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_op,
+      lockwatch.rebuilt_states());
   return null;
 end
 $fn$;
@@ -108,7 +202,8 @@ $fn$;
 create or replace function lockwatch.on_dml() returns trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '||' || tg_op);
+  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '||' || tg_op,
+      json_build_object('scans', lockwatch.scans(array[tg_relid])));
   return null;
 end
 $fn$;
@@ -153,9 +248,11 @@ $fn$;
 drop event trigger if exists lockwatch_ddl_start;
 drop event trigger if exists lockwatch_ddl_end;
 drop event trigger if exists lockwatch_rewrite;
+drop event trigger if exists lockwatch_drop;
 create event trigger lockwatch_ddl_start on ddl_command_start execute procedure lockwatch.on_ddl_start();
 create event trigger lockwatch_ddl_end on ddl_command_end execute procedure lockwatch.on_ddl_end();
 create event trigger lockwatch_rewrite on table_rewrite execute procedure lockwatch.on_rewrite();
+create event trigger lockwatch_drop on sql_drop execute procedure lockwatch.on_drop();
 
 select lockwatch.gate_version_table(format('%I.%I', n.nspname, c.relname))
   from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -65,6 +65,20 @@ public final class SharedPostgres {
         return databases("lockwatch\\_%");
     }
 
+    /** An empty database of this name on the shared server, for tests that run SQL directly (a leftover is replaced). */
+    public static void createDatabase(String name) throws SQLException {
+        try (Connection admin = connect("postgres"); java.sql.Statement s = admin.createStatement()) {
+            s.execute("drop database if exists " + name + " with (force)");
+            s.execute("create database " + name);
+        }
+    }
+
+    public static void dropDatabase(String name) throws SQLException {
+        try (Connection admin = connect("postgres"); java.sql.Statement s = admin.createStatement()) {
+            s.execute("drop database if exists " + name + " with (force)");
+        }
+    }
+
     public static Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://localhost:" + server().getPort() + "/" + database,
                 "postgres", "postgres");

@@ -1,0 +1,176 @@
+package dev.lockwatch.watch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
+
+/**
+ * The one definition of what a paused migration session tells lockwatch at a gate (capture.sql's
+ * {@code lockwatch.pause}), on both channels:
+ *
+ * <ul>
+ * <li>in-band, when the driver set {@code lockwatch.report = notice}: a NOTICE {@value #NOTICE_PREFIX}{@code {json}}
+ *     whose fields are {@link NoticeField}, the tag among them, the statement's effects too;</li>
+ * <li>waiting at the gate otherwise: the tag in {@code application_name}, which holds {@value #APPLICATION_NAME_BYTES}
+ *     bytes. A gate whose tag and effects do not fit sends them base64-encoded in chunks, one pause each
+ *     ({@code lw|seq|part|...}, the last one {@code lw|seq|last|...}), so nothing is clipped.</li>
+ * </ul>
+ *
+ * The SQL that builds both comes from here ({@link #sqlFragments()}, substituted into capture.sql), and the same
+ * class parses them, so the two sides cannot drift; GateProtocolTest runs the real SQL against both.
+ */
+public final class GateProtocol {
+    /** What precedes the JSON in a gate's NOTICE; the driver (lockwatch_driver.py's _GateNotices) looks for it too. */
+    public static final String NOTICE_PREFIX = "lockwatch-gate ";
+    /** NAMEDATALEN - 1: application_name longer than this is cut by the server. */
+    static final int APPLICATION_NAME_BYTES = 63;
+    private static final String TAG_PREFIX = "lw|";
+    /** base64 characters per chunk: {@code lw|} + seq + {@code |part|} + chunk stays within 63 bytes up to seq 10^9. */
+    static final int CHUNK_CHARS = 44;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GateProtocol() {
+    }
+
+    /** The fields of a gate's NOTICE, in order, with the plpgsql expression (inside lockwatch.pause) that fills each. */
+    public enum NoticeField {
+        TIME("time", "paused_at"),
+        PID("pid", "pg_backend_pid()"),
+        PAUSE("pause", "tag"),
+        QUERY("query", "current_query()"),
+        QUERY_START("query_start", "(extract(epoch from statement_timestamp()) * 1000000)::bigint"),
+        XACT_START("xact_start", "(extract(epoch from transaction_timestamp()) * 1000000)::bigint"),
+        /** [[relation oid, pg_locks mode, granted], ...] */
+        LOCKS("locks", "held"),
+        UNTIL("until", "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
+        /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
+        EFFECTS("effects", "effects");
+
+        final String key;
+        final String sql;
+
+        NoticeField(String key, String sql) {
+            this.key = key;
+            this.sql = sql;
+        }
+    }
+
+    /** The placeholders of capture.sql this protocol fills in. */
+    static Map<String, String> sqlFragments() {
+        Map<String, String> fragments = new HashMap<>();
+        fragments.put("@NOTICE_PREFIX@", NOTICE_PREFIX);
+        fragments.put("@NOTICE_JSON@", "json_build_object(" + Arrays.stream(NoticeField.values())
+                .map(f -> "'" + f.key + "', " + f.sql).collect(Collectors.joining(", ")) + ")");
+        fragments.put("@CHUNK_JSON@", "json_build_object('" + NoticeField.PAUSE.key + "', tag, '"
+                + NoticeField.EFFECTS.key + "', effects)");
+        fragments.put("@TAG@", "'" + TAG_PREFIX + "' || seq || '|' || event || '|' || detail");
+        fragments.put("@CHUNK_TAG@", "'" + TAG_PREFIX + "' || seq || '|' || case when is_last then 'last' else 'part' end"
+                + " || '|' || chunk");
+        fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
+        fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
+        return fragments;
+    }
+
+    /** A gate's tag: {@code lw|seq|event|lock_timeout_ms|elapsed_us|oid|extra|command tag}. */
+    public static Optional<Pause> parseTag(String tag) {
+        if (tag == null || !tag.startsWith(TAG_PREFIX)) {
+            return Optional.empty();
+        }
+        String[] f = tag.split("\\|", 8);
+        if (f.length < 8) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Pause(Long.parseLong(f[1]), Pause.Event.valueOf(f[2].toUpperCase(Locale.ROOT)),
+                    number(f[3]), number(f[4]), number(f[5]), f[6], f[7]));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The gate (1 or 2) a session waits at, for a tag or a chunk: capture.sql alternates them by sequence number. */
+    public static OptionalInt gateOf(String applicationName) {
+        if (applicationName == null || !applicationName.startsWith(TAG_PREFIX)) {
+            return OptionalInt.empty();
+        }
+        String[] f = applicationName.split("\\|", 3);
+        try {
+            return f.length < 3 ? OptionalInt.empty() : OptionalInt.of((int) (1 + Long.parseLong(f[1]) % 2));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private static long number(String field) {
+        return field.isEmpty() ? -1 : Long.parseLong(field);
+    }
+
+    /** A gate read in full: its tag, and the statement's effects when the gate reports them. */
+    public record Gate(Pause pause, JsonNode effects) {
+    }
+
+    /**
+     * A gate's NOTICE payload: the fields of {@link NoticeField} as a JSON object. Empty when it is not one (a
+     * NOTICE of the application's own, a tag that is not lockwatch's).
+     */
+    public static Optional<JsonNode> parseNotice(String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            if (node == null || !node.isObject() || parseTag(field(node, NoticeField.PAUSE).asText(null)).isEmpty()
+                    || !field(node, NoticeField.TIME).canConvertToLong() || !field(node, NoticeField.PID).canConvertToInt()) {
+                return Optional.empty();
+            }
+            return Optional.of(node);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static JsonNode field(JsonNode notice, NoticeField field) {
+        return notice.path(field.key);
+    }
+
+    /**
+     * Reassembles gates sent in chunks through application_name, per backend: {@link #accept} returns the gate once
+     * its last chunk arrived, and empty for a chunk before it.
+     */
+    public static final class Chunks {
+        private final Map<Integer, StringBuilder> partial = new HashMap<>();
+
+        public Optional<Gate> accept(int pid, String applicationName) {
+            if (applicationName == null || !applicationName.startsWith(TAG_PREFIX)) {
+                return Optional.empty();
+            }
+            String[] f = applicationName.split("\\|", 4);
+            boolean part = f.length == 4 && f[2].equals("part");
+            boolean last = f.length == 4 && f[2].equals("last");
+            if (!part && !last) {
+                partial.remove(pid);
+                return parseTag(applicationName).map(p -> new Gate(p, MissingNode.getInstance()));
+            }
+            StringBuilder payload = partial.computeIfAbsent(pid, p -> new StringBuilder()).append(f[3]);
+            if (part) {
+                return Optional.empty();
+            }
+            partial.remove(pid);
+            try {
+                JsonNode gate = JSON.readTree(new String(Base64.getDecoder().decode(payload.toString()),
+                        StandardCharsets.UTF_8));
+                return parseTag(field(gate, NoticeField.PAUSE).asText(null))
+                        .map(p -> new Gate(p, field(gate, NoticeField.EFFECTS)));
+            } catch (IOException | IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+    }
+}

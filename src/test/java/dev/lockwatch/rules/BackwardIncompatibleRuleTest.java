@@ -1,0 +1,44 @@
+package dev.lockwatch.rules;
+
+import static dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE;
+import static dev.lockwatch.model.LockMode.ROW_EXCLUSIVE;
+import static dev.lockwatch.rules.RunBuilder.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lockwatch.model.Finding;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** backward-incompatible, in memory: attribution to the statement that did it, types by identity. */
+class BackwardIncompatibleRuleTest {
+    private final BackwardIncompatibleRule rule = new BackwardIncompatibleRule();
+
+    @Test
+    void aDroppedColumnIsChargedToTheDropNotToAnEarlierUpdate() {
+        List<Finding> findings = rule.check(run().table("orders", "id", "note")
+                .statement("UPDATE orders SET note = NULL").lock("orders", ROW_EXCLUSIVE)
+                .statement("ALTER TABLE orders DROP COLUMN note").lock("orders", ACCESS_EXCLUSIVE)
+                .droppedColumn("orders", "note").build());
+        assertEquals(1, findings.size(), findings.toString());
+        assertTrue(findings.get(0).statement().startsWith("ALTER TABLE"), findings.get(0).statement());
+        assertEquals("ACCESS EXCLUSIVE", findings.get(0).lock());
+    }
+
+    @Test
+    void aRenamedTypeIsTheSameType() {
+        RunBuilder run = run().table("c", "id", "m");
+        long typeOid = 25; // the builder's columns are text (oid 25): the type keeps its oid under a new name
+        assertEquals(List.of(), rule.check(run.statement("ALTER TYPE mood RENAME TO mood2").columnTypeAfter("c", "m", "mood2", typeOid)
+                .build()));
+    }
+
+    @Test
+    void aRenamedTableHintQuotesItsNames() {
+        List<Finding> findings = rule.check(run().table("group", "id")
+                .statement("ALTER TABLE \"group\" RENAME TO teams").lock("group", ACCESS_EXCLUSIVE).renamed("group", "teams")
+                .build());
+        assertEquals(1, findings.size(), findings.toString());
+        assertTrue(findings.get(0).hint().contains("CREATE VIEW \"group\" AS SELECT * FROM teams"), findings.get(0).hint());
+    }
+}

@@ -1,0 +1,125 @@
+package dev.lockwatch.watch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lockwatch.support.SharedPostgres;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gate protocol's contract: the SQL capture.sql runs in a real server, read by the Java side (and the driver's). */
+class GateProtocolTest {
+    private static final String DATABASE = "lockwatch_gate_protocol_test";
+
+    @BeforeAll
+    static void createDatabase() throws SQLException {
+        SharedPostgres.createDatabase(DATABASE);
+        try (Connection c = SharedPostgres.connect(DATABASE)) {
+            Capture.install(c, Capture.DEFAULT_VERSION_TABLE);
+        }
+    }
+
+    @AfterAll
+    static void dropDatabase() throws SQLException {
+        SharedPostgres.dropDatabase(DATABASE);
+    }
+
+    @Test
+    void aSessionReportingInBandSendsNoticesTheJavaSideReads() throws SQLException {
+        List<BackendSample> gates = new ArrayList<>();
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("set lockwatch.report = notice");
+            s.execute("create table \"user\" (id int primary key, note text)");
+            for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                String notice = w.getMessage();
+                assertTrue(notice.startsWith(GateProtocol.NOTICE_PREFIX), notice);
+                gates.add(ReportedGate.parse(notice.substring(GateProtocol.NOTICE_PREFIX.length()), 1024)
+                        .orElseThrow(() -> new AssertionError(notice)));
+            }
+        }
+        assertEquals(List.of(Pause.Event.START, Pause.Event.END), gates.stream().map(g -> g.pause().event()).toList());
+        BackendSample end = gates.get(1);
+        assertEquals("CREATE TABLE", end.pause().tag());
+        assertTrue(end.query().startsWith("create table"), end.query());
+        assertTrue(end.locks().stream().anyMatch(l -> l.mode() == dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE), end.toString());
+    }
+
+    @Test
+    void aTagThatFitsTravelsAloneAndALongOneInChunksNoneClipped() throws SQLException {
+        String shortTag = "lw|7|end|0|12|34||ALTER TABLE";
+        assertEquals(List.of(shortTag), chunkTags(7, shortTag, null));
+
+        String longTag = "lw|9|start|3000|||" + "1234567,".repeat(20) + "1|ALTER TABLE";
+        String effects = "{\"commands\": [[\"pg_class\", 16400, 0, \"ALTER TABLE\", \"table\", \"public.\\\"grüße\\\"\"]]}";
+        List<String> tags = chunkTags(9, longTag, effects);
+        assertTrue(tags.size() > 3, tags.toString());
+        GateProtocol.Chunks chunks = new GateProtocol.Chunks();
+        Optional<GateProtocol.Gate> gate = Optional.empty();
+        for (int i = 0; i < tags.size(); i++) {
+            String tag = tags.get(i);
+            assertTrue(tag.getBytes(StandardCharsets.UTF_8).length <= GateProtocol.APPLICATION_NAME_BYTES, tag);
+            assertEquals(9 + i, Long.parseLong(tag.split("\\|")[1]), tag); // each chunk its own gate, alternating
+            gate = chunks.accept(42, tag);
+            assertEquals(i == tags.size() - 1, gate.isPresent(), tag);
+        }
+        assertEquals(GateProtocol.parseTag(longTag), gate.map(GateProtocol.Gate::pause));
+        GateEffects read = GateEffects.parse(gate.get().effects());
+        assertEquals("public.\"grüße\"", read.commands().get(0).identity());
+        assertEquals(16400, read.commands().get(0).objid());
+    }
+
+    @Test
+    void theDriverHandsOverTheNoticePayloadWhole(@TempDir Path dir) throws IOException, InterruptedException {
+        // the driver's _GateNotices, run alone: it must find the prefix Java defines and keep the JSON whole
+        Path script = dir.resolve("check.py");
+        Files.writeString(script, """
+                import ast, sys
+                source = open(sys.argv[1]).read()
+                tree = ast.parse(source)
+                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_GateNotices")
+                namespace = {}
+                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                gates = []
+                notices = namespace["_GateNotices"](gates)
+                notices.append("NOTICE:  " + sys.argv[2] + '{"pause": "lw|1|end|0|||| x"}\\n')
+                notices.append("NOTICE:  something else\\n")
+                print(repr(gates), len(notices))
+                """);
+        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(),
+                GateProtocol.NOTICE_PREFIX).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("['{\"pause\": \"lw|1|end|0|||| x\"}'] 1", out);
+    }
+
+    private static List<String> chunkTags(long seq, String tag, String effects) throws SQLException {
+        List<String> tags = new ArrayList<>();
+        try (Connection c = SharedPostgres.connect(DATABASE);
+             var s = c.prepareStatement("select lockwatch.chunk_tags(?, ?, ?::json)")) {
+            s.setLong(1, seq);
+            s.setString(2, tag);
+            s.setString(3, effects);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    tags.add(rs.getString(1));
+                }
+            }
+        }
+        return tags;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.lockwatch.watch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.lockwatch.model.ColumnSchema;
+import dev.lockwatch.model.IndexSchema;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.RowCount;
+import dev.lockwatch.model.SchemaSnapshot;
+import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
+import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
+import dev.lockwatch.watch.GateEffects.ColumnState;
+import dev.lockwatch.watch.GateEffects.IndexState;
+import dev.lockwatch.watch.GateEffects.TableState;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The statement assembler, in memory: gates' locks and effects become statements with what each did. */
+class StatementAssemblerTest {
+    private static final TableRef ORDERS = new TableRef("public", "orders");
+    private static final long OID = 16400;
+    private static final SchemaSnapshot BEFORE = SchemaSnapshot.of(Map.of(ORDERS, new TableSchema(ORDERS, OID, "table",
+            false, 16400, new RowCount(10, true),
+            List.of(new ColumnSchema("id", 1, "integer", true, null, false, false, 23, -1),
+                    new ColumnSchema("note", 2, "text", false, null, false, false, 25, -1)),
+            List.of(), List.of(new IndexSchema("orders_pkey", true, true, List.of("id"), "", 16405, 16405)))),
+            Map.of(), List.of());
+
+    @Test
+    void eachStatementGetsWhatItsEndGateReportedComparedWithTheStateBefore() {
+        TableState retyped = state("orders_pkey", 16405, 25, false); // the index kept its storage
+        TableState keyed = state("orders_pkey", 16410, 25, true);   // rebuilt, and note became NOT NULL
+        List<Statement> statements = StatementAssembler.assemble(java.util.stream.Stream.of(
+                gate(1000, 900, "lw|1|start|0||||ALTER TABLE", GateEffects.NONE).withoutLocks(),
+                gate(1100, 900, "lw|2|end|0|50|16400||ALTER TABLE", effects(retyped, 0)),
+                gate(2000, 1900, "lw|3|start|0||||ALTER TABLE", GateEffects.NONE),
+                gate(2100, 1900, "lw|4|end|0|50|16400||ALTER TABLE", effects(keyed, 1))).map(Gate::sample).toList(),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+
+        assertEquals(2, statements.size(), statements.toString());
+        assertEquals(StatementEffects.NONE, statements.get(0).effects());
+        StatementEffects second = statements.get(1).effects();
+        assertEquals(List.of("orders_pkey"), second.indexesBuilt().stream().map(StatementEffects.IndexBuilt::name).toList());
+        assertEquals(List.of("note"), second.becameNotNull().stream().map(StatementEffects.Column::name).toList());
+        assertEquals(1, second.scanned().size());
+        assertEquals(LockMode.ACCESS_EXCLUSIVE, statements.get(1).locks().get(0).mode());
+    }
+
+    @Test
+    void aStatementNoGateReportedHasUnknownEffects() {
+        List<Statement> statements = StatementAssembler.assemble(List.of(new BackendSample(1000, 7, "LOCK TABLE orders",
+                900, 800, List.of(new BackendSample.HeldLock(OID, LockMode.ACCESS_EXCLUSIVE, true)), null, false, -1, true)),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+        assertEquals(false, statements.get(0).effects().known());
+    }
+
+    private static TableState state(String index, long filenode, long noteType, boolean noteNotNull) {
+        return new TableState(OID, ORDERS, 16400, Map.of(1, new ColumnState(1, "id", true, 23, -1, "integer"),
+                2, new ColumnState(2, "note", noteNotNull, noteType, -1, "text")), Map.of(),
+                Map.of(16405L, new IndexState(16405, index, filenode)));
+    }
+
+    private static GateEffects effects(TableState state, long scans) {
+        return new GateEffects(true, List.of(), List.of(), List.of(state), Map.of(OID, scans));
+    }
+
+    private static Gate gate(long time, long queryStart, String tag, GateEffects effects) {
+        return new Gate(new BackendSample(time, 7, "ALTER TABLE orders ...", queryStart, 800,
+                List.of(new BackendSample.HeldLock(OID, LockMode.ACCESS_EXCLUSIVE, true)),
+                Pause.parse(tag).orElseThrow(), false, time + 10, true, effects));
+    }
+
+    /** A gate sample; the first statement's start gate holds no lock yet. */
+    private record Gate(BackendSample sample) {
+        Gate withoutLocks() {
+            BackendSample s = sample;
+            return new Gate(new BackendSample(s.timeUs(), s.pid(), s.query(), s.queryStartUs(), s.xactStartUs(), List.of(),
+                    s.pause(), false, s.pausedUntilUs(), true, s.effects()));
+        }
+    }
+}
