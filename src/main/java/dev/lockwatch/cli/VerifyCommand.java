@@ -10,6 +10,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
+import dev.lockwatch.report.Layout;
 import dev.lockwatch.report.ReportFormat;
 import dev.lockwatch.report.Reporter;
 import dev.lockwatch.rules.FindingKinds;
@@ -205,6 +206,11 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "write the --format report to FILE instead of standard output")
     Path output;
 
+    @Option(names = {"-v", "--verbose"},
+            description = "text and markdown reports: every revision with every lock of every statement, and each "
+                    + "finding with its fix (default: what fails, then only what the table does not show)")
+    boolean verbose;
+
     @Option(names = "--report", paramLabel = "FORMAT=PATH",
             description = "also write a report in FORMAT to PATH (- for standard output); repeatable, e.g. "
                     + "--report sarif=out/lockwatch.sarif --report markdown=out/comment.md. The text report stays "
@@ -293,7 +299,9 @@ public final class VerifyCommand implements Callable<Integer> {
             removeHook(hook);
         }
         for (ReportTarget target : targets) {
-            write(report, target, target.format().reporter(kinds, target.toStdout() && colour(System.getenv(), System.console() != null)));
+            boolean toTerminal = target.toStdout() && System.console() != null;
+            write(report, target, target.format().reporter(kinds, new Layout(colour(System.getenv(), toTerminal),
+                    target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, verbose)));
         }
         return report.hasErrors() ? 1 : 0;
     }
