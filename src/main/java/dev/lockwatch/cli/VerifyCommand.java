@@ -285,9 +285,12 @@ public final class VerifyCommand implements Callable<Integer> {
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            java.util.Set<String> said = new java.util.HashSet<>(); // a note is said once, however often it applies
             report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
-                err.println("lockwatch: " + line);
-                err.flush();
+                if (!line.startsWith("note:") || said.add(line)) {
+                    err.println("lockwatch: " + line);
+                    err.flush();
+                }
             }).execute();
         } catch (RuntimeException e) {
             if (cleanup.interrupted()) {

@@ -50,6 +50,11 @@ public final class MarkdownReporter implements Reporter {
         if (!chain.isEmpty()) {
             out.printf("%n#### Whole chain%n%n");
             findings(out, report, chain);
+            if (!verbose) { // the revisions' fixes are gathered below; the chain's are its own
+                out.println();
+                chain.stream().filter(f -> f.hint() != null && !f.suppressed())
+                        .forEach(f -> out.printf("- **Fix** `%s`: %s%n", f.rule(), cell(f.hint())));
+            }
         }
         if (!verbose) {
             rows(out, report, "Warnings", Texts.rows(report, Severity.WARNING, false));

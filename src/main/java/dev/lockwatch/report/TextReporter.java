@@ -81,12 +81,12 @@ public final class TextReporter implements Reporter {
                     report.git() == null ? "" : " (no revision file added since " + report.git().ref() + ")");
             return;
         }
-        out.printf("lockwatch %s: %s: %s above %s%n", Version.current(), verdictWord(report), Texts.counts(report),
-                report.baseline());
+        wrapped(out, "", String.format("lockwatch %s: %s: %s above %s", Version.current(), verdictWord(report),
+                Texts.counts(report), report.baseline()));
         Set<TableRef> busy = Texts.busyTables(report);
         String on = report.postgres().provider() + " PostgreSQL " + report.postgres().version() + " (capture "
                 + report.postgres().captureMode() + "); ";
-        out.println(on + "busy tables (" + busy.size() + "): " + (busy.isEmpty() ? "none"
+        wrapped(out, "", on + "busy tables (" + busy.size() + "): " + (busy.isEmpty() ? "none"
                 : Texts.list(busy.stream().map(TableRef::toString).toList(), layout.width() - on.length() - 20)));
         if (report.postgres().bestEffort()) {
             wrapped(out, "", "capture is best-effort: the role is not a superuser, so no event triggers pause the "
@@ -107,7 +107,7 @@ public final class TextReporter implements Reporter {
                 verdictWord(report), report.revisions().size(), report.count(RevisionStatus.APPLIED),
                 report.count(RevisionStatus.FAILED), report.count(RevisionStatus.NOT_RUN), report.count(Severity.ERROR),
                 report.count(Severity.WARNING), report.suppressedCount() == 0 ? "" : ", " + report.suppressedCount() + " suppressed",
-                infos == 0 ? "" : ", " + infos + " info" + (layout.verbose() ? "" : " (--verbose lists them)"));
+                infos == 0 ? "" : ", " + infos + " info");
     }
 
     /**
@@ -136,9 +136,9 @@ public final class TextReporter implements Reporter {
         boolean oneLine = why >= WHY_MIN;
         String cells = ROW + "%-" + rev + "s  %-" + rule + "s  %-" + table + "s  ";
         if (oneLine) {
-            out.println(style.dim(String.format(cells + "%-" + why + "s  %s", "revision", "rule", "table", "why", "where").stripTrailing()));
+            fitted(out, style.dim(String.format(cells + "%-" + why + "s  %s", "revision", "rule", "table", "why", "where").stripTrailing()));
         } else {
-            out.println(style.dim(String.format(cells + "%s", "revision", "rule", "table", "where")));
+            fitted(out, style.dim(String.format(cells + "%s", "revision", "rule", "table", "where")));
         }
         for (Texts.Row row : rows) {
             Finding f = row.finding();
@@ -147,7 +147,7 @@ public final class TextReporter implements Reporter {
             if (oneLine) {
                 out.println((start + String.format("%-" + why + "s  %s", Texts.cut(reason, why), whereOf(report, row, shortNames))).stripTrailing());
             } else {
-                out.println((start + whereOf(report, row, Where.FULL)).stripTrailing());
+                fitted(out, (start + whereOf(report, row, Where.FULL)).stripTrailing());
                 String indent = " ".repeat(ROW.length() + rev + 2);
                 out.println(indent + Texts.cut(reason, layout.width() - indent.length()));
             }
@@ -205,9 +205,12 @@ public final class TextReporter implements Reporter {
 
     private void revision(PrintWriter out, VerifyReport report, RevisionResult result) {
         RevisionRun run = result.run();
-        out.printf("%s%s  %s  %s  (%s)  %s%n", ROW, label(result.verdict()), style.bold(run.revision().id()),
-                run.revision().message(), run.status() == RevisionStatus.NOT_RUN ? "not run"
-                        : run.status().label() + " in " + run.durationMs() + " ms", report.relativeFile(run.revision()));
+        List<String> lines = Texts.wrap(String.format("%s  %s  %s  (%s)  %s", label(result.verdict()),
+                style.bold(run.revision().id()), run.revision().message(), run.status() == RevisionStatus.NOT_RUN ? "not run"
+                        : run.status().label() + " in " + run.durationMs() + " ms", report.relativeFile(run.revision())),
+                layout.width() - BODY.length());
+        out.println(ROW + lines.get(0));
+        lines.subList(1, lines.size()).forEach(line -> out.println(BODY + line));
         if (layout.verbose()) {
             statements(out, run);
         }
@@ -336,6 +339,17 @@ public final class TextReporter implements Reporter {
                     layout.width() - BODY.length());
             out.println(ROW + lines.get(0));
             lines.subList(1, lines.size()).forEach(line -> out.println(BODY + line));
+        }
+    }
+
+    /** A table line as it is, or wrapped when the layout is too narrow for its columns. */
+    private void fitted(PrintWriter out, String line) {
+        if (line.length() <= layout.width()) {
+            out.println(line);
+        } else {
+            List<String> lines = Texts.wrap(line.strip(), layout.width() - BODY.length());
+            out.println(ROW + lines.get(0));
+            lines.subList(1, lines.size()).forEach(rest -> out.println(BODY + rest));
         }
     }
 

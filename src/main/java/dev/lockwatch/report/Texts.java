@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Small text helpers the reporters share. */
@@ -22,6 +23,8 @@ final class Texts {
      * The module path of a Python class such as {@code sqlalchemy.exc.ProgrammingError}: the class alone says
      * enough. Two dots at least, so a schema-qualified table name is left alone.
      */
+    /** The hold time scaled to production's size, as rules append it to a message (see ProductionEstimate). */
+    private static final Pattern AT_PRODUCTION = Pattern.compile("about ([^,()]+?) at [^,()]+? rows in production");
     private static final Pattern QUOTED = Pattern.compile("'[^']*'");
     private static final Pattern PYTHON_MODULE = Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.){2,}(?=[A-Z])");
 
@@ -65,7 +68,10 @@ final class Texts {
     static String why(Finding finding) {
         if (finding.lock() != null && finding.blocks() != null) {
             String blocks = finding.blocks().split("[;(]")[0].strip();
-            return finding.lock() + (finding.heldMs() == null ? "" : " " + finding.heldMs() + " ms") + ", " + blocks;
+            Matcher production = AT_PRODUCTION.matcher(finding.message());
+            String held = production.find() ? " about " + production.group(1) + " in production"
+                    : finding.heldMs() == null ? "" : " " + finding.heldMs() + " ms";
+            return finding.lock() + held + ", " + blocks;
         }
         String first = finding.message().strip().lines().findFirst().orElse("");
         int end = first.indexOf(". ");
