@@ -42,13 +42,30 @@ class EmbeddedDefaultTest {
     }
 
     @Test
-    void theTextReportShowsEachRevisionsLocksAndFindings() {
+    void theTextReportOpensAndEndsWithTheVerdictAndWhatFails() {
         Result result = Lockwatch.run("verify", "-c", EXAMPLE.toString(), "--from", "a1f3c2d4e5b6", "--postgres", "embedded");
 
         assertEquals(1, result.exitCode(), result.describe());
-        assertTrue(result.out().contains("public.orders") && result.out().contains("SHARE"), result.out());
-        assertTrue(result.out().contains("[non-concurrent-index]"), result.out());
-        assertTrue(result.out().contains("[table-rewrite]") && result.out().contains("downgrade round trip passed"), result.out());
+        List<String> lines = result.out().lines().toList();
+        assertTrue(lines.get(0).contains("FAILED: 3 error(s), 1 warning(s) in 6 revision(s)"), result.out());
+        assertEquals(2, lines.stream().filter(l -> l.startsWith("What fails: 3 error(s) in 3 revision(s)")).count(), result.out());
+        for (String row : List.of("b2e4d3c5f6a7  non-concurrent-index  public.orders", "d4b6f5e7c8d9  non-concurrent-index  public.customers",
+                "a7e9d8f0a1b2  table-rewrite         public.orders")) {
+            assertEquals(2, lines.stream().filter(l -> l.contains(row)).count(), row + " first and last: " + result.out());
+        }
         assertTrue(result.out().contains("FAILED: 6 revision(s): 6 applied"), result.out());
+        assertTrue(lines.get(lines.size() - 1).contains("a7e9d8f0a1b2"), "ends with what fails: " + result.out());
+        assertTrue(result.out().contains("ok        3: c3a5e4d6b7c8, e5c7b6d8e9f0, f6d8c7e9f0a1"), result.out());
+    }
+
+    @Test
+    void verboseListsEveryLockOfEveryStatement() {
+        Result result = Lockwatch.run("verify", "-c", EXAMPLE.toString(), "--from", "a1f3c2d4e5b6", "--postgres", "embedded",
+                "--verbose");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        assertTrue(result.out().contains("ROW SHARE") && result.out().contains("SHARE ROW EXCLUSIVE"), result.out());
+        assertTrue(result.out().contains("[table-rewrite]") && result.out().contains("downgrade round trip passed"), result.out());
+        assertTrue(result.out().contains("ok        c3a5e4d6b7c8"), result.out());
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * --table-stats: production's pg_stat_user_tables, exported with the README's own query by psql from a real
+ * --table-stats: production's pg_stat_user_tables, exported with the query configuration.md gives by psql from a real
  * database, decides which tables are busy and scales hold times to production's row counts.
  */
 class TableStatsTest {
@@ -50,11 +50,11 @@ class TableStatsTest {
         }
     }
 
-    /** The query the README documents, taken from the README itself. */
+    /** The query the configuration docs give, taken from them. */
     private static String readmeQuery() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("src/site/markdown/configuration.md"));
         int marker = readme.indexOf("<!-- table-stats-query -->");
-        assertTrue(marker >= 0, "README.md documents the query");
+        assertTrue(marker >= 0, "configuration.md documents the query");
         int start = readme.indexOf("```sql", marker) + "```sql".length();
         return readme.substring(start, readme.indexOf("```", start)).strip();
     }
@@ -155,8 +155,8 @@ class TableStatsTest {
                 "--server-url", SharedPostgres.url(), "--table-stats", csv.toString());
 
         assertTrue(result.out().contains("table stats " + csv + ": 1 busy table(s) of 2"), result.out());
-        assertTrue(result.out().contains("rows in production (an estimate, scaled linearly from 20 k rows here)"),
-                result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.contains("non-concurrent-index") && l.contains(" in production")),
+                "the table of what fails gives the estimate: " + result.out());
     }
 
     @Test

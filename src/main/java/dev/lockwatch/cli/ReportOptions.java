@@ -21,6 +21,11 @@ final class ReportOptions {
             description = "write the --format report to FILE instead of standard output")
     Path output;
 
+    @Option(names = {"-v", "--verbose"},
+            description = "text and markdown reports: every revision with every lock of every statement, and each "
+                    + "finding with its fix (default: what fails, then only what the table does not show)")
+    boolean verbose;
+
     @Option(names = "--report", paramLabel = "FORMAT=PATH", converter = Target.class,
             description = "also write a report in FORMAT to PATH (- for standard output); repeatable, e.g. "
                     + "--report sarif=out/lockwatch.sarif --report markdown=out/comment.md. The text report stays "

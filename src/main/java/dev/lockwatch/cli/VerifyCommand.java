@@ -7,6 +7,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
+import dev.lockwatch.report.Layout;
 import dev.lockwatch.report.Reporter;
 import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.rules.RuleSet;
@@ -192,9 +193,12 @@ public final class VerifyCommand implements Callable<Integer> {
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            java.util.Set<String> said = new java.util.HashSet<>(); // a note is said once, however often it applies
             report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
-                err.println("lockwatch: " + line);
-                err.flush();
+                if (!line.startsWith("note:") || said.add(line)) {
+                    err.println("lockwatch: " + line);
+                    err.flush();
+                }
             }).execute();
         } catch (RuntimeException e) {
             if (cleanup.interrupted()) {
@@ -206,7 +210,9 @@ public final class VerifyCommand implements Callable<Integer> {
             removeHook(hook);
         }
         for (ReportTarget target : targets) {
-            write(report, target, target.format().reporter(kinds, target.toStdout() && colour(System.getenv(), System.console() != null)));
+            boolean toTerminal = target.toStdout() && System.console() != null;
+            write(report, target, target.format().reporter(kinds, new Layout(colour(System.getenv(), toTerminal),
+                    target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, reports.verbose)));
         }
         return report.hasErrors() ? 1 : 0;
     }

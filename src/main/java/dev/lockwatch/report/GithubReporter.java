@@ -9,14 +9,15 @@ import java.io.Writer;
 /**
  * GitHub Actions workflow commands ({@code ::error file=...,line=...,title=...::message}), one per unsuppressed
  * finding, so findings land on the pull request's diff. Files are relative to the repository root, as GitHub
- * expects. Suppressed findings are left out: the other reports list them.
+ * expects. Suppressed findings are left out: the other reports list them; so are findings folded into a chain
+ * finding, which stands for them once.
  */
 public final class GithubReporter implements Reporter {
 
     @Override
     public void write(VerifyReport report, Writer writer) throws IOException {
         PrintWriter out = new PrintWriter(writer);
-        report.allFindings().filter(f -> !f.suppressed()).forEach(f -> out.println(command(report, f)));
+        report.allFindings().filter(f -> !f.suppressed() && !f.folded()).forEach(f -> out.println(command(report, f)));
         out.flush();
     }
 

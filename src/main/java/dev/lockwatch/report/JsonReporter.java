@@ -248,6 +248,7 @@ public final class JsonReporter implements Reporter {
         node.put("suppressed", finding.suppressed());
         node.put("suppression_reason", finding.suppressed() ? finding.suppression().reason() : null);
         node.put("suppressed_by", finding.suppressed() ? finding.suppression().origin() : null);
+        node.put("folded_into_chain", finding.folded());
         node.put("blocks", finding.blocks());
         node.put("held_ms", finding.heldMs());
         node.put("rows", finding.rows() == null ? null : finding.rows().value());

@@ -44,7 +44,7 @@ public final class JunitReporter implements Reporter {
                 RevisionRun run = result.run();
                 String file = report.repositoryFile(run.revision().file());
                 testCase(xml, report, "lockwatch." + file, run.revision().id() + " " + run.revision().message(), file,
-                        run.durationMs(), result.findings(), run.status() == RevisionStatus.NOT_RUN
+                        run.durationMs(), result.shown(), run.status() == RevisionStatus.NOT_RUN
                                 ? "not run: an earlier revision failed" : null);
             }
             xml.writeCharacters("\n  ");

@@ -23,16 +23,16 @@ public enum ReportFormat {
     }
 
     /**
-     * @param colour text only: ANSI colours (a terminal with NO_COLOR unset)
+     * @param layout the human formats' (text, markdown) colour, width and detail
      */
-    public Reporter reporter(FindingKinds kinds, boolean colour) {
+    public Reporter reporter(FindingKinds kinds, Layout layout) {
         return switch (this) {
-            case TEXT -> new TextReporter(colour);
+            case TEXT -> new TextReporter(layout);
             case JSON -> new JsonReporter();
             case SARIF -> new SarifReporter(kinds);
             case JUNIT -> new JunitReporter();
             case GITHUB -> new GithubReporter();
-            case MARKDOWN -> new MarkdownReporter();
+            case MARKDOWN -> new MarkdownReporter(layout.verbose());
             case CODEQUALITY -> new CodequalityReporter();
         };
     }

@@ -49,7 +49,7 @@ public final class SarifReporter implements Reporter {
             results.add(result(report, finding, null, all));
         }
         for (RevisionResult revision : report.revisions()) {
-            revision.findings().forEach(f -> results.add(result(report, f, revision.run().revision().id(), all)));
+            revision.shown().forEach(f -> results.add(result(report, f, revision.run().revision().id(), all)));
         }
         run.putArray("invocations").addObject().put("executionSuccessful", true);
         MAPPER.writeValue(new NonClosingWriter(out), root);

@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * What happens to findings after the rules: each is located in its revision file, then suppressed when a
  * suppression comment or a config allowance with a reason covers it. Suppressed findings stay in the report;
- * they no longer count. Suppressions without a reason, unreadable ones and unused ones become findings.
+ * they no longer count. Suppressions without a reason, unreadable ones and unused ones become findings. Last, a
+ * setting the whole chain lacks becomes one chain finding ({@link ChainSettings}).
  */
 public final class Review {
     private static final Set<String> UNSUPPRESSIBLE = Set.of(FindingKinds.INVALID_SUPPRESSION.name(),
@@ -62,8 +63,8 @@ public final class Review {
             revisions.add(new RevisionResult(located.run(), findings));
         }
         chain.addAll(unusedAllowances(report));
-        return new VerifyReport(report.project(), report.postgres(), report.baseline(), revisions, chain, report.data(),
-                report.repositoryRoot(), report.git());
+        return ChainSettings.fold(new VerifyReport(report.project(), report.postgres(), report.baseline(), revisions,
+                chain, report.data(), report.repositoryRoot(), report.git()));
     }
 
     private Finding suppress(Finding finding) {

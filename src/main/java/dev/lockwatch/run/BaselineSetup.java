@@ -87,19 +87,20 @@ final class BaselineSetup {
      * statistics make busy; without either, every table.
      */
     Set<TableRef> busyTables(SchemaSnapshot baseline) {
-        for (TableRef table : config.busyTables()) {
-            if (!baseline.tables().containsKey(table)) {
-                progress.accept("note: --busy-table " + table + " does not exist once the baseline is applied");
-            }
+        // busy tables are those that exist before the deploy: a named one the deploy creates carries no traffic yet
+        List<TableRef> named = config.busyTables().stream().filter(t -> baseline.tables().containsKey(t)).toList();
+        List<String> absent = config.busyTables().stream().filter(t -> !named.contains(t)).map(TableRef::toString).toList();
+        if (!absent.isEmpty()) {
+            progress.accept("note: --busy-table " + String.join(", ", absent) + ": not in the baseline, so not busy");
         }
         if (stats == null) {
             return config.busyTables().isEmpty()
                     ? baseline.tables().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
                             .collect(java.util.stream.Collectors.toUnmodifiableSet()) // alembic's bookkeeping serves no traffic
-                    : Set.copyOf(config.busyTables());
+                    : Set.copyOf(named);
         }
         Set<TableRef> fromStats = stats.busy(config.data().busyMinWrites(), config.data().busyMinRows());
-        Set<TableRef> busy = new TreeSet<>(config.busyTables());
+        Set<TableRef> busy = new TreeSet<>(named);
         fromStats.stream().filter(t -> baseline.tables().containsKey(t)).forEach(busy::add);
         long missing = fromStats.stream().filter(t -> !baseline.tables().containsKey(t)).count();
         progress.accept("table stats: " + busy.size() + " busy table(s) of " + stats.tables().size() + " in "

@@ -47,8 +47,11 @@ final class ServerStarter {
                 return embedded(binaries, workspace, progress, "no Docker engine reachable", savedBaseline);
             }
             if (!DockerEngine.hasImage(config.image())) {
-                return embedded(binaries, workspace, progress, "Docker is reachable but image " + config.image()
-                        + " is not present; docker pull it, or pass --postgres container to pull it", savedBaseline);
+                // the embedded server is the default's equal: only an image the user named is worth pulling
+                boolean named = !config.image().equals("postgres:" + config.pgVersion());
+                return embedded(binaries, workspace, progress, named ? "Docker is reachable but image " + config.image()
+                        + " is not present; docker pull it, or pass --postgres container to pull it"
+                        : "no " + config.image() + " image pulled", savedBaseline);
             }
             try {
                 return container(config, progress, "a Docker engine is reachable");
