@@ -1,0 +1,119 @@
+package dev.lockwatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lockwatch.support.AlembicProject;
+import dev.lockwatch.support.Lockwatch;
+import dev.lockwatch.support.Lockwatch.Result;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Patterns found by running real public chains (src/site/markdown/real-chains.md), each rewritten as a small
+ * chain of our own. The ones the statement-effect rules (issue 14, "verdicts") fix are disabled until they land.
+ */
+class RealChainPatternsTest {
+    private static final String BASE = """
+            op.execute("CREATE TABLE brackets (id int PRIMARY KEY)")
+            op.execute("CREATE TABLE teams (id int PRIMARY KEY, bracket text)")
+            op.execute("CREATE TABLE users (id int PRIMARY KEY, bracket text)")
+            op.execute("CREATE TABLE lb (id int PRIMARY KEY, tenant_id text)")
+            op.execute("CREATE TABLE pool (id int PRIMARY KEY, tenant_id text)")
+            op.execute("CREATE TABLE amphora (id int PRIMARY KEY, host_id text NOT NULL)")
+            op.execute("CREATE TABLE sni (id int, container varchar(36), PRIMARY KEY (id, container))")
+            """;
+
+    @TempDir
+    Path dir;
+
+    /** "table line statement" of each finding of {@code rule}, sorted. */
+    private static List<String> where(Result result, String revision, String rule) {
+        TreeSet<String> seen = new TreeSet<>();
+        for (JsonNode f : result.findings(revision, rule)) {
+            seen.add(f.get("table").asText() + " " + f.get("line").asInt() + " " + f.get("statement").asText());
+        }
+        return List.copyOf(seen);
+    }
+
+    /** The line of {@code project}'s revision file that holds {@code fragment}. */
+    private static int line(AlembicProject project, String revision, String fragment) {
+        try {
+            List<String> lines = Files.readAllLines(project.root().resolve("migrations/versions/" + revision + ".py"));
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains(fragment)) {
+                    return i + 1;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError(fragment + " not in " + revision);
+    }
+
+    /** CTFd 9889b8c53673: a column, an unnamed FK on it, and a dropped column, on two tables with the same names. */
+    @Test
+    @Disabled("issue 14 verdicts: a finding cites the statement that did it (cites ADD COLUMN / the first table's DROP today)")
+    void anUnnamedForeignKeyAndADroppedColumnCiteTheirOwnStatements() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+                op.add_column('teams', sa.Column('bracket_id', sa.Integer))
+                op.create_foreign_key(None, 'teams', 'brackets', ['bracket_id'], ['id'], ondelete='SET NULL')
+                op.drop_column('teams', 'bracket')
+                op.add_column('users', sa.Column('bracket_id', sa.Integer))
+                op.create_foreign_key(None, 'users', 'brackets', ['bracket_id'], ['id'], ondelete='SET NULL')
+                op.drop_column('users', 'bracket')
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        int teamsFk = line(project, "r2", "None, 'teams'");
+        int usersFk = line(project, "r2", "None, 'users'");
+        assertEquals(List.of(
+                "public.teams " + teamsFk + " ALTER TABLE teams ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL",
+                "public.users " + usersFk + " ALTER TABLE users ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL"),
+                where(result, "r2", "constraint-validation"), result.describe());
+        assertEquals(List.of(
+                "public.teams " + line(project, "r2", "drop_column('teams'") + " ALTER TABLE teams DROP COLUMN bracket",
+                "public.users " + line(project, "r2", "drop_column('users'") + " ALTER TABLE users DROP COLUMN bracket"),
+                where(result, "r2", "backward-incompatible"), result.describe());
+    }
+
+    /** octavia 6abb04f24c5 and 3a1e1cdb7b27: renames on several tables, and a rename that also drops NOT NULL. */
+    @Test
+    @Disabled("issue 14 verdicts: a rename is attributed to the statement that renamed (the first statement today)")
+    void eachRenameCitesTheStatementThatRenamed() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+                op.alter_column('lb', 'tenant_id', new_column_name='project_id')
+                op.alter_column('pool', 'tenant_id', new_column_name='project_id')
+                op.alter_column('amphora', 'host_id', new_column_name='compute_id', nullable=True)
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        assertEquals(List.of(
+                "public.amphora " + line(project, "r2", "'amphora'") + " ALTER TABLE amphora RENAME host_id TO compute_id",
+                "public.lb " + line(project, "r2", "'lb'") + " ALTER TABLE lb RENAME tenant_id TO project_id",
+                "public.pool " + line(project, "r2", "'pool'") + " ALTER TABLE pool RENAME tenant_id TO project_id"),
+                where(result, "r2", "backward-incompatible"), result.describe());
+    }
+
+    /** octavia 8c0851bdf6c3: varchar(36) to varchar(128) rebuilds nothing. */
+    @Test
+    @Disabled("issue 14 verdicts: a type change that rebuilt nothing is no index build (non-concurrent-index today)")
+    void wideningAVarcharIsNoIndexBuild() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+                op.alter_column('sni', 'container', existing_type=sa.String(36), type_=sa.String(128))
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        assertEquals(List.of(), result.errors("r2"), result.describe());
+    }
+}
