@@ -116,4 +116,45 @@ class RealChainPatternsTest {
 
         assertEquals(List.of(), result.errors("r2"), result.describe());
     }
+
+    /** prefect 4ff2f2bf81f4: add a nullable column, backfill it, then SET NOT NULL in the same revision. */
+    @Test
+    @Disabled("issue 14 verdicts: SET NOT NULL after ADD COLUMN scans and is the breaking statement (cites ADD COLUMN today)")
+    void setNotNullAfterABackfillIsTheScanAndTheBreakingChange() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+                op.add_column('teams', sa.Column('slug', sa.String()))
+                op.execute("UPDATE teams SET slug = 'team-' || id")
+                op.alter_column('teams', 'slug', existing_type=sa.String(), nullable=False)
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        String setNotNull = "public.teams " + line(project, "r2", "nullable=False")
+                + " ALTER TABLE teams ALTER COLUMN slug SET NOT NULL";
+        assertEquals(List.of(setNotNull), where(result, "r2", "constraint-validation"), result.describe());
+        assertEquals(List.of(setNotNull), where(result, "r2", "backward-incompatible"), result.describe());
+    }
+
+    /** prefect d38c5e6a9115: a table renamed, its primary key dropped and added again, a foreign key added, under the new name. */
+    @Test
+    @Disabled("issue 14 verdicts: work on a table renamed earlier in the revision is judged (missed today)")
+    void aPrimaryKeyAndAForeignKeyOnARenamedTableAreJudged() {
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE + """
+                op.execute("CREATE TABLE block (id int CONSTRAINT pk_block_data PRIMARY KEY, team_id int)")
+                """).revision("r2", "r1", """
+                op.rename_table('block', 'block_document')
+                op.drop_constraint('pk_block_data', 'block_document', type_='primary')
+                op.create_primary_key('pk_block_document', 'block_document', ['id'])
+                op.create_foreign_key('fk_block_team', 'block_document', 'teams', ['team_id'], ['id'])
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        assertEquals(List.of("public.block " + line(project, "r2", "create_primary_key")
+                + " ALTER TABLE block_document ADD CONSTRAINT pk_block_document PRIMARY KEY (id)"),
+                where(result, "r2", "non-concurrent-index"), result.describe());
+        assertEquals(List.of("public.block " + line(project, "r2", "create_foreign_key")
+                + " ALTER TABLE block_document ADD CONSTRAINT fk_block_team FOREIGN KEY(team_id) REFERENCES teams (id)"),
+                where(result, "r2", "constraint-validation"), result.describe());
+    }
 }
