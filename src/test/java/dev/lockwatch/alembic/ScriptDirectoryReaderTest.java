@@ -152,4 +152,27 @@ class ScriptDirectoryReaderTest {
 
         assertEquals(Map.of(saved, "0ld1d"), ids);
     }
+
+    /** neutron's layout: expand and contract branches whose labels are constants of an imported module. */
+    @Test
+    void expandAndContractBranchesLabelledByImportedConstants() {
+        AlembicProject project = project();
+        project.write("alembic.ini", "[alembic]\nscript_location = migrations\nprepend_sys_path = .\n"
+                + "version_locations = %(here)s/migrations/versions %(here)s/migrations/versions/expand "
+                + "%(here)s/migrations/versions/contract\n");
+        project.write("release.py", "EXPAND_BRANCH = 'expand'\nCONTRACT_BRANCH = 'contract'\n");
+        file(project, "kilo", "revision = 'kilo'\ndown_revision = None");
+        project.write("migrations/versions/expand/e1.py", "import release\nrevision = 'e1'\ndown_revision = 'kilo'\n"
+                + "branch_labels = (release.EXPAND_BRANCH,)\n");
+        project.write("migrations/versions/contract/c1.py", "from release import CONTRACT_BRANCH\nrevision = 'c1'\n"
+                + "down_revision = 'kilo'\nbranch_labels = (CONTRACT_BRANCH,)\ndepends_on = ('expand',)\n");
+
+        RevisionGraph graph = new RevisionGraph(read(project));
+
+        assertEquals(List.of("c1", "e1"), graph.heads());
+        assertEquals(List.of("expand"), graph.get("e1").branchLabels());
+        assertEquals(List.of("e1"), graph.get("c1").dependsOn());
+        assertEquals(dir.resolve("migrations/versions/contract/c1.py"), graph.get("c1").file());
+        assertEquals(List.of("kilo", "e1", "c1"), ids(graph.between(null, graph.heads())));
+    }
 }
