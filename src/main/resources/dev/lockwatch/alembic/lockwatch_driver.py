@@ -183,6 +183,8 @@ def _run(request, gates):
         command.stamp(_config(), request["rev"])
     elif op == "current":
         command.current(_config())
+    elif op == "graph":  # the revision graph, as the --graph mode answers it: the answer itself
+        return _graph(request.get("deleted", []))
     else:
         raise ValueError("unknown operation " + op)
 
@@ -247,8 +249,7 @@ protocol.flush()
 for line in sys.stdin:
     gates = []
     try:
-        _run(json.loads(line), gates)
-        answer = {"ok": True}
+        answer = _run(json.loads(line), gates) or {"ok": True}
     except SystemExit as e:  # alembic reports some errors through sys.exit
         answer = {"ok": e.code in (None, 0), "error": "alembic exited with %s" % e.code}
     except BaseException:
