@@ -34,6 +34,14 @@ class RealChainPatternsTest {
     @TempDir
     Path dir;
 
+    private AlembicProject project;
+
+    /** verify --from r1 of a chain whose r1 runs {@code base} and whose r2, the revision judged, {@code upgrade}. */
+    private Result verify(String base, String upgrade) {
+        project = AlembicProject.create(dir).revision("r1", null, base).revision("r2", "r1", upgrade);
+        return Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+    }
+
     /** "table line statement" of each finding of {@code rule}, sorted. */
     private static List<String> where(Result result, String revision, String rule) {
         TreeSet<String> seen = new TreeSet<>();
@@ -43,10 +51,19 @@ class RealChainPatternsTest {
         return List.copyOf(seen);
     }
 
-    /** The line of {@code project}'s revision file that holds {@code fragment}. */
-    private static int line(AlembicProject project, String revision, String fragment) {
+    private static void assertCited(Result result, String rule, String... cited) {
+        assertEquals(List.of(cited), where(result, "r2", rule), result.describe());
+    }
+
+    /** How {@link #where} shows a finding on {@code table} at r2's line holding {@code fragment}. */
+    private String cited(String table, String fragment, String statement) {
+        return "public." + table + " " + line(fragment) + " " + statement;
+    }
+
+    /** The line of r2's file that holds {@code fragment}. */
+    private int line(String fragment) {
         try {
-            List<String> lines = Files.readAllLines(project.root().resolve("migrations/versions/" + revision + ".py"));
+            List<String> lines = Files.readAllLines(project.root().resolve("migrations/versions/r2.py"));
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).contains(fragment)) {
                     return i + 1;
@@ -55,14 +72,14 @@ class RealChainPatternsTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        throw new AssertionError(fragment + " not in " + revision);
+        throw new AssertionError(fragment + " not in r2");
     }
 
     /** CTFd 9889b8c53673: a column, an unnamed FK on it, and a dropped column, on two tables with the same names. */
     @Test
     @Disabled("issue 14 verdicts: a finding cites the statement that did it (cites ADD COLUMN / the first table's DROP today)")
     void anUnnamedForeignKeyAndADroppedColumnCiteTheirOwnStatements() {
-        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+        Result result = verify(BASE, """
                 op.add_column('teams', sa.Column('bracket_id', sa.Integer))
                 op.create_foreign_key(None, 'teams', 'brackets', ['bracket_id'], ['id'], ondelete='SET NULL')
                 op.drop_column('teams', 'bracket')
@@ -71,48 +88,37 @@ class RealChainPatternsTest {
                 op.drop_column('users', 'bracket')
                 """);
 
-        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
-
-        int teamsFk = line(project, "r2", "None, 'teams'");
-        int usersFk = line(project, "r2", "None, 'users'");
-        assertEquals(List.of(
-                "public.teams " + teamsFk + " ALTER TABLE teams ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL",
-                "public.users " + usersFk + " ALTER TABLE users ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL"),
-                where(result, "r2", "constraint-validation"), result.describe());
-        assertEquals(List.of(
-                "public.teams " + line(project, "r2", "drop_column('teams'") + " ALTER TABLE teams DROP COLUMN bracket",
-                "public.users " + line(project, "r2", "drop_column('users'") + " ALTER TABLE users DROP COLUMN bracket"),
-                where(result, "r2", "backward-incompatible"), result.describe());
+        assertCited(result, "constraint-validation",
+                cited("teams", "None, 'teams'", "ALTER TABLE teams ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL"),
+                cited("users", "None, 'users'", "ALTER TABLE users ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL"));
+        assertCited(result, "backward-incompatible",
+                cited("teams", "drop_column('teams'", "ALTER TABLE teams DROP COLUMN bracket"),
+                cited("users", "drop_column('users'", "ALTER TABLE users DROP COLUMN bracket"));
     }
 
     /** octavia 6abb04f24c5 and 3a1e1cdb7b27: renames on several tables, and a rename that also drops NOT NULL. */
     @Test
     @Disabled("issue 14 verdicts: a rename is attributed to the statement that renamed (the first statement today)")
     void eachRenameCitesTheStatementThatRenamed() {
-        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+        Result result = verify(BASE, """
                 op.alter_column('lb', 'tenant_id', new_column_name='project_id')
                 op.alter_column('pool', 'tenant_id', new_column_name='project_id')
                 op.alter_column('amphora', 'host_id', new_column_name='compute_id', nullable=True)
                 """);
 
-        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
-
-        assertEquals(List.of(
-                "public.amphora " + line(project, "r2", "'amphora'") + " ALTER TABLE amphora RENAME host_id TO compute_id",
-                "public.lb " + line(project, "r2", "'lb'") + " ALTER TABLE lb RENAME tenant_id TO project_id",
-                "public.pool " + line(project, "r2", "'pool'") + " ALTER TABLE pool RENAME tenant_id TO project_id"),
-                where(result, "r2", "backward-incompatible"), result.describe());
+        assertCited(result, "backward-incompatible",
+                cited("amphora", "'amphora'", "ALTER TABLE amphora RENAME host_id TO compute_id"),
+                cited("lb", "'lb'", "ALTER TABLE lb RENAME tenant_id TO project_id"),
+                cited("pool", "'pool'", "ALTER TABLE pool RENAME tenant_id TO project_id"));
     }
 
     /** octavia 8c0851bdf6c3: varchar(36) to varchar(128) rebuilds nothing. */
     @Test
     @Disabled("issue 14 verdicts: a type change that rebuilt nothing is no index build (non-concurrent-index today)")
     void wideningAVarcharIsNoIndexBuild() {
-        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+        Result result = verify(BASE, """
                 op.alter_column('sni', 'container', existing_type=sa.String(36), type_=sa.String(128))
                 """);
-
-        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
 
         assertEquals(List.of(), result.errors("r2"), result.describe());
     }
@@ -121,16 +127,13 @@ class RealChainPatternsTest {
     @Test
     @Disabled("issue 14 verdicts: SET NOT NULL after ADD COLUMN scans and is the breaking statement (cites ADD COLUMN today)")
     void setNotNullAfterABackfillIsTheScanAndTheBreakingChange() {
-        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+        Result result = verify(BASE, """
                 op.add_column('teams', sa.Column('slug', sa.String()))
                 op.execute("UPDATE teams SET slug = 'team-' || id")
                 op.alter_column('teams', 'slug', existing_type=sa.String(), nullable=False)
                 """);
 
-        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
-
-        String setNotNull = "public.teams " + line(project, "r2", "nullable=False")
-                + " ALTER TABLE teams ALTER COLUMN slug SET NOT NULL";
+        String setNotNull = cited("teams", "nullable=False", "ALTER TABLE teams ALTER COLUMN slug SET NOT NULL");
         assertEquals(List.of(setNotNull), where(result, "r2", "constraint-validation"), result.describe());
         assertEquals(List.of(setNotNull), where(result, "r2", "backward-incompatible"), result.describe());
     }
@@ -139,22 +142,18 @@ class RealChainPatternsTest {
     @Test
     @Disabled("issue 14 verdicts: work on a table renamed earlier in the revision is judged (missed today)")
     void aPrimaryKeyAndAForeignKeyOnARenamedTableAreJudged() {
-        AlembicProject project = AlembicProject.create(dir).revision("r1", null, BASE + """
+        Result result = verify(BASE + """
                 op.execute("CREATE TABLE block (id int CONSTRAINT pk_block_data PRIMARY KEY, team_id int)")
-                """).revision("r2", "r1", """
+                """, """
                 op.rename_table('block', 'block_document')
                 op.drop_constraint('pk_block_data', 'block_document', type_='primary')
                 op.create_primary_key('pk_block_document', 'block_document', ['id'])
                 op.create_foreign_key('fk_block_team', 'block_document', 'teams', ['team_id'], ['id'])
                 """);
 
-        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
-
-        assertEquals(List.of("public.block " + line(project, "r2", "create_primary_key")
-                + " ALTER TABLE block_document ADD CONSTRAINT pk_block_document PRIMARY KEY (id)"),
-                where(result, "r2", "non-concurrent-index"), result.describe());
-        assertEquals(List.of("public.block " + line(project, "r2", "create_foreign_key")
-                + " ALTER TABLE block_document ADD CONSTRAINT fk_block_team FOREIGN KEY(team_id) REFERENCES teams (id)"),
-                where(result, "r2", "constraint-validation"), result.describe());
+        assertCited(result, "non-concurrent-index",
+                cited("block", "create_primary_key", "ALTER TABLE block_document ADD CONSTRAINT pk_block_document PRIMARY KEY (id)"));
+        assertCited(result, "constraint-validation",
+                cited("block", "create_foreign_key", "ALTER TABLE block_document ADD CONSTRAINT fk_block_team FOREIGN KEY(team_id) REFERENCES teams (id)"));
     }
 }
