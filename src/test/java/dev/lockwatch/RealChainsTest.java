@@ -28,7 +28,7 @@ class RealChainsTest {
     }
 
     @Test
-    void branchesMergesAndDependenciesAreSteppedByIdInTopologicalOrder() {
+    void branchesMergesAndDependenciesAreSteppedInAlembicsOrder() {
         AlembicProject project = AlembicProject.create(dir)
                 .revision("a0", null, TABLE.formatted("orders"))
                 .revision("b1", "a0", "op.create_index('ix_orders_n', 'orders', ['n'])")
@@ -39,7 +39,8 @@ class RealChainsTest {
 
         Result result = Lockwatch.verify(project, "--from", "a0");
 
-        assertEquals(List.of("b1:applied", "c1:applied", "c2:applied", "d0:applied", "m1:applied"), order(result));
+        // alembic walks a branch to its end before the next: the order `alembic upgrade a0:heads` runs them in
+        assertEquals(List.of("c1:applied", "d0:applied", "c2:applied", "b1:applied", "m1:applied"), order(result));
         assertEquals(1, result.exitCode(), result.describe());
         assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
         JsonNode merge = result.revision("m1").get("down_revision");
@@ -75,5 +76,51 @@ class RealChainsTest {
 
         assertEquals(List.of("public.orders ACCESS EXCLUSIVE", "public.orders SHARE"), result.locks("b1"));
         assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
+    }
+
+    @Test
+    void unicodeIdsAndParentsComputedInPythonAreReadAsAlembicReadsThem() {
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("3537d5420e0e", null, TABLE.formatted("orders"));
+        // the first revision's file as an old Python 2 template wrote it: u'' literals, a module constant
+        project.write("migrations/versions/3537d5420e0e.py", """
+                \"\"\"orders\"\"\"
+                from alembic import op
+                import sqlalchemy as sa
+
+                revision = u'3537d5420e0e'
+                down_revision = None
+
+
+                def upgrade():
+                    %s
+
+
+                def downgrade():
+                    op.drop_table('orders')
+                """.formatted(TABLE.formatted("orders")));
+        project.write("migrations/versions/b1.py", """
+                \"\"\"index orders\"\"\"
+                from alembic import op
+
+                PARENT = u'3537d5420e0e'
+                revision = 'b' + '1'
+                down_revision = (PARENT,)
+
+
+                def upgrade():
+                    op.create_index('ix_orders_n', 'orders', ['n'])
+
+
+                def downgrade():
+                    op.drop_index('ix_orders_n', 'orders')
+                """);
+
+        Result result = Lockwatch.verify(project, "--from", "3537d5420e0e");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        assertEquals(List.of("b1:applied"), order(result));
+        assertEquals(List.of("non-concurrent-index"), result.errors("b1"));
+        assertEquals("index orders", result.revision("b1").get("message").asText());
     }
 }

@@ -17,9 +17,10 @@ import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
- * The revision DAG: branch points, merges (several down revisions), {@code depends_on}, several bases.
- * Revisions are stepped by explicit id in topological order because {@code alembic upgrade +1} fails on
- * such graphs ("Ambiguous walk").
+ * The revision DAG as alembic reads it ({@link ScriptDirectoryReader}): branch points, merges (several down
+ * revisions), {@code depends_on}, several bases. Revisions are stepped by explicit id in topological order because
+ * {@code alembic upgrade +1} fails on such graphs ("Ambiguous walk"); ties go the way alembic walks them, which is
+ * the order the revisions are given in.
  */
 public final class RevisionGraph {
     public static final String BASE = "base";
@@ -27,10 +28,13 @@ public final class RevisionGraph {
 
     private final Map<String, Revision> byId;
     private final Map<String, List<String>> children = new HashMap<>();
+    private final Map<String, Integer> walkOrder = new HashMap<>();
 
+    /** {@code revisions} in alembic's upgrade order, which breaks ties between independent branches. */
     public RevisionGraph(Collection<Revision> revisions) {
         Map<String, Revision> map = new LinkedHashMap<>();
         revisions.forEach(r -> map.put(r.id(), r));
+        revisions.forEach(r -> walkOrder.putIfAbsent(r.id(), walkOrder.size()));
         this.byId = map;
         for (Revision r : revisions) {
             for (String prerequisite : r.prerequisites()) {
@@ -145,7 +149,7 @@ public final class RevisionGraph {
         return java.util.Collections.unmodifiableCollection(byId.values());
     }
 
-    /** {@code ids} in the order they are stepped: prerequisites first, ties broken by id. */
+    /** {@code ids} in the order they are stepped: prerequisites first, ties as alembic walks them. */
     public List<Revision> ordered(Set<String> ids) {
         return topologicalOrder(ids).stream().map(byId::get).toList();
     }
@@ -159,7 +163,7 @@ public final class RevisionGraph {
         return topologicalOrder(tips);
     }
 
-    /** The revisions above {@code from} up to every one of {@code tos}, prerequisites first; ties broken by id. */
+    /** The revisions above {@code from} up to every one of {@code tos}, prerequisites first; ties as alembic walks them. */
     public List<Revision> between(String from, Collection<String> tos) {
         return above(from == null ? List.of() : List.of(from), tos);
     }
@@ -181,7 +185,7 @@ public final class RevisionGraph {
         for (String id : ids) {
             pending.put(id, (int) byId.get(id).prerequisites().stream().filter(ids::contains).count());
         }
-        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.naturalOrder());
+        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.comparing(walkOrder::get));
         pending.forEach((id, count) -> {
             if (count == 0) {
                 ready.add(id);

@@ -1,15 +1,20 @@
 package dev.lockwatch.git;
 
-import dev.lockwatch.alembic.RevisionScanner;
 import dev.lockwatch.model.GitSelection;
 import dev.lockwatch.model.LockwatchException;
-import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionChange;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Which revision files a branch added, edited or deleted since it forked from a base ref, asked of the real
@@ -20,6 +25,18 @@ import java.util.Optional;
 public final class GitHistory {
     private final Git git;
     private final Path root;
+
+    /** How a changed file's revision id is learnt: alembic reads revision files, lockwatch does not. */
+    public interface RevisionIds {
+        /** The revision a file of the work tree declares; empty for a module that declares none. */
+        Optional<String> of(Path file);
+
+        /** The revisions that files the branch deleted declared, read from their old text saved under these paths. */
+        Map<Path, String> ofDeleted(Collection<Path> saved);
+    }
+
+    private record Changed(RevisionChange.Kind kind, String path) {
+    }
 
     private GitHistory(Git git, Path root) {
         this.git = git;
@@ -56,7 +73,7 @@ public final class GitHistory {
      *
      * @param option names the option in errors, e.g. {@code --git-base origin/main}
      */
-    public GitSelection changesSince(String ref, List<Path> versionFolders, String option) {
+    public GitSelection changesSince(String ref, List<Path> versionFolders, String option, RevisionIds ids) {
         if (!git.run("rev-parse", "--verify", "--quiet", ref + "^{commit}").ok()) {
             throw LockwatchException.usage(option + ": git knows no commit named " + ref
                     + " here; fetch it first (e.g. git fetch origin main)");
@@ -75,7 +92,7 @@ public final class GitHistory {
             }
             pathspecs.add(":(top)" + (root.equals(real) ? "." : root.relativize(real).toString()));
         }
-        List<RevisionChange> changes = new ArrayList<>();
+        List<Changed> changes = new ArrayList<>();
         List<String> diff = new ArrayList<>(List.of("diff", "--name-status", "-z", "-M", "--no-ext-diff", base, "--"));
         diff.addAll(pathspecs);
         List<String> fields = git.run(diff.toArray(String[]::new)).orFail(option).fields();
@@ -85,43 +102,83 @@ public final class GitHistory {
             if (status.startsWith("R") || status.startsWith("C")) {
                 String to = fields.get(i++);
                 if (status.startsWith("C")) {
-                    change(changes, RevisionChange.Kind.ADDED, to, base);
+                    changes.add(new Changed(RevisionChange.Kind.ADDED, to));
                 } else if (!status.equals("R100")) {
-                    change(changes, RevisionChange.Kind.MODIFIED, to, base);
+                    changes.add(new Changed(RevisionChange.Kind.MODIFIED, to));
                 }
                 continue;
             }
             switch (status.charAt(0)) {
-                case 'A' -> change(changes, RevisionChange.Kind.ADDED, path, base);
-                case 'D' -> change(changes, RevisionChange.Kind.DELETED, path, base);
-                default -> change(changes, RevisionChange.Kind.MODIFIED, path, base);
+                case 'A' -> changes.add(new Changed(RevisionChange.Kind.ADDED, path));
+                case 'D' -> changes.add(new Changed(RevisionChange.Kind.DELETED, path));
+                default -> changes.add(new Changed(RevisionChange.Kind.MODIFIED, path));
             }
         }
         List<String> untracked = new ArrayList<>(List.of("ls-files", "-z", "--full-name", "--others",
                 "--exclude-standard", "--"));
         untracked.addAll(pathspecs);
         for (String path : git.run(untracked.toArray(String[]::new)).orFail(option).fields()) {
-            change(changes, RevisionChange.Kind.ADDED, path, base);
+            changes.add(new Changed(RevisionChange.Kind.ADDED, path));
         }
-        return new GitSelection(ref, base, changes);
+        return new GitSelection(ref, base, revisions(changes, base, ids));
     }
 
-    private void change(List<RevisionChange> changes, RevisionChange.Kind kind, String path, String base) {
-        if (!path.endsWith(".py") || path.endsWith("__init__.py")) {
+    /** The changed revision files with the ids alembic reads from them; helper modules drop out. */
+    private List<RevisionChange> revisions(List<Changed> changed, String base, RevisionIds ids) {
+        List<Changed> files = changed.stream()
+                .filter(c -> c.path().endsWith(".py") && !c.path().endsWith("__init__.py")).toList();
+        Map<Changed, String> deleted = deletedIds(files.stream()
+                .filter(c -> c.kind() == RevisionChange.Kind.DELETED).toList(), base, ids);
+        List<RevisionChange> changes = new ArrayList<>();
+        for (Changed c : files) {
+            Path file = root.resolve(c.path());
+            Optional<String> id = c.kind() == RevisionChange.Kind.DELETED ? Optional.ofNullable(deleted.get(c))
+                    : ids.of(file);
+            id.ifPresent(revision -> changes.add(new RevisionChange(c.kind(), file, revision)));
+        }
+        return changes;
+    }
+
+    /** Deleted files' old text, saved to a temp folder for alembic's loader to read, then removed. */
+    private Map<Changed, String> deletedIds(List<Changed> deleted, String base, RevisionIds ids) {
+        if (deleted.isEmpty()) {
+            return Map.of();
+        }
+        Path folder = null;
+        try {
+            folder = Files.createTempDirectory("lockwatch-deleted-");
+            Map<Path, Changed> saved = new LinkedHashMap<>();
+            for (Changed c : deleted) {
+                Git.Output old = git.run("show", base + ":" + c.path());
+                if (old.ok()) {
+                    Path copy = Files.createDirectories(folder.resolve(Integer.toString(saved.size())))
+                            .resolve(Path.of(c.path()).getFileName());
+                    Files.writeString(copy, old.text());
+                    saved.put(copy, c);
+                }
+            }
+            Map<Changed, String> result = new LinkedHashMap<>();
+            ids.ofDeleted(saved.keySet()).forEach((copy, id) -> result.put(saved.get(copy), id));
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            delete(folder);
+        }
+    }
+
+    private static void delete(Path folder) {
+        if (folder == null) {
             return;
         }
-        Path file = root.resolve(path);
-        Optional<Revision> revision;
-        if (kind == RevisionChange.Kind.DELETED) {
-            Git.Output old = git.run("show", base + ":" + path);
-            revision = old.ok() ? RevisionScanner.parse(file, old.text()) : Optional.empty();
-        } else {
-            revision = RevisionScanner.read(file);
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: the folder is lockwatch's own temp copy
         }
-        revision.ifPresent(r -> changes.add(new RevisionChange(kind, file, r.id())));
     }
 
-    static Path real(Path folder) {
+    public static Path real(Path folder) {
         try {
             return folder.toRealPath();
         } catch (IOException e) {

@@ -2,7 +2,7 @@ package dev.lockwatch.run;
 
 import dev.lockwatch.alembic.AlembicIni;
 import dev.lockwatch.alembic.RevisionGraph;
-import dev.lockwatch.alembic.RevisionScanner;
+import dev.lockwatch.alembic.ScriptDirectoryReader;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.git.GitHistory;
 import dev.lockwatch.model.GitSelection;
@@ -10,9 +10,14 @@ import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionChange;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -35,13 +40,14 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
 
     public static ChainPlan of(VerifyConfig config) {
         AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
-        RevisionGraph graph = new RevisionGraph(RevisionScanner.scan(ini));
+        ScriptDirectoryReader alembic = new ScriptDirectoryReader(ini, config.alembicCommand(), config.urlVariable());
+        RevisionGraph graph = new RevisionGraph(alembic.revisions());
         if (graph.size() == 0) {
             throw LockwatchException.usage("no revision files under " + ini.versionLocations().get(0)
                     + ": nothing to verify");
         }
         if (config.gitBase() != null) {
-            return sinceGitBase(config.gitBase(), ini, graph);
+            return sinceGitBase(config.gitBase(), ini, graph, alembic);
         }
         String from = graph.resolve(config.from(), "--from");
         List<String> heads = graph.heads();
@@ -76,9 +82,22 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
     }
 
     /** Verified: the revision files the branch added; baseline: every other revision, applied first. */
-    private static ChainPlan sinceGitBase(String ref, AlembicIni ini, RevisionGraph graph) {
+    private static ChainPlan sinceGitBase(String ref, AlembicIni ini, RevisionGraph graph, ScriptDirectoryReader alembic) {
         String option = "--git-base " + ref;
-        GitSelection git = GitHistory.of(ini.folder(), option).changesSince(ref, ini.versionLocations(), option);
+        Map<Path, String> byFile = new HashMap<>();
+        graph.all().forEach(r -> byFile.put(GitHistory.real(r.file()), r.id()));
+        GitHistory.RevisionIds ids = new GitHistory.RevisionIds() {
+            @Override
+            public Optional<String> of(Path file) {
+                return Optional.ofNullable(byFile.get(GitHistory.real(file)));
+            }
+
+            @Override
+            public Map<Path, String> ofDeleted(Collection<Path> saved) {
+                return alembic.deletedRevisions(saved);
+            }
+        };
+        GitSelection git = GitHistory.of(ini.folder(), option).changesSince(ref, ini.versionLocations(), option, ids);
         Set<String> added = git.changes(RevisionChange.Kind.ADDED).stream().map(RevisionChange::revision)
                 .filter(id -> graph.get(id) != null).collect(Collectors.toCollection(LinkedHashSet::new));
         Set<String> baseline = new HashSet<>();

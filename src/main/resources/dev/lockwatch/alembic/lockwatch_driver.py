@@ -183,17 +183,73 @@ def _run(request, gates):
         command.stamp(_config(), request["rev"])
     elif op == "current":
         command.current(_config())
+    elif op == "graph":  # the revision graph, as the --graph mode answers it: the answer itself
+        return _graph(request.get("deleted", []))
     else:
         raise ValueError("unknown operation " + op)
 
+
+def _graph(deleted):
+    """The revision graph as alembic's ScriptDirectory reads it, in alembic's upgrade order (base first), plus the
+    revision ids of files a branch deleted (their old text, saved by lockwatch): lockwatch reads no revision file
+    itself. An error alembic raises (a cycle, an unknown down_revision, a file it cannot import) is the answer,
+    quoted, with the revision file it happened in."""
+    import warnings
+    from alembic import util
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        try:
+            script = ScriptDirectory.from_config(_config())
+            order = list(reversed(list(script.walk_revisions("base", "heads"))))
+        except BaseException as e:
+            return {"ok": False, "error": _alembic_error(e, warned)}
+    revisions = []
+    for rev in order:
+        revisions.append({
+            "id": rev.revision,
+            "down_revisions": list(util.to_tuple(rev.down_revision, default=())),
+            "depends_on": list(getattr(rev, "_resolved_dependencies", None) or util.to_tuple(rev.dependencies, default=())),
+            "branch_labels": sorted(getattr(rev, "_orig_branch_labels", rev.branch_labels)),  # declared, not inherited
+            "path": os.path.abspath(rev.path),
+            "message": " ".join(rev.doc.split()),
+        })
+    ids = {}
+    for name in deleted:
+        try:
+            module = util.load_python_file(os.path.dirname(name), os.path.basename(name))
+            ids[name] = getattr(module, "revision", None)
+        except BaseException:  # its imports are gone with it: no id, no finding about it
+            ids[name] = None
+    return {"ok": True, "revisions": revisions, "deleted": ids,
+            "warnings": [str(w.message) for w in warned]}
+
+
+def _alembic_error(error, warned):
+    """alembic's own words: its warnings (e.g. "Revision x referenced from y is not present"), the error, and the
+    innermost frame in a file other than alembic's (the revision file that failed to import)."""
+    words = [str(w.message) for w in warned]
+    if isinstance(error, SyntaxError):
+        words.append("%s: %s (%s, line %s)" % (type(error).__name__, error.msg, error.filename, error.lineno))
+    else:
+        words.append(traceback.format_exception_only(type(error), error)[-1].strip())
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if "/alembic/" not in f.filename and "/importlib/" not in f.filename and not f.filename.startswith("<")]
+        if frames:
+            words.append("in %s, line %s: %s" % (frames[-1].filename, frames[-1].lineno, (frames[-1].line or "").strip()))
+    return "; ".join(words)
+
+
+if sys.argv[3:] == ["--graph"]:  # a one-shot run: the graph, then exit (stdin: the deleted files, one a line)
+    sys.__stdout__.write(json.dumps(_graph([line.rstrip("\n") for line in sys.stdin if line.strip()])) + "\n")
+    sys.__stdout__.flush()
+    sys.exit(0)
 
 protocol.write(json.dumps({"ready": True}) + "\n")
 protocol.flush()
 for line in sys.stdin:
     gates = []
     try:
-        _run(json.loads(line), gates)
-        answer = {"ok": True}
+        answer = _run(json.loads(line), gates) or {"ok": True}
     except SystemExit as e:  # alembic reports some errors through sys.exit
         answer = {"ok": e.code in (None, 0), "error": "alembic exited with %s" % e.code}
     except BaseException:
