@@ -29,7 +29,11 @@ public final class RuleSet {
         return new RuleSet(List.of(new MigrationFailedRule(), new MultipleHeadsRule(), new NonConcurrentIndexRule(),
                 new TableRewriteRule(), new ConstraintValidationRule(), new BackwardIncompatibleRule(),
                 new InvalidIndexRule(), new DowngradeFailedRule(), new MissingLockTimeoutRule(),
-                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule()));
+                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule(),
+                // issue 16: the checks other migration linters have
+                new NonConcurrentIndexDropRule(), new TableTruncateRule(), new NonConcurrentMatviewRefreshRule(),
+                new NonConcurrentPartitionDetachRule(), new PartitionAttachScanRule(), new DomainConstraintScanRule(),
+                new EnumValueInTransactionRule()));
     }
 
     /**
