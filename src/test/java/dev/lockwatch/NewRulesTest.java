@@ -207,10 +207,33 @@ class NewRulesTest {
     }
 
     @Test
+    void aRevisionOverTheLockTimeBudgetInProductionIsAnError() throws Exception {
+        Path stats = java.nio.file.Files.writeString(dir.resolve("stats.csv"),
+                "schemaname,relname,reltuples,n_tup_ins\npublic,orders,1000000000,500000\npublic,customers,100000,100\n");
+        String upgrade = "op.execute(\"SET lock_timeout = '3s'\")\nop.create_index('ix_orders_customer', 'orders', ['customer_id'])";
+
+        Result withoutStats = verify("", upgrade);
+        Result within = Lockwatch.verify(AlembicProject.create(dir).revision("r1", null, AlembicProject.SHOP)
+                .revision("r2", "r1", upgrade), "--from", "r1", "--no-downgrade-check", "--table-stats",
+                stats.toString(), "--max-lock-time", "1000h");
+
+        assertEquals(List.of(), withoutStats.findings("r2", "lock-time-budget"), "no --table-stats, nothing to estimate");
+        assertEquals(List.of(), within.findings("r2", "lock-time-budget"), within.describe());
+        Result result = Lockwatch.verify(AlembicProject.create(dir).revision("r1", null, AlembicProject.SHOP)
+                .revision("r2", "r1", upgrade), "--from", "r1", "--no-downgrade-check", "--table-stats",
+                stats.toString());
+        JsonNode finding = result.finding("r2", "lock-time-budget");
+        assertEquals("error", finding.get("severity").asText());
+        assertEquals("public.orders", finding.get("table").asText());
+        assertTrue(finding.get("message").asText().contains("over the --max-lock-time budget of 5 s"), finding.toString());
+        assertTrue(finding.get("message").asText().contains("of SHARE on public.orders (CREATE INDEX)"), finding.toString());
+    }
+
+    @Test
     void explainKnowsEveryNewRule() {
         for (String rule : List.of("non-concurrent-index-drop", "table-truncate", "non-concurrent-matview-refresh",
                 "non-concurrent-partition-detach", "partition-attach-scan", "domain-constraint-scan",
-                "enum-value-in-transaction")) {
+                "enum-value-in-transaction", "lock-time-budget", "retry-unsafe")) {
             Result result = Lockwatch.run("explain", rule);
             assertEquals(0, result.exitCode(), result.describe());
             assertTrue(result.out().startsWith(rule + " (default severity: "), result.out());

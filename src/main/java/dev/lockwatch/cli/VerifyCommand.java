@@ -165,6 +165,11 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "a request slower than this counts as stalled (default: ${DEFAULT-VALUE})")
     Duration stallThreshold;
 
+    @Option(names = "--max-lock-time", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
+            description = "with --table-stats, the longest a revision may block writes to busy tables in production, "
+                    + "as estimated: above it, lock-time-budget is an error (default: ${DEFAULT-VALUE})")
+    Duration maxLockTime;
+
     @Option(names = "--long-transaction", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "with each revision, hold an ordinary open transaction on the busy tables for this long "
                     + "(e.g. 5s), the way a slow report query does; implies --traffic")
@@ -269,7 +274,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
                 serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
                 noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck);
-        RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
+        RuleSet ruleSet = RuleSet.defaults().with(new dev.lockwatch.rules.LockTimeBudgetRule(maxLockTime))
+                .configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();

@@ -4,6 +4,7 @@ import dev.lockwatch.model.ConstraintSchema;
 import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
+import dev.lockwatch.model.ProductionEstimate;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
@@ -78,6 +79,15 @@ final class Runs {
         }
         statements.add(new Statement(sql, tag, 12, 0L, observed, target == null ? null : table(target), false,
                 transaction));
+        return this;
+    }
+
+    /** A statement holding one lock on {@code table} whose hold time production's statistics scale to {@code ms}. */
+    Runs estimated(String tag, int transaction, String table, LockMode mode, long estimatedMs) {
+        TableRef ref = table(table);
+        ObservedLock lock = new ObservedLock(ref, mode, true, before.containsKey(ref), 12, false,
+                new ProductionEstimate(1000, 1000 * estimatedMs / 12, estimatedMs));
+        statements.add(new Statement(tag + " ...", tag, 12, 0L, List.of(lock), ref, false, transaction));
         return this;
     }
 
