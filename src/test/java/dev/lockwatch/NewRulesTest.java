@@ -230,10 +230,37 @@ class NewRulesTest {
     }
 
     @Test
+    void aBackfillInOneStatementCountsTheRowsItReallyChanged() {
+        String upgrade = "op.execute(\"SET lock_timeout = '3s'\")\nop.execute('UPDATE orders SET qty = qty + 1 WHERE id <= 600')";
+        AlembicProject project = AlembicProject.create(dir).revision("r1", null, AlembicProject.SHOP)
+                .revision("r2", "r1", upgrade);
+
+        Result flagged = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check", "--max-rows-per-statement", "500");
+        Result withinDefault = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        JsonNode finding = flagged.finding("r2", "unbatched-data-change");
+        assertEquals("public.orders", finding.get("table").asText());
+        assertTrue(finding.get("message").asText().startsWith("UPDATE changed 600 rows of public.orders"), finding.toString());
+        assertEquals(List.of(), withinDefault.findings("r2", "unbatched-data-change"), withinDefault.describe());
+    }
+
+    @Test
+    void aBackfillOfATableTheRevisionCreatedIsNotFlagged() {
+        Result result = Lockwatch.verify(AlembicProject.create(dir).revision("r1", null, AlembicProject.SHOP)
+                .revision("r2", "r1", """
+                        op.create_table('staging', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))
+                        op.execute('INSERT INTO staging SELECT g, g FROM generate_series(1, 1000) g')
+                        op.execute('UPDATE staging SET n = n + 1')
+                        """), "--from", "r1", "--no-downgrade-check", "--max-rows-per-statement", "10");
+
+        assertEquals(List.of(), result.findings("r2", "unbatched-data-change"), result.describe());
+    }
+
+    @Test
     void explainKnowsEveryNewRule() {
         for (String rule : List.of("non-concurrent-index-drop", "table-truncate", "non-concurrent-matview-refresh",
                 "non-concurrent-partition-detach", "partition-attach-scan", "domain-constraint-scan",
-                "enum-value-in-transaction", "lock-time-budget", "retry-unsafe")) {
+                "enum-value-in-transaction", "unbatched-data-change", "lock-time-budget", "retry-unsafe")) {
             Result result = Lockwatch.run("explain", rule);
             assertEquals(0, result.exitCode(), result.describe());
             assertTrue(result.out().startsWith(rule + " (default severity: "), result.out());

@@ -170,6 +170,11 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "as estimated: above it, lock-time-budget is an error (default: ${DEFAULT-VALUE})")
     Duration maxLockTime;
 
+    @Option(names = "--max-rows-per-statement", paramLabel = "N", defaultValue = "10000",
+            description = "an UPDATE or DELETE changing more rows of a busy table in one statement (scaled to "
+                    + "production with --table-stats) is an unbatched-data-change (default: ${DEFAULT-VALUE})")
+    long maxRowsPerStatement;
+
     @Option(names = "--long-transaction", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "with each revision, hold an ordinary open transaction on the busy tables for this long "
                     + "(e.g. 5s), the way a slow report query does; implies --traffic")
@@ -275,6 +280,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
                 noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck);
         RuleSet ruleSet = RuleSet.defaults().with(new dev.lockwatch.rules.LockTimeBudgetRule(maxLockTime))
+                .with(new dev.lockwatch.rules.UnbatchedDataChangeRule(maxRowsPerStatement))
                 .configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());

@@ -13,12 +13,21 @@ import java.util.List;
  *                      one transaction share its locks until it ends
  * @param source        the revision-file line that issued it, when alembic's Python told (see
  *                      {@code sitecustomize.py}); null otherwise
+ * @param rowsChanged   rows an INSERT, UPDATE or DELETE changed, as its session's transaction counters told at its
+ *                      gate; empty for other statements or when not observed
  */
 public record Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
-                        TableRef target, boolean rewrite, int transaction, SourceLocation source) {
+                        TableRef target, boolean rewrite, int transaction, SourceLocation source,
+                        java.util.OptionalLong rowsChanged) {
 
     public Statement {
         locks = List.copyOf(locks);
+    }
+
+    public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
+                     TableRef target, boolean rewrite, int transaction, SourceLocation source) {
+        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source,
+                java.util.OptionalLong.empty());
     }
 
     public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
@@ -27,6 +36,7 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
     }
 
     public Statement withLocks(List<ObservedLock> otherLocks) {
-        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source);
+        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source,
+                rowsChanged);
     }
 }

@@ -33,7 +33,8 @@ public final class RuleSet {
                 // issue 16: the checks other migration linters have
                 new NonConcurrentIndexDropRule(), new TableTruncateRule(), new NonConcurrentMatviewRefreshRule(),
                 new NonConcurrentPartitionDetachRule(), new PartitionAttachScanRule(), new DomainConstraintScanRule(),
-                new EnumValueInTransactionRule(), new LockTimeBudgetRule(), new RetryUnsafeRule()));
+                new EnumValueInTransactionRule(), new UnbatchedDataChangeRule(), new LockTimeBudgetRule(),
+                new RetryUnsafeRule()));
     }
 
     /**

@@ -105,10 +105,26 @@ begin
 end
 $fn$;
 
+-- Rows the statement that just ended inserted, updated or deleted in table rel (issue 16: unbatched data changes):
+-- this transaction's counters, which only its own session can read, less what its previous gate on rel read.
+create or replace function lockwatch.rows_changed(rel oid) returns bigint language plpgsql as $fn$
+declare
+  setting text := 'lockwatch.rows_' || rel;
+  stamp text := extract(epoch from transaction_timestamp())::text;
+  previous text := coalesce(current_setting(setting, true), '');
+  total bigint;
+begin
+  select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) into total from pg_stat_xact_user_tables where relid = rel;
+  perform set_config(setting, stamp || ':' || total, false);
+  return total - case when split_part(previous, ':', 1) = stamp then split_part(previous, ':', 2)::bigint else 0 end;
+end
+$fn$;
+
 create or replace function lockwatch.on_dml() returns trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '||' || tg_op);
+  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '|' || lockwatch.rows_changed(tg_relid)
+      || '|' || tg_op);
   return null;
 end
 $fn$;

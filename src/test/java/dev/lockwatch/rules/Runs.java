@@ -91,6 +91,16 @@ final class Runs {
         return this;
     }
 
+    /** An UPDATE or DELETE on {@code table} that its gate says changed {@code rows} rows. */
+    Runs dml(String tag, String table, long rows, ProductionEstimate estimate) {
+        TableRef ref = table(table);
+        ObservedLock lock = new ObservedLock(ref, LockMode.ROW_EXCLUSIVE, true, before.containsKey(ref), 12, false,
+                estimate);
+        statements.add(new Statement(tag + " " + table + " SET ...", tag, 12, 0L, List.of(lock), null, false, 1,
+                null, java.util.OptionalLong.of(rows)));
+        return this;
+    }
+
     Runs failed(String alembicError) {
         status = RevisionStatus.FAILED;
         error = alembicError;
