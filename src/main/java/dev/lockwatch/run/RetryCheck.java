@@ -100,6 +100,9 @@ public final class RetryCheck implements AutoCloseable {
             progress.accept("retry check: " + run.revision().id() + ", " + trials + " trial(s) in "
                     + (System.nanoTime() - started) / 1_000_000 + " ms");
         } catch (SQLException | RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) { // Ctrl-C: the run ends, not just the check
+                throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+            }
             unavailable = "it could not copy or read its database (" + e.getMessage() + ")";
             progress.accept("retry check: stopped at " + run.revision().id() + ": " + unavailable);
         }
