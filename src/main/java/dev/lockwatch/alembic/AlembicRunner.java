@@ -93,6 +93,12 @@ public final class AlembicRunner implements AutoCloseable {
         } catch (IOException e) {
             throw unwritable(e);
         }
+        AlembicDriver shared = driver;
+        if (shared != null && driverReady && !shared.environment(databaseEnvironment(APPLICATION_NAME))) {
+            shared.close(); // a driver told of another database must not run on: the next command starts a new one
+            driver = null;
+            driverReady = false;
+        }
     }
 
     private LockwatchException unwritable(IOException e) {

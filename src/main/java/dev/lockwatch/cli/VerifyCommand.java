@@ -104,6 +104,16 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     TrafficOptions traffic;
 
+    @Option(names = "--max-lock-time", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
+            description = "with --table-stats, the longest a revision may block writes to busy tables in production, "
+                    + "as estimated: above it, lock-time-budget is an error (default: ${DEFAULT-VALUE})")
+    Duration maxLockTime;
+
+    @Option(names = "--max-rows-per-statement", paramLabel = "N", defaultValue = "10000",
+            description = "an UPDATE or DELETE changing more rows of a busy table in one statement (scaled to "
+                    + "production with --table-stats) is an unbatched-data-change (default: ${DEFAULT-VALUE})")
+    long maxRowsPerStatement;
+
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "keep migrated baselines (embedded Postgres) here between runs, so an unchanged baseline "
                     + "is not upgraded again (default: $XDG_CACHE_HOME/lockwatch or ~/.cache/lockwatch)")
@@ -183,7 +193,9 @@ public final class VerifyCommand implements Callable<Integer> {
                 500, versionTable, server.serverUrl, data.options(range.from()), range.gitBase(), allowances,
                 processPerRevision, traffic.settings(Duration.ofSeconds(revisionTimeoutSeconds)),
                 noCache ? null : cacheDir(), rules, !noDowngradeCheck);
-        RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
+        RuleSet ruleSet = RuleSet.defaults().with(new dev.lockwatch.rules.LockTimeBudgetRule(maxLockTime))
+                .with(new dev.lockwatch.rules.UnbatchedDataChangeRule(maxRowsPerStatement))
+                .configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();

@@ -1,6 +1,7 @@
 package dev.lockwatch.model;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * One SQL statement a revision ran, with what it locked.
@@ -15,19 +16,35 @@ import java.util.List;
  *                      {@code sitecustomize.py}); null otherwise
  * @param effects       what it did to the server's objects, by oid ({@link StatementEffects#UNKNOWN} when no gate
  *                      reported it)
+ * @param rowsChanged   rows an INSERT, UPDATE or DELETE changed, as its session's transaction counters told at its
+ *                      gate; empty for other statements or when not observed
  */
 public record Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
                         TableRef target, boolean rewrite, int transaction, SourceLocation source,
-                        StatementEffects effects) {
+                        StatementEffects effects, OptionalLong rowsChanged) {
 
     public Statement {
         locks = List.copyOf(locks);
         effects = effects == null ? StatementEffects.UNKNOWN : effects;
+        rowsChanged = rowsChanged == null ? OptionalLong.empty() : rowsChanged;
+    }
+
+    public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
+                     TableRef target, boolean rewrite, int transaction, SourceLocation source, StatementEffects effects) {
+        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source, effects,
+                OptionalLong.empty());
+    }
+
+    public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
+                     TableRef target, boolean rewrite, int transaction, SourceLocation source, OptionalLong rowsChanged) {
+        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source, StatementEffects.UNKNOWN,
+                rowsChanged);
     }
 
     public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
                      TableRef target, boolean rewrite, int transaction, SourceLocation source) {
-        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source, StatementEffects.UNKNOWN);
+        this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, source, StatementEffects.UNKNOWN,
+                OptionalLong.empty());
     }
 
     public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
@@ -36,6 +53,7 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
     }
 
     public Statement withLocks(List<ObservedLock> otherLocks) {
-        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source, effects);
+        return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source, effects,
+                rowsChanged);
     }
 }

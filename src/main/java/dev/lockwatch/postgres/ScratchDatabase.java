@@ -39,6 +39,17 @@ public final class ScratchDatabase implements AutoCloseable {
     }
 
     public static ScratchDatabase create(DatabaseTarget admin) {
+        return create(admin, null);
+    }
+
+    /**
+     * A scratch database that starts as a copy of {@code template}, another of lockwatch's (the retry check's
+     * trials); null for an empty one. Nobody may be connected to the template.
+     */
+    public static ScratchDatabase create(DatabaseTarget admin, String template) {
+        if (template != null && !template.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("not a lockwatch scratch database: " + template);
+        }
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         String name = PREFIX + HexFormat.of().formatHex(random);
@@ -57,7 +68,10 @@ public final class ScratchDatabase implements AutoCloseable {
                     major = rs.getInt(2);
                     superuser = rs.getBoolean(3);
                 }
-                s.execute("create database " + name);
+                if (template != null) { // sessions an alembic driver keeps idle there would make the copy wait, then fail
+                    s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + template + "'");
+                }
+                s.execute("create database " + name + (template == null ? "" : " template " + template));
             }
             ScratchDatabase created = new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
             created.adminSession = session;

@@ -29,7 +29,12 @@ public final class RuleSet {
         return new RuleSet(List.of(new MigrationFailedRule(), new MultipleHeadsRule(), new NonConcurrentIndexRule(),
                 new TableRewriteRule(), new ConstraintValidationRule(), new BackwardIncompatibleRule(),
                 new InvalidIndexRule(), new DowngradeFailedRule(), new MissingLockTimeoutRule(),
-                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule()));
+                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule(),
+                // issue 16: the checks other migration linters have
+                new NonConcurrentIndexDropRule(), new TableTruncateRule(), new NonConcurrentMatviewRefreshRule(),
+                new NonConcurrentPartitionDetachRule(), new PartitionAttachScanRule(), new DomainConstraintScanRule(),
+                new EnumValueInTransactionRule(), new UnbatchedDataChangeRule(), new LockTimeBudgetRule(),
+                new RetryUnsafeRule()));
     }
 
     /**
@@ -52,6 +57,22 @@ public final class RuleSet {
 
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The same rules with {@code replacement} in place of the rule of its name (one with the user's parameters). */
+    public RuleSet with(Rule replacement) {
+        return new RuleSet(rules.stream().map(r -> r.name().equals(replacement.name()) ? replacement : r).toList(),
+                severities);
+    }
+
+    /** The rule of this kind, unless the user turned it off. */
+    public <R extends Rule> java.util.Optional<R> enabled(Class<R> kind) {
+        return rules.stream().filter(kind::isInstance).map(kind::cast).findFirst();
+    }
+
+    /** Findings a rule made outside {@link Rule#check} (from an experiment, as retry-unsafe's), at its level. */
+    public List<Finding> configured(Rule rule, List<Finding> findings) {
+        return apply(r -> r == rule ? findings : List.of());
     }
 
     public List<Finding> check(RevisionRun run) {

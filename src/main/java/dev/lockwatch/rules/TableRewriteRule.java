@@ -58,8 +58,10 @@ public final class TableRewriteRule implements Rule {
         return findings;
     }
 
+    /** TRUNCATE and REFRESH MATERIALIZED VIEW give new storage too: their own rules tell those stories. */
     private static boolean truncated(RevisionRun run, TableRef table) {
-        return run.statements().stream().anyMatch(s -> s.tag().equals("TRUNCATE") && Observations.strongest(s, table).isPresent());
+        return run.statements().stream().anyMatch(s -> (s.tag().equals("TRUNCATE") || s.tag().startsWith("REFRESH"))
+                && Observations.strongest(s, table).isPresent());
     }
 
     /** VACUUM FULL or CLUSTER when polling saw it, else whatever held ACCESS EXCLUSIVE on the table. */
@@ -73,9 +75,18 @@ public final class TableRewriteRule implements Rule {
     private Finding finding(Evidence evidence, int major) {
         String what = evidence.statement() == null
                 ? evidence.table() + " got new storage from a statement no trigger pauses (VACUUM FULL or CLUSTER): a rewrite"
-                : evidence.command() + " rewrote " + evidence.table() + " and its indexes";
+                : ranCommand(evidence.statement()) + " rewrote " + evidence.table() + " and its indexes";
         return finding(evidence, what + " under " + evidence.lockWords() + ". A rewrite copies every row and every "
                 + "index, so the wait grows with the table", hint(evidence.statement(), major));
+    }
+
+    /** What ran, in words: polling sees VACUUM FULL's and CLUSTER's text but no command tag beyond the first word. */
+    private static String ranCommand(Statement statement) {
+        return switch (statement.tag()) {
+            case "VACUUM" -> "VACUUM FULL";
+            case "CLUSTER" -> "CLUSTER (reordering the table by an index)";
+            default -> statement.tag().isEmpty() ? "a statement" : statement.tag();
+        };
     }
 
     private static String hint(Statement statement, int major) {

@@ -111,6 +111,8 @@ public final class VerifyRun {
                 progress.accept("baseline: saved to the cache for the next run");
             }
         }
+        RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, server.admin(),
+                scratch.majorVersion(), gated, progress));
         try (Connection connection = ScratchDatabase.connect(target)) {
             SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
             Set<TableRef> busy = baseline.busyTables(schema.read());
@@ -132,7 +134,7 @@ public final class VerifyRun {
                     busyPerRevision, gated, scratch.majorVersion(), baseline.stats(), traffic);
             DowngradeRoundTrip roundTrip = config.downgradeCheck()
                     ? new DowngradeRoundTrip(alembic, watcher, schema, config.revisionTimeout()) : null;
-            List<RevisionResult> results = runChain(plan, executor, roundTrip);
+            List<RevisionResult> results = runChain(plan, executor, roundTrip, retry);
             if (results.stream().allMatch(r -> r.run().busyTables().isEmpty())) {
                 progress.accept("note: no revision ran against a busy table, so no lock was judged: every table was "
                         + "created by the revision that locked it");
@@ -148,8 +150,8 @@ public final class VerifyRun {
      * Each revision in turn, round-tripped through its downgrade unless that is off; after a failure (or a round
      * trip that left the database where the next revisions cannot run) the rest are reported as not run.
      */
-    private List<RevisionResult> runChain(ChainPlan plan, RevisionExecutor executor, DowngradeRoundTrip roundTrip)
-            throws SQLException {
+    private List<RevisionResult> runChain(ChainPlan plan, RevisionExecutor executor, DowngradeRoundTrip roundTrip,
+                                          RetryCheck retry) throws SQLException {
         List<Revision> chain = plan.revisions();
         Set<String> applied = new HashSet<>(plan.baselineRevisions());
         List<RevisionResult> results = new ArrayList<>();
@@ -169,7 +171,7 @@ public final class VerifyRun {
                                     + " alone: each of its parents has other applied revisions above it"));
                 }
             }
-            RevisionResult checked = new RevisionResult(run, rules.check(run));
+            RevisionResult checked = new RevisionResult(run, retry.withFindings(run, rules.check(run)));
             results.add(checked);
             progress.accept(progressLine(results.size(), chain.size(), checked));
             stopped = run.status() == RevisionStatus.FAILED || run.downgrade().chainStopped();

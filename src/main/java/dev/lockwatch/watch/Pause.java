@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param elapsedUs  for {@code end}: how long the statement ran, pauses excluded; else -1
  * @param targetOid  the table the command acted on ({@code end}, {@code dml}) or rewrote ({@code rewrite}); else -1
  * @param extra      for {@code rewrite}: the reason; for {@code start} and {@code version}: the tables, by oid and
- *                   comma-separated, whose existing indexes the transaction has rebuilt
+ *                   comma-separated, whose existing indexes the transaction has rebuilt; for {@code dml}: the rows
+ *                   the statement changed in the table
  */
 public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, long targetOid, String extra, String tag) {
 
@@ -28,9 +29,15 @@ public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, l
 
     /** The tables whose indexes the transaction rebuilt, as published at a start or version gate. */
     public java.util.Set<Long> rebuiltTables() {
-        if (event == Event.REWRITE || extra.isEmpty()) {
+        if (event == Event.REWRITE || event == Event.DML || extra.isEmpty()) {
             return java.util.Set.of();
         }
         return java.util.Arrays.stream(extra.split(",")).map(Long::parseLong).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** For {@code dml}: the rows the statement inserted, updated or deleted in the table, when the gate told. */
+    public java.util.OptionalLong rowsChanged() {
+        return event == Event.DML && extra.matches("\\d+") ? java.util.OptionalLong.of(Long.parseLong(extra))
+                : java.util.OptionalLong.empty();
     }
 }

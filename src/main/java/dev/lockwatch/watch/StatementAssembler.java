@@ -264,6 +264,8 @@ public final class StatementAssembler {
                 if (statement.tag == null) {
                     statement.tag = pause.tag(); // INSERT, UPDATE, DELETE or TRUNCATE, as the trigger saw it
                 }
+                pause.rowsChanged().ifPresent(rows -> statement.rowsChanged = // cascades gate other tables too
+                        (statement.rowsChanged == null ? 0 : statement.rowsChanged) + rows);
             }
             case END -> {
                 statement.tag = pause.tag();
@@ -332,7 +334,8 @@ public final class StatementAssembler {
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;
                     int transaction = transactions.computeIfAbsent(new Key(pid, b.xactStartUs), k -> transactions.size() + 1);
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
-                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source, b.effects));
+                            durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source, b.effects,
+                            b.rowsChanged == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(b.rowsChanged)));
                 });
         return result;
     }
@@ -430,6 +433,7 @@ public final class StatementAssembler {
         boolean rewrite;
         SourceLocation source;
         StatementEffects effects = StatementEffects.UNKNOWN;
+        Long rowsChanged; // issue 16: the rows its DML gates reported, null until one does
         final List<OpenLock> locks = new ArrayList<>();
     }
 }

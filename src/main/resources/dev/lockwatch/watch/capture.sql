@@ -199,11 +199,38 @@ begin
 end
 $fn$;
 
+-- Rows a statement inserted, updated or deleted in table rel (issue 16: unbatched data changes), from the counters
+-- only the migration's own session can read: read before the statement (rows_before, a trigger that never pauses)
+-- and at its end gate. Both reads are needed: pg_stat_xact_user_tables also counts earlier transactions of the
+-- session whose statistics are not yet flushed.
+create or replace function lockwatch.rows_counted(rel oid) returns bigint language sql as $fn$
+  select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint from pg_stat_xact_user_tables where relid = rel
+$fn$;
+
+create or replace function lockwatch.rows_before() returns trigger language plpgsql as $fn$
+begin
+  if not lockwatch.skip() then
+    perform set_config('lockwatch.rows_' || tg_relid, lockwatch.rows_counted(tg_relid)::text, false);
+  end if;
+  return null;
+end
+$fn$;
+
+create or replace function lockwatch.rows_changed(rel oid) returns text language plpgsql as $fn$
+declare
+  setting text := 'lockwatch.rows_' || rel;
+  before bigint := nullif(current_setting(setting, true), '')::bigint;
+begin
+  perform set_config(setting, '', false); -- a reading serves one statement; TRUNCATE takes none and gets ''
+  return coalesce((lockwatch.rows_counted(rel) - before)::text, '');
+end
+$fn$;
+
 create or replace function lockwatch.on_dml() returns trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '||' || tg_op,
-      json_build_object('scans', lockwatch.scans(array[tg_relid])));
+  perform lockwatch.pause('dml', lockwatch.lock_timeout_ms() || '||' || tg_relid || '|' || lockwatch.rows_changed(tg_relid)
+      || '|' || tg_op, json_build_object('scans', lockwatch.scans(array[tg_relid])));
   return null;
 end
 $fn$;
@@ -224,6 +251,8 @@ begin
     begin
       execute format('create trigger lockwatch_dml_gate after insert or update or delete or truncate on %s '
                      'for each statement execute procedure lockwatch.on_dml()', t.name);
+      execute format('create trigger lockwatch_dml_rows before insert or update or delete on %s '
+                     'for each statement execute procedure lockwatch.rows_before()', t.name);
       gated := gated + 1;
     exception when others then
       null; -- a table kind that takes no such trigger: polling still sees its locks

@@ -16,6 +16,17 @@ class PauseTest {
     }
 
     @Test
+    void aDmlGateTellsTheRowsItsStatementChanged() {
+        Pause dml = Pause.parse("lw|4|dml|0||16398|600|UPDATE").orElseThrow();
+
+        assertEquals(java.util.OptionalLong.of(600), dml.rowsChanged());
+        assertEquals(java.util.Set.of(), dml.rebuiltTables(), "a dml gate's extra field is no list of tables");
+        assertEquals(java.util.OptionalLong.empty(), Pause.parse("lw|4|dml|0||16398||UPDATE").orElseThrow().rowsChanged());
+        assertEquals(java.util.OptionalLong.empty(), Pause.parse("lw|3|rewrite|0||16400|4|ALTER TABLE").orElseThrow()
+                .rowsChanged());
+    }
+
+    @Test
     void anythingElseIsNotAPause() {
         assertTrue(Pause.parse("lockwatch-migration").isEmpty());
         assertTrue(Pause.parse("lw|x|end|0|1|2||T").isEmpty());

@@ -1,0 +1,44 @@
+package dev.lockwatch.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lockwatch.model.Finding;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NonConcurrentIndexDropRuleTest {
+    private final NonConcurrentIndexDropRule rule = new NonConcurrentIndexDropRule();
+
+    @Test
+    void plainDropOnABusyTableIsFlaggedWithItsLock() {
+        List<Finding> findings = rule.check(Runs.revision().existing("orders", 1000)
+                .statement("DROP INDEX ix_orders_customer", "DROP INDEX", 1, "orders ACCESS EXCLUSIVE").run());
+
+        assertEquals(1, findings.size());
+        Finding finding = findings.get(0);
+        assertEquals("public.orders", finding.table());
+        assertEquals("ACCESS EXCLUSIVE", finding.lock());
+        assertTrue(finding.message().contains("1,000 rows"), finding.message());
+        assertTrue(finding.hint().contains("postgresql_concurrently=True"), finding.hint());
+    }
+
+    @Test
+    void concurrentDropIsNotFlagged() {
+        assertEquals(List.of(), rule.check(Runs.revision().existing("orders", 1000)
+                .statement("DROP INDEX CONCURRENTLY ix_orders_customer", "DROP INDEX", 1, "orders SHARE UPDATE EXCLUSIVE")
+                .run()));
+    }
+
+    @Test
+    void droppingAnIndexOfATableTheRevisionCreatedIsNotFlagged() {
+        assertEquals(List.of(), rule.check(Runs.revision().created("shipments")
+                .statement("DROP INDEX ix_shipments", "DROP INDEX", 1, "shipments ACCESS EXCLUSIVE").run()));
+    }
+
+    @Test
+    void otherCommandsTakingTheSameLockAreNotIndexDrops() {
+        assertEquals(List.of(), rule.check(Runs.revision().existing("orders", 10)
+                .statement("ALTER TABLE orders DROP COLUMN note", "ALTER TABLE", 1, "orders ACCESS EXCLUSIVE").run()));
+    }
+}
