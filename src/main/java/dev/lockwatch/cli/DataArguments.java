@@ -23,7 +23,7 @@ final class DataArguments {
     long seedRows;
 
     @Option(names = "--table-stats", paramLabel = "FILE",
-            description = "production's pg_stat_user_tables export, CSV or JSON (query in the README): decides which "
+            description = "production's pg_stat_user_tables export, CSV or JSON (query in src/site/markdown/configuration.md): decides which "
                     + "tables are busy and scales each lock's hold time to an estimate at production size")
     Path tableStats;
 

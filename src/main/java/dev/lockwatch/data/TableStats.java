@@ -22,7 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Production's table statistics, exported with the query in the README as CSV ({@code psql --csv}) or JSON
+ * Production's table statistics, exported with the query in configuration.md as CSV ({@code psql --csv}) or JSON
  * ({@code json_agg}): which tables are busy, and how many rows each has, to scale measured lock times to.
  */
 public record TableStats(Path file, Map<TableRef, ProductionTable> tables) {
@@ -54,7 +54,7 @@ public record TableStats(Path file, Map<TableRef, ProductionTable> tables) {
         }
         if (tables.isEmpty()) {
             throw LockwatchException.usage("--table-stats " + file + " lists no table: export it with the query in "
-                    + "the README's section on --table-stats");
+                    + "the --table-stats section of src/site/markdown/configuration.md");
         }
         return new TableStats(file, tables);
     }
@@ -85,7 +85,7 @@ public record TableStats(Path file, Map<TableRef, ProductionTable> tables) {
         String name = value(row, TABLE);
         if (name == null || name.isBlank()) {
             throw LockwatchException.usage("--table-stats " + file + " row " + line + " has no table name (column "
-                    + "relname); export it with the query in the README");
+                    + "relname); export it with the query in src/site/markdown/configuration.md");
         }
         String schema = value(row, SCHEMA);
         TableRef table = schema == null || schema.isBlank() ? TableRef.parse(name) : new TableRef(schema, name);
@@ -155,7 +155,7 @@ public record TableStats(Path file, Map<TableRef, ProductionTable> tables) {
         List<String> header = records.get(0).stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).toList();
         if (header.stream().noneMatch(TABLE::contains)) {
             throw LockwatchException.usage("--table-stats " + file + " has no relname column in its header line ("
-                    + String.join(",", header) + "): export it with the query in the README");
+                    + String.join(",", header) + "): export it with the query in src/site/markdown/configuration.md");
         }
         List<Map<String, String>> rows = new ArrayList<>();
         for (List<String> record : records.subList(1, records.size())) {

@@ -14,7 +14,7 @@ public interface FindingKind {
 
     Severity defaultSeverity();
 
-    /** One sentence for {@code lockwatch explain} and the README: what it catches. */
+    /** One sentence for {@code lockwatch explain} and rules.md: what it catches. */
     String summary();
 
     /** For {@code lockwatch explain}: why it hurts in production and how to fix it, a short paragraph. */
