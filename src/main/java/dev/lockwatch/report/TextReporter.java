@@ -131,7 +131,10 @@ public final class TextReporter implements Reporter {
         switch (check.outcome()) {
             case NOT_CHECKED -> { }
             case SKIPPED -> out.printf("     downgrade round trip skipped: %s%n", check.detail());
-            case FAILED -> out.printf("     downgrade round trip failed at %s: %s%n", check.failedStep().words(),
+            case FAILED -> out.printf("     downgrade round trip failed at %s: %s%s%n", check.failedStep().words(),
+                    check.command(), check.restored() == DowngradeCheck.Restore.NONE ? ""
+                            : " (database put back by " + check.restored().label() + ")");
+            case ONE_WAY -> out.printf("     downgrade round trip: %s raises on purpose, the revision is one-way%n",
                     check.command());
             default -> out.printf("     downgrade round trip %s: %s, then alembic upgrade %s again%n",
                     check.outcome().label(), check.command(), revision);

@@ -29,7 +29,8 @@ public final class RuleSet {
         return new RuleSet(List.of(new MigrationFailedRule(), new MultipleHeadsRule(), new NonConcurrentIndexRule(),
                 new TableRewriteRule(), new ConstraintValidationRule(), new BackwardIncompatibleRule(),
                 new InvalidIndexRule(), new DowngradeFailedRule(), new MissingLockTimeoutRule(),
-                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule()));
+                new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule(),
+                new DowngradeOneWayRule()));
     }
 
     /**

@@ -20,7 +20,6 @@ import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
 import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.StatementAssembler;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,39 +34,30 @@ import java.util.Set;
 final class RevisionExecutor {
     private final VerifyConfig config;
     private final AlembicRunner alembic;
-    private final LockWatcher watcher;
-    private final Connection connection;
-    private final SchemaReader schema;
     private final Set<TableRef> busy;
     private final boolean gated;
     private final int major;
     private final TableStats stats;
-    private final TrafficGenerator traffic;
 
-    /**
-     * @param stats   production's statistics to scale hold times with, or null
-     * @param traffic the workload to run during each revision, or null
-     */
-    RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     SchemaReader schema, Set<TableRef> busy, boolean gated, int major, TableStats stats,
-                     TrafficGenerator traffic) {
+    /** @param stats production's statistics to scale hold times with, or null */
+    RevisionExecutor(VerifyConfig config, AlembicRunner alembic, Set<TableRef> busy, boolean gated, int major,
+                     TableStats stats) {
         this.config = config;
         this.alembic = alembic;
-        this.watcher = watcher;
-        this.connection = connection;
-        this.schema = schema;
         this.busy = Set.copyOf(busy);
         this.gated = gated;
         this.major = major;
         this.stats = stats;
-        this.traffic = traffic;
-        watcher.recordLockQueue(traffic != null);
     }
 
-    RevisionRun upgrade(Revision revision) throws SQLException {
+    RevisionRun upgrade(Revision revision, ChainSession session) throws SQLException {
+        SchemaReader schema = session.schema();
+        LockWatcher watcher = session.watcher();
+        TrafficGenerator traffic = session.traffic();
+        watcher.recordLockQueue(traffic != null);
         SchemaSnapshot before = schema.read();
         if (gated) {
-            Capture.gateTables(connection); // after the read: new triggers would make it read again rather than reuse
+            Capture.gateTables(session.connection()); // after the read: new triggers would make it read again rather than reuse
         }
         Catalog catalog = Catalog.of(before);
         Set<TableRef> busyNow = new HashSet<>(busy);
