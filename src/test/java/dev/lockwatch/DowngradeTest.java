@@ -40,7 +40,7 @@ class DowngradeTest {
 
     @Test
     void aDowngradeThatUndoesTheUpgradePasses() {
-        Result result = verify(DROP);
+        Result result = verify(DROP, "--step"); // deployed together, r2's lock is held through r3: not this test's point
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals("passed", downgrade(result, "r2").get("outcome").asText());

@@ -196,6 +196,10 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "do not round-trip each revision through alembic downgrade and upgrade again")
     boolean noDowngradeCheck;
 
+    @Option(names = "--step", description = "with --from or --git-base, run each pending revision as its own alembic "
+            + "upgrade instead of one upgrade of them all as the deploy runs it: to isolate a revision")
+    boolean step;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "report format on standard output, or in --output: text, json, sarif, junit, github, "
                     + "markdown (default: ${DEFAULT-VALUE})")
@@ -268,7 +272,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 image != null ? image : "postgres:" + pgVersion, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
                 serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
-                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck);
+                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck, step);
         RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());

@@ -28,7 +28,7 @@ public record VerifyConfig(Path configFile, String iniSection, List<String> alem
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
                            String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances,
                            boolean processPerRevision, TrafficSettings traffic, Path cacheDir,
-                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck) {
+                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck, boolean step) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);

@@ -30,7 +30,7 @@ public final class RuleSet {
                 new TableRewriteRule(), new ConstraintValidationRule(), new BackwardIncompatibleRule(),
                 new InvalidIndexRule(), new DowngradeFailedRule(), new MissingLockTimeoutRule(),
                 new LockHeldAcrossStatementsRule(), new ForeignKeyWithoutIndexRule(), new DowngradeIncompleteRule(),
-                new DowngradeOneWayRule()));
+                new DowngradeOneWayRule(), new DeployFailsTogetherRule(), new LockHeldAcrossRevisionsRule()));
     }
 
     /**

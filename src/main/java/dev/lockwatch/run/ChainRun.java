@@ -6,6 +6,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.DowngradeCheck.Restore;
+import dev.lockwatch.model.JointDeploy;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
@@ -71,7 +72,78 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
         this.session = openSession();
     }
 
-    /** Each revision as its own deploy; after a failed upgrade the rest are reported as not run. */
+    /**
+     * The revisions as one deploy ({@link JointUpgrade}), judged, then round-tripped as the stairway (from the baseline
+     * copy, unwatched). When the deploy fails: what it committed keeps its verdicts, and the rest are verified as
+     * their own deploys; the revision it failed at, when it runs on its own, fails only deployed together.
+     */
+    List<RevisionResult> deploy(List<Revision> revisions, List<String> targets) throws SQLException {
+        JointUpgrade.Outcome outcome = new JointUpgrade(executor).deploy(revisions, targets, session);
+        if (outcome.succeeded()) {
+            progress.accept("deploy: " + outcome.command() + " applied " + revisions.size() + " revision(s)");
+            applied.addAll(outcome.committed());
+            return judge(stairway(outcome.runs()));
+        }
+        Revision failed = outcome.failed().get();
+        progress.accept("deploy: " + outcome.command() + " failed at revision " + failed.id() + ": "
+                + firstLine(outcome.error()) + "; verifying the revisions it did not apply as their own deploys");
+        List<RevisionRun> committed = outcome.runs().stream()
+                .filter(r -> outcome.committed().contains(r.revision().id())).toList();
+        applied.addAll(outcome.committed());
+        List<RevisionResult> results = new ArrayList<>(judge(stairway(committed)));
+        List<Revision> rest = revisions.stream().filter(r -> !outcome.committed().contains(r.id())).toList();
+        List<String> together = rest.stream().takeWhile(r -> !r.equals(failed))
+                .filter(r -> plan.graph().ancestorsInclusive(failed.id()).contains(r.id())).map(Revision::id).toList();
+        for (RevisionResult result : stepEach(rest)) {
+            RevisionRun run = result.run();
+            boolean failsOnlyTogether = run.revision().equals(failed) && run.status() == RevisionStatus.APPLIED
+                    && !together.isEmpty();
+            results.add(failsOnlyTogether ? judge(run.withDeploy(run.deploy().withCommand(outcome.command())
+                    .withFailedTogether(new JointDeploy.FailedTogether(outcome.error(), together,
+                            Optional.ofNullable(outcome.runs().get(revisions.indexOf(failed)).failedAt()))))) : result);
+        }
+        return results;
+    }
+
+    /**
+     * The round trip of revisions a joint deploy applied, as the stairway: from the baseline copy, each revision
+     * upgraded, downgraded one step and upgraded again, unwatched; the database ends where the deploy left it.
+     */
+    private List<RevisionRun> stairway(List<RevisionRun> runs) throws SQLException {
+        if (roundTrip.isEmpty() || runs.isEmpty()) {
+            return runs;
+        }
+        Set<String> deployed = new HashSet<>(applied);
+        applied.clear();
+        applied.addAll(plan.baselineRevisions());
+        rebuild();
+        List<RevisionRun> checked = new ArrayList<>();
+        String broken = null;
+        for (RevisionRun run : runs) {
+            String id = run.revision().id();
+            if (broken != null) {
+                checked.add(run.withDowngrade(DowngradeCheck.skipped(broken)));
+                continue;
+            }
+            SchemaSnapshot before = session.schema().readShape();
+            AlembicResult up = unwatched(() -> alembic.upgradeUnjudged(id, config.revisionTimeout()));
+            if (!up.succeeded()) {
+                broken = "the round trip's stairway stopped: alembic upgrade " + id + " alone failed (" + up.lastErrorLine()
+                        + ")";
+                checked.add(run.withDowngrade(DowngradeCheck.skipped(broken)));
+                continue;
+            }
+            applied.add(id);
+            checked.add(run.withDowngrade(roundTrip(id, before, session.schema().read())));
+        }
+        if (broken != null || !applied.equals(deployed)) {
+            applied.clear();
+            applied.addAll(deployed);
+            rebuild();
+        }
+        return checked;
+    }
+
     List<RevisionResult> stepEach(List<Revision> revisions) throws SQLException {
         List<RevisionResult> results = new ArrayList<>();
         boolean failed = false;
@@ -83,9 +155,9 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
             RevisionRun run = executor.upgrade(revision, session);
             if (run.status() == RevisionStatus.APPLIED) {
                 applied.add(revision.id());
-                run = run.withDowngrade(roundTrip(run));
+                run = run.withDowngrade(roundTrip(revision.id(), run.before(), run.after()));
             }
-            RevisionResult checked = new RevisionResult(run, rules.check(run));
+            RevisionResult checked = judge(run);
             results.add(checked);
             progress.accept(progressLine(results.size(), revisions.size(), checked));
             failed = run.status() == RevisionStatus.FAILED;
@@ -93,13 +165,31 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
         return results;
     }
 
-    private DowngradeCheck roundTrip(RevisionRun run) throws SQLException {
+    private List<RevisionResult> judge(List<RevisionRun> runs) {
+        List<RevisionResult> results = new ArrayList<>();
+        for (RevisionRun run : runs) {
+            RevisionResult result = judge(run);
+            results.add(result);
+            progress.accept(progressLine(results.size(), runs.size(), result));
+        }
+        return results;
+    }
+
+    private RevisionResult judge(RevisionRun run) {
+        return new RevisionResult(run, rules.check(run));
+    }
+
+    private static String firstLine(String text) {
+        String[] lines = text.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    private DowngradeCheck roundTrip(String id, SchemaSnapshot before, SchemaSnapshot after) throws SQLException {
         if (roundTrip.isEmpty()) {
             return DowngradeCheck.notChecked();
         }
-        String id = run.revision().id();
         Optional<String> down = plan.graph().downgradeTarget(id, applied);
-        return down.isPresent() ? roundTrip.get().check(run, down.get(), session, this)
+        return down.isPresent() ? roundTrip.get().check(id, before, after, down.get(), session, this)
                 : DowngradeCheck.skipped("alembic cannot take back merge revision " + id + " alone: each of its parents "
                         + "has other applied revisions above it");
     }
@@ -116,12 +206,12 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
                 return Restore.STAMP;
             }
         }
-        replay();
+        rebuild();
         return Restore.REPLAY;
     }
 
     /** The database made again from the baseline copy, then every applied revision upgraded to, unwatched. */
-    private void replay() {
+    private void rebuild() {
         BaselineCopy copy = baselineCopy.orElseThrow(() -> new IllegalStateException("no baseline copy to restore"));
         session.close();
         copy.restore();

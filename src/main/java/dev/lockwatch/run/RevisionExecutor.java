@@ -28,7 +28,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Upgrades one revision under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
+ * Upgrades one revision (or, for a joint deploy, several at once: {@link JointUpgrade}) under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
  * was seen into a {@link RevisionRun}, with the schema read before and after.
  */
 final class RevisionExecutor {
@@ -50,7 +50,45 @@ final class RevisionExecutor {
         this.stats = stats;
     }
 
+    /**
+     * One judged {@code alembic upgrade <target>} as it ran: the schema read before and after, the statements with
+     * their locks, the busy tables (those that existed before it) and what the workload felt.
+     */
+    record Observed(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, List<Statement> statements,
+                    Set<TableRef> busy, TrafficObservation traffic) {
+        boolean succeeded() {
+            return watched.result().succeeded();
+        }
+    }
+
     RevisionRun upgrade(Revision revision, ChainSession session) throws SQLException {
+        Observed o = observe(revision.id(), session, false);
+        boolean applied = o.succeeded();
+        return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
+                o.watched().result().durationMs(), o.statements(), o.busy(), applied ? null : error(o.watched()),
+                major, o.before(), o.after(), DowngradeCheck.notChecked(),
+                applied ? null : o.watched().result().failureSource(alembic.versionFolders()), o.traffic());
+    }
+
+    /** What alembic said when it failed. */
+    String error(WatchedRun watched) {
+        return watched.error(config.revisionTimeout());
+    }
+
+    int major() {
+        return major;
+    }
+
+    /** Where revision files live: what a failure's traceback is traced back to. */
+    List<java.nio.file.Path> versionFolders() {
+        return alembic.versionFolders();
+    }
+
+    /**
+     * @param newTablesToo name the tables the upgrade created too (read after it), not only those that existed
+     *                     before: a joint deploy's later revisions work on tables its earlier ones created
+     */
+    Observed observe(String target, ChainSession session, boolean newTablesToo) throws SQLException {
         SchemaReader schema = session.schema();
         LockWatcher watcher = session.watcher();
         TrafficGenerator traffic = session.traffic();
@@ -59,7 +97,6 @@ final class RevisionExecutor {
         if (gated) {
             Capture.gateTables(session.connection()); // after the read: new triggers would make it read again rather than reuse
         }
-        Catalog catalog = Catalog.of(before);
         Set<TableRef> busyNow = new HashSet<>(busy);
         busyNow.retainAll(before.tables().keySet());
         long startedUs = System.currentTimeMillis() * 1000;
@@ -69,13 +106,14 @@ final class RevisionExecutor {
         WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            watched = WatchedRun.of(watcher, alembic.reportsGates(),
-                    () -> alembic.upgrade(revision.id(), config.revisionTimeout()));
+            watched = WatchedRun.of(watcher, alembic.reportsGates(), () -> alembic.upgrade(target, config.revisionTimeout()));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();
             }
         }
+        SchemaSnapshot after = schema.read();
+        Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
                 catalog, startedUs, config.traffic().stallThreshold().toMillis());
         List<Statement> statements = StatementAssembler.assemble(watched.samples(), catalog, busyNow,
@@ -83,12 +121,14 @@ final class RevisionExecutor {
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        SchemaSnapshot after = schema.read();
-        boolean applied = watched.result().succeeded();
-        return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
-                watched.result().durationMs(), statements, busyNow, applied ? null : watched.error(config.revisionTimeout()),
-                major, before, after, DowngradeCheck.notChecked(),
-                applied ? null : watched.result().failureSource(alembic.versionFolders()), trafficObservation);
+        return new Observed(before, after, watched, statements, busyNow, trafficObservation);
+    }
+
+    /** Every table of either snapshot, under its name before when it had one. */
+    private static SchemaSnapshot both(SchemaSnapshot before, SchemaSnapshot after) {
+        Map<TableRef, TableSchema> tables = new HashMap<>(after.tables());
+        tables.putAll(before.tables());
+        return SchemaSnapshot.of(tables, before.objects(), before.versions());
     }
 
     /** Rows, as the revision found them, of the tables production's statistics know. */

@@ -121,11 +121,21 @@ public final class VerifyRun {
         try {
             ChainRun chain = new ChainRun(config, rules, plan, alembic, target, gated, scratch.majorVersion(), busy, copy,
                     executor, cleanup, progress);
-            List<RevisionResult> results = chain.stepEach(plan.revisions());
+            List<RevisionResult> results = joint(plan) ? chain.deploy(plan.revisions(), plan.targets())
+                    : chain.stepEach(plan.revisions());
             return new VerifyReport(plan.ini().folder(), info, plan.baselineLabel(), results, chainFindings,
                     baseline.report(busy), repository, plan.git());
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * With --from, --git-base or a dump, the pending revisions are one deploy, as production runs them; without, each
+     * revision is its own deploy, as it shipped; --step asks for that anyway.
+     */
+    private boolean joint(ChainPlan plan) {
+        return !config.step() && plan.revisions().size() > 1
+                && (config.from() != null || config.gitBase() != null || config.data().restore() != null);
     }
 }
