@@ -7,7 +7,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(BoundedJvm.relaunch(args).orElseGet(() -> run(args)));
     }
 
     /** Runs the command line and returns its exit status (tests call this instead of {@link #main}). */

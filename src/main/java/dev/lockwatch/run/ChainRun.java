@@ -134,7 +134,7 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
                 continue;
             }
             applied.add(id);
-            checked.add(run.withDowngrade(roundTrip(id, before, session.schema().read())));
+            checked.add(run.withDowngrade(roundTrip(id, before, session.schema().readShape())));
         }
         if (broken != null || !applied.equals(deployed)) {
             applied.clear();
@@ -176,7 +176,7 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
     }
 
     private RevisionResult judge(RevisionRun run) {
-        return new RevisionResult(run, rules.check(run));
+        return new RevisionResult(run.judged(), rules.check(run));
     }
 
     private static String firstLine(String text) {
