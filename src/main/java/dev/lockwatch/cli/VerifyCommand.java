@@ -272,7 +272,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 image != null ? image : "postgres:" + pgVersion, pgVersion,
                 urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")), 500, versionTable,
                 serverUrl, dataOptions(), gitBase, allowances, processPerRevision, trafficSettings(),
-                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck, step);
+                noCache ? null : cacheDir(), ruleLevels(), !noDowngradeCheck,
+                step || !(matched("--from") || gitBase != null || restore != null)); // no --from: each its own deploy
         RuleSet ruleSet = RuleSet.defaults().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());

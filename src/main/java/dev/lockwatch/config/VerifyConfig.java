@@ -22,6 +22,8 @@ import java.util.List;
  * @param to           the revision to verify up to, or null for every head
  * @param ruleLevels   severities the user set per rule name ({@code --rule}); rules not named keep their default
  * @param downgradeCheck round-trip each verified revision through its downgrade
+ * @param step         each revision its own deploy (no --from, --git-base or dump, or --step); else the pending
+ *                     revisions are one alembic upgrade, as the deploy runs them
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,

@@ -70,6 +70,14 @@ final class JointUpgrade {
         List<RevisionRun> runs = new ArrayList<>();
         List<LaterStatement> all = new ArrayList<>();
         byRevision.forEach((revision, statements) -> statements.forEach(s -> all.add(new LaterStatement(revision.id(), s))));
+        Map<Long, Integer> touchedBy = new HashMap<>();
+        byRevision.values().forEach(own -> touched(deploy.before(), deploy.after(), own).forEach(oid -> touchedBy.merge(oid, 1, Integer::sum)));
+        Set<Long> shared = new HashSet<>();
+        touchedBy.forEach((oid, count) -> {
+            if (count > 1) {
+                shared.add(oid);
+            }
+        });
         int seen = 0;
         for (Revision revision : revisions) {
             List<Statement> own = byRevision.get(revision);
@@ -79,7 +87,7 @@ final class JointUpgrade {
                     : deploy.succeeded() || committed.contains(revision.id()) ? RevisionStatus.APPLIED : RevisionStatus.NOT_RUN;
             long durationMs = own.stream().mapToLong(Statement::durationMs).sum();
             runs.add(new RevisionRun(revision, status, durationMs, own, deploy.busy(), isFailed ? error : null,
-                    executor.major(), deploy.before(), scoped(deploy.before(), deploy.after(), own),
+                    executor.major(), deploy.before(), scoped(deploy.before(), deploy.after(), own, shared),
                     DowngradeCheck.notChecked(), isFailed ? failedAt : null, deploy.traffic(),
                     new JointDeploy(command, all.subList(seen, all.size()), Optional.empty())));
         }
@@ -140,21 +148,31 @@ final class JointUpgrade {
     }
 
     /**
-     * The schema after the deploy as far as this revision's statements touched it (by the tables they locked or
-     * acted on), the rest as before the deploy: schema-comparing rules judge each revision on what it did.
+     * The schema after the deploy as far as this revision alone touched it (by the tables its statements locked or
+     * acted on), the rest as before the deploy: schema-comparing rules judge each revision on what it did. A table
+     * several revisions of the deploy touched stays as before for all of them, as one read after the deploy cannot
+     * tell whose change is whose; rules that judge the statements' own effects still see them.
      */
-    private static SchemaSnapshot scoped(SchemaSnapshot before, SchemaSnapshot after, List<Statement> own) {
+    private static SchemaSnapshot scoped(SchemaSnapshot before, SchemaSnapshot after, List<Statement> own,
+                                         Set<Long> shared) {
+        Set<Long> touched = touched(before, after, own);
+        touched.removeAll(shared);
+        Map<TableRef, TableSchema> tables = new HashMap<>(before.tables());
+        tables.values().removeIf(t -> touched.contains(t.oid()));
+        after.tables().values().stream().filter(t -> touched.contains(t.oid())).forEach(t -> tables.put(t.table(), t));
+        return SchemaSnapshot.of(tables, after.objects(), after.versions());
+    }
+
+    /** The tables (oids) the statements locked or acted on. */
+    private static Set<Long> touched(SchemaSnapshot before, SchemaSnapshot after, List<Statement> statements) {
         Set<Long> touched = new HashSet<>();
-        for (Statement statement : own) {
+        for (Statement statement : statements) {
             Optional.ofNullable(statement.target()).ifPresent(t -> oid(before, after, t).ifPresent(touched::add));
             for (ObservedLock lock : statement.locks()) {
                 oid(before, after, lock.table()).ifPresent(touched::add);
             }
         }
-        Map<TableRef, TableSchema> tables = new HashMap<>(before.tables());
-        tables.values().removeIf(t -> touched.contains(t.oid()));
-        after.tables().values().stream().filter(t -> touched.contains(t.oid())).forEach(t -> tables.put(t.table(), t));
-        return SchemaSnapshot.of(tables, after.objects(), after.versions());
+        return touched;
     }
 
     private static Optional<Long> oid(SchemaSnapshot before, SchemaSnapshot after, TableRef table) {

@@ -131,11 +131,10 @@ public final class VerifyRun {
     }
 
     /**
-     * With --from, --git-base or a dump, the pending revisions are one deploy, as production runs them; without, each
-     * revision is its own deploy, as it shipped; --step asks for that anyway.
+     * With --from, --git-base or a dump, the pending revisions are one deploy, as production runs them; without (or
+     * with --step), {@link VerifyConfig#step()}: each revision is its own deploy, as it shipped.
      */
     private boolean joint(ChainPlan plan) {
-        return !config.step() && plan.revisions().size() > 1
-                && (config.from() != null || config.gitBase() != null || config.data().restore() != null);
+        return !config.step() && plan.revisions().size() > 1;
     }
 }
