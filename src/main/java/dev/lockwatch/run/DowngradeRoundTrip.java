@@ -6,7 +6,6 @@ import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.DowngradeCheck.Outcome;
 import dev.lockwatch.model.DowngradeCheck.Restore;
 import dev.lockwatch.model.DowngradeCheck.Step;
-import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.SchemaDiff;
 import dev.lockwatch.model.SchemaSnapshot;
 import java.sql.SQLException;
@@ -35,11 +34,6 @@ final class DowngradeRoundTrip {
     DowngradeRoundTrip(AlembicRunner alembic, Duration timeout) {
         this.alembic = alembic;
         this.timeout = timeout;
-    }
-
-    /** The round trip of a revision lockwatch just upgraded (and judged). */
-    DowngradeCheck check(RevisionRun run, String target, ChainSession session, Restorer restorer) throws SQLException {
-        return check(run.revision().id(), run.before(), run.after(), target, session, restorer);
     }
 
     /**
