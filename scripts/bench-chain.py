@@ -3,6 +3,7 @@
 
     scripts/bench-chain.py DIR N                       a linear chain of N revisions
     scripts/bench-chain.py --workload [--rows R] DIR   two revisions that do real work on R rows
+    scripts/bench-chain.py --realistic DIR N           a chain whose schema grows as a real one does
 
 DIR/alembic.ini          as `alembic init migrations` writes it (script_location relative)
 DIR/migrations/env.py    the standard `alembic init` (generic) template, reading sqlalchemy.url
@@ -19,6 +20,12 @@ lockwatch's watcher: r0001 creates the table `events` and seeds R rows (default
 release does: adds a nullable column, backfills it with an UPDATE of every row,
 builds a plain index, adds a CHECK constraint (validated by a scan) and sets a
 server default.  Both revisions downgrade.
+--realistic writes N revisions (290 in scripts/bench) whose schema grows the way a real
+application's does, to about 100 tables of 6-12 columns with foreign keys and indexes: about one
+revision in three creates a table (a few columns of mixed types, foreign keys to 0-2 earlier
+tables, each with its index), the rest change tables that exist: add a column, index one, add a
+foreign key, widen a varchar, add a CHECK, drop a column added earlier.  Seeded (random.Random(15)),
+so every run writes the same chain.  Every revision has a working downgrade.
 Standard library only.
 """
 import argparse
@@ -259,6 +266,86 @@ def build(n):
                    ["op.execute(\"UPDATE %s SET %s = NULL WHERE %s = 'n/a'\")" % (table, col, col)])
 
 
+REALISTIC_TABLES = 100
+TYPES = ["sa.Integer", "sa.BigInteger", "sa.String(50)", "sa.Text", "sa.Boolean", "sa.DateTime",
+         "sa.Numeric(12, 2)", "sa.Date"]
+
+
+def build_realistic(n):
+    """Yield (message, upgrade lines, downgrade lines): a schema growing to REALISTIC_TABLES tables over n revisions."""
+    import random
+    rnd = random.Random(15)
+    tables = {}  # name -> {"columns": [(name, type)], "added": [columns a later revision may drop]}
+    counter = [0]
+
+    def fresh(prefix):
+        counter[0] += 1
+        return "%s_%04d" % (prefix, counter[0])
+
+    for i in range(1, n + 1):
+        due = len(tables) < REALISTIC_TABLES * i / max(1, n * 0.95)
+        if not tables or (due and rnd.random() < 0.9):
+            name = fresh("t")
+            columns = [(fresh("c"), rnd.choice(TYPES)) for _ in range(rnd.randint(4, 8))]
+            parents = rnd.sample(sorted(tables), min(len(tables), rnd.randint(0, 2)))
+            up = ["op.create_table(", "    %r," % name, "    sa.Column('id', sa.Integer, primary_key=True),"]
+            up += ["    sa.Column(%r, %s, nullable=True)," % c for c in columns]
+            up += ["    sa.Column('%s_id', sa.Integer, sa.ForeignKey('%s.id'), nullable=True)," % (p, p) for p in parents]
+            up += ["    sa.Column('created_at', sa.DateTime, server_default=sa.func.now(), nullable=False),", ")"]
+            up += ["op.create_index('ix_%s_%s_id', %r, ['%s_id'])" % (name, p, name, p) for p in parents]
+            ix = "ix_%s_%s" % (name, columns[0][0])
+            up.append("op.create_index(%r, %r, [%r])" % (ix, name, columns[0][0]))
+            tables[name] = {"columns": columns, "added": []}
+            yield "create table %s" % name, up, ["op.drop_table(%r)" % name]
+            continue
+        name = rnd.choice(sorted(tables))
+        table = tables[name]
+        kind = rnd.choice(["add", "add", "index", "fk", "widen", "check", "drop"])
+        if kind == "drop" and not table["added"]:
+            kind = "add"
+        if kind == "widen" and not any(t == "sa.String(50)" for _, t in table["columns"]):
+            kind = "index"
+        if kind == "fk" and len(tables) < 2:
+            kind = "add"
+        if kind == "add":
+            col, typ = fresh("c"), rnd.choice(TYPES)
+            table["columns"].append((col, typ))
+            table["added"].append((col, typ))
+            yield ("add %s.%s" % (name, col), ["op.add_column(%r, sa.Column(%r, %s, nullable=True))" % (name, col, typ)],
+                   ["op.drop_column(%r, %r)" % (name, col)])
+        elif kind == "index":
+            col = rnd.choice(table["columns"])[0]
+            ix = fresh("ix_%s" % name)
+            yield ("index %s.%s" % (name, col), ["op.create_index(%r, %r, [%r])" % (ix, name, col)],
+                   ["op.drop_index(%r, table_name=%r)" % (ix, name)])
+        elif kind == "fk":
+            parent = rnd.choice(sorted(t for t in tables if t != name))
+            col, fk, ix = fresh("%s_ref" % parent[:6]), fresh("fk_%s" % name), fresh("ix_%s" % name)
+            yield ("reference %s from %s" % (parent, name),
+                   ["op.add_column(%r, sa.Column(%r, sa.Integer, nullable=True))" % (name, col),
+                    "op.create_foreign_key(%r, %r, %r, [%r], ['id'])" % (fk, name, parent, col),
+                    "op.create_index(%r, %r, [%r])" % (ix, name, col)],
+                   ["op.drop_index(%r, table_name=%r)" % (ix, name),
+                    "op.drop_constraint(%r, %r, type_='foreignkey')" % (fk, name),
+                    "op.drop_column(%r, %r)" % (name, col)])
+        elif kind == "widen":
+            col = rnd.choice([c for c, t in table["columns"] if t == "sa.String(50)"])
+            table["columns"] = [(c, "sa.String(200)" if c == col else t) for c, t in table["columns"]]
+            table["added"] = [(c, "sa.String(200)" if c == col else t) for c, t in table["added"]]
+            yield ("widen %s.%s" % (name, col),
+                   ["op.alter_column(%r, %r, type_=sa.String(200), existing_type=sa.String(50))" % (name, col)],
+                   ["op.alter_column(%r, %r, type_=sa.String(50), existing_type=sa.String(200))" % (name, col)])
+        elif kind == "check":
+            ck = fresh("ck_%s" % name)
+            yield ("check on %s" % name, ["op.create_check_constraint(%r, %r, 'id > 0')" % (ck, name)],
+                   ["op.drop_constraint(%r, %r, type_='check')" % (ck, name)])
+        else:
+            col, typ = table["added"].pop(rnd.randrange(len(table["added"])))
+            table["columns"].remove((col, typ))
+            yield ("drop %s.%s" % (name, col), ["op.drop_column(%r, %r)" % (name, col)],
+                   ["op.add_column(%r, sa.Column(%r, %s, nullable=True))" % (name, col, typ)])
+
+
 WORKLOAD_TABLE = "events"
 
 
@@ -309,9 +396,11 @@ def positive(text):
 def parse(argv):
     parser = argparse.ArgumentParser(
         prog="bench-chain.py",
-        usage="bench-chain.py DIR N | bench-chain.py --workload [--rows R] DIR")
+        usage="bench-chain.py DIR N | bench-chain.py --realistic DIR N | bench-chain.py --workload [--rows R] DIR")
     parser.add_argument("--workload", action="store_true",
                         help="write the two-revision workload project instead of a chain")
+    parser.add_argument("--realistic", action="store_true",
+                        help="a chain whose schema grows to about 100 tables, later revisions changing them")
     parser.add_argument("--rows", type=positive, default=300000,
                         help="rows r0001 seeds with --workload (default 300000)")
     parser.add_argument("dir")
@@ -327,7 +416,8 @@ def parse(argv):
 def main(argv):
     args = parse(argv)
     root = args.dir
-    revisions = build_workload(args.rows) if args.workload else build(args.n)
+    revisions = build_workload(args.rows) if args.workload else build_realistic(args.n) if args.realistic \
+        else build(args.n)
     versions = os.path.join(root, "migrations", "versions")
     os.makedirs(versions, exist_ok=True)
     files = {

@@ -2,7 +2,7 @@
 """bench-report.py: the tables of scripts/bench, from the figures it recorded.
 
     scripts/bench-report.py timeline REPORT.json STDERR.log WALL_S EXPECTED_REVISIONS
-    scripts/bench-report.py chain|pr|watcher|memory RESULTS.jsonl SUMMARY.jsonl
+    scripts/bench-report.py chain|pr|watcher|memory|realistic RESULTS.jsonl SUMMARY.jsonl
     scripts/bench-report.py summary SUMMARY.jsonl
 
 scripts/bench appends one JSON object per measurement to RESULTS.jsonl ({"section": "chain",
@@ -183,6 +183,40 @@ def memory(results, summary):
                 met=verdict(hwm < 256 and maxrss < 256))
 
 
+# --- 5. realistic chain against the floor -----------------------------------------------------------
+REALISTIC = (("deploy", "one deploy (--from r0001 --no-downgrade-check)", 1.5),
+             ("base", "from base, no round trip (--no-downgrade-check)", 2.0),
+             ("roundtrip", "from base with the downgrade round trip", 3.0))
+
+
+def realistic(results, summary):
+    rows = records(results, "realistic")
+    print("%-8s %10s %10s %10s %10s %9s %9s %9s" % ("round", "floor", "deploy", "base", "roundtrip", "deploy/f",
+                                                     "base/f", "trip/f"))
+    for r in rows:
+        print("%-8s %9.2fs %9.2fs %9.2fs %9.2fs %8.2fx %8.2fx %8.2fx"
+              % (r["round"], r["floor"], r["deploy"], r["base"], r["roundtrip"], r["deploy"] / r["floor"],
+                 r["base"] / r["floor"], r["roundtrip"] / r["floor"]))
+    floor = med([r["floor"] for r in rows])
+    print("%-8s %9.2fs %9.2fs %9.2fs %9.2fs %8.2fx %8.2fx %8.2fx   (ratio of medians)"
+          % (("median", floor) + tuple(med([r[k] for r in rows]) for k, _, _ in REALISTIC)
+             + tuple(med([r[k] for r in rows]) / floor for k, _, _ in REALISTIC)))
+    for key, label, goal in REALISTIC:
+        m = med([r[key] for r in rows])
+        print("ratio %-50s %.2fx (target at most %.1fx: %s)" % (label, m / floor, goal, verdict(m / floor <= goal)))
+        add_summary(summary, target="realistic 290-revision chain, " + label, measured="%.2f s" % m,
+                    reference="floor %.2f s" % floor, ratio="%.2fx" % (m / floor), goal="at most %.1fx" % goal,
+                    met=verdict(m / floor <= goal))
+    rss = records(results, "realistic-rss")
+    if rss:
+        hwm = max(r["hwm_kb"] for r in rss) / 1024.0
+        maxrss = max(r["maxrss_kb"] for r in rss) / 1024.0
+        print("peak memory of all %d lockwatch runs: JVM VmHWM %.0f MB, wait4 (JVM or its largest child) %.0f MB "
+              "(target under 256 MB: %s)" % (len(rss), hwm, maxrss, verdict(hwm < 256 and maxrss < 256)))
+        add_summary(summary, target="realistic chain, peak memory of every lockwatch run", measured="%.0f MB" % hwm,
+                    reference="-", ratio="-", goal="under 256 MB", met=verdict(hwm < 256 and maxrss < 256))
+
+
 def summary_table(summary):
     rows = []
     with open(summary) as f:
@@ -201,7 +235,7 @@ def summary_table(summary):
 
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
-    sections = {"chain": chain, "pr": pr, "watcher": watcher, "memory": memory}
+    sections = {"chain": chain, "pr": pr, "watcher": watcher, "memory": memory, "realistic": realistic}
     if cmd == "timeline" and len(argv) == 6:
         timeline(*argv[2:])
     elif cmd in sections and len(argv) == 4:

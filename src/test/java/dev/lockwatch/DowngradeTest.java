@@ -40,7 +40,7 @@ class DowngradeTest {
 
     @Test
     void aDowngradeThatUndoesTheUpgradePasses() {
-        Result result = verify(DROP);
+        Result result = verify(DROP, "--step"); // deployed together, r2's lock is held through r3: not this test's point
 
         assertEquals(0, result.exitCode(), result.describe());
         assertEquals("passed", downgrade(result, "r2").get("outcome").asText());
@@ -64,14 +64,18 @@ class DowngradeTest {
     }
 
     @Test
-    void aDowngradeThatDoesNothingIsIncompleteAndTheRevisionIsStampedBack() {
+    void aDowngradeThatDoesNothingAfterDdlFailsTheUpgradeAgainAndIsStampedBack() {
         Result result = verify("pass");
 
-        assertEquals(0, result.exitCode(), "incomplete is a warning: " + result.describe());
-        JsonNode finding = result.finding("r2", "downgrade-incomplete");
-        assertEquals("warning", finding.get("severity").asText());
-        assertTrue(finding.get("message").asText().contains("column public.orders.status: added"), finding.toString());
+        assertEquals(1, result.exitCode(), "upgrading again fails: " + result.describe());
+        JsonNode finding = result.finding("r2", "downgrade-failed");
+        String message = finding.get("message").asText();
+        assertTrue(message.startsWith("alembic upgrade r2 failed when run again after alembic downgrade r2@-1: "), message);
+        assertTrue(message.contains("column public.orders.status: added"), message);
+        assertEquals(List.of(), result.findings("r2", "downgrade-incomplete"));
+        assertEquals("stamp", downgrade(result, "r2").get("restored").asText());
         assertEquals("applied", result.revision("r3").get("status").asText());
+        assertEquals("passed", downgrade(result, "r3").get("outcome").asText());
     }
 
     @Test
@@ -87,7 +91,7 @@ class DowngradeTest {
     }
 
     @Test
-    void aPartialDowngradeThatBreaksTheUpgradeStopsTheChain() {
+    void aPartialDowngradeThatBreaksTheUpgradeIsReplayedAndTheChainGoesOn() {
         Result result = Lockwatch.verify(AlembicProject.shop(dir, "r1")
                 .revision("r2", "r1", ADD + "\n" + TABLE.formatted("tags"), DROP)
                 .revision("r3", "r2", NEXT, "op.drop_column('customers', 'vip')"), "--from", "r1");
@@ -96,8 +100,40 @@ class DowngradeTest {
         JsonNode finding = result.finding("r2", "downgrade-failed");
         String message = finding.get("message").asText();
         assertTrue(message.startsWith("alembic upgrade r2 failed when run again after alembic downgrade r2@-1: "), message);
-        assertTrue(message.contains("table public.t_tags: added") && message.contains("not run"), message);
-        assertEquals("not-run", result.revision("r3").get("status").asText());
+        assertTrue(message.contains("table public.t_tags: added") && message.contains("rebuilt the database"), message);
+        assertEquals("replay", downgrade(result, "r2").get("restored").asText());
+        assertEquals("applied", result.revision("r3").get("status").asText());
+        assertEquals("passed", downgrade(result, "r3").get("outcome").asText());
+    }
+
+    @Test
+    void aChainWithOneWayPassAndBrokenDowngradesIsVerifiedToItsHeadInOneRun() {
+        AlembicProject project = AlembicProject.shop(dir, "r1")
+                .revision("r2", "r1", TABLE.formatted("a"), "raise RuntimeError('r2 is one-way: it merges accounts')")
+                .revision("r3", "r2", TABLE.formatted("b"), "pass")
+                .revision("r4", "r3", TABLE.formatted("c") + "\nop.create_index('ix_c', 't_c', ['id'])",
+                        "op.drop_constraint(None, 't_c')")
+                .revision("r5", "r4", TABLE.formatted("d"), "raise NotImplementedError()")
+                .revision("r6", "r5", TABLE.formatted("e") + "\n" + TABLE.formatted("f"), DROP_TABLE.formatted("e"))
+                .revision("r7", "r6", TABLE.formatted("g"), DROP_TABLE.formatted("g"));
+
+        Result result = Lockwatch.verify(project, "--from", "r1");
+
+        for (String id : List.of("r2", "r3", "r4", "r5", "r6", "r7")) {
+            assertEquals("applied", result.revision(id).get("status").asText(), id + ": " + result.describe());
+        }
+        assertEquals("one-way", downgrade(result, "r2").get("outcome").asText(), result.describe());
+        JsonNode oneWay = result.finding("r2", "downgrade-one-way");
+        assertEquals("warning", oneWay.get("severity").asText());
+        assertTrue(oneWay.get("message").asText().contains("r2 is one-way"), oneWay.toString());
+        assertEquals(List.of("downgrade-one-way"), result.rules("r2"));
+        assertEquals("one-way", downgrade(result, "r5").get("outcome").asText());
+        assertEquals("upgrading again after the downgrade", downgrade(result, "r3").get("failed_step").asText());
+        assertEquals("stamp", downgrade(result, "r3").get("restored").asText());
+        assertEquals("alembic downgrade", downgrade(result, "r4").get("failed_step").asText(), "an accident, not a raise");
+        assertEquals(List.of("downgrade-failed"), result.rules("r4"));
+        assertEquals("replay", downgrade(result, "r6").get("restored").asText());
+        assertEquals("passed", downgrade(result, "r7").get("outcome").asText());
     }
 
     @Test

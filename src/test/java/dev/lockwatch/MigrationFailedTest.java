@@ -53,7 +53,7 @@ class MigrationFailedTest {
     void aChainThatAppliesHasNoFailureFinding() {
         AlembicProject project = AlembicProject.create(dir)
                 .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
-                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))");
+                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))", "op.drop_column('orders', 'note')");
 
         Result result = Lockwatch.verify(project, "--from", "r1");
 

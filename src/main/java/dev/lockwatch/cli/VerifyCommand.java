@@ -135,6 +135,10 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "do not round-trip each revision through alembic downgrade and upgrade again")
     boolean noDowngradeCheck;
 
+    @Option(names = "--step", description = "with --from or --git-base, run each pending revision as its own alembic "
+            + "upgrade instead of one upgrade of them all as the deploy runs it: to isolate a revision")
+    boolean step;
+
     @Mixin
     ReportOptions reports;
 
@@ -192,7 +196,8 @@ public final class VerifyCommand implements Callable<Integer> {
                 server.pgVersion, urlVariable, Duration.ofSeconds(positive(revisionTimeoutSeconds, "--revision-timeout")),
                 500, versionTable, server.serverUrl, data.options(range.from()), range.gitBase(), allowances,
                 processPerRevision, traffic.settings(Duration.ofSeconds(revisionTimeoutSeconds)),
-                noCache ? null : cacheDir(), rules, !noDowngradeCheck);
+                noCache ? null : cacheDir(), rules, !noDowngradeCheck,
+                step || !(matched("--from") || range.gitBase() != null || data.restore != null)); // no --from: each its own deploy
         RuleSet ruleSet = RuleSet.defaults().with(new dev.lockwatch.rules.LockTimeBudgetRule(maxLockTime))
                 .with(new dev.lockwatch.rules.UnbatchedDataChangeRule(maxRowsPerStatement))
                 .configured(verifyConfig.ruleLevels());

@@ -22,13 +22,15 @@ import java.util.List;
  * @param to           the revision to verify up to, or null for every head
  * @param ruleLevels   severities the user set per rule name ({@code --rule}); rules not named keep their default
  * @param downgradeCheck round-trip each verified revision through its downgrade
+ * @param step         each revision its own deploy (no --from, --git-base or dump, or --step); else the pending
+ *                     revisions are one alembic upgrade, as the deploy runs them
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
                            String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances,
                            boolean processPerRevision, TrafficSettings traffic, Path cacheDir,
-                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck) {
+                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck, boolean step) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);

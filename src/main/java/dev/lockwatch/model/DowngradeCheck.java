@@ -13,10 +13,11 @@ import java.util.Locale;
  * @param detail       alembic's error for FAILED, the reason for SKIPPED, else null
  * @param differences  the schema after the downgrade compared with before the upgrade (what it did not restore)
  * @param upgradeAgainDifferences the schema after upgrading again compared with after the first upgrade
- * @param chainStopped the database was left in a state the next revisions cannot build on
+ * @param restored     how lockwatch put the database back at the revision when the round trip left it elsewhere,
+ *                     so the chain goes on: the round trip never stops it
  */
 public record DowngradeCheck(Outcome outcome, String command, Step failedStep, String detail, List<String> differences,
-                             List<String> upgradeAgainDifferences, boolean chainStopped) {
+                             List<String> upgradeAgainDifferences, Restore restored) {
 
     public DowngradeCheck {
         differences = List.copyOf(differences);
@@ -24,15 +25,16 @@ public record DowngradeCheck(Outcome outcome, String command, Step failedStep, S
     }
 
     public static DowngradeCheck notChecked() {
-        return new DowngradeCheck(Outcome.NOT_CHECKED, null, null, null, List.of(), List.of(), false);
+        return new DowngradeCheck(Outcome.NOT_CHECKED, null, null, null, List.of(), List.of(), Restore.NONE);
     }
 
     public static DowngradeCheck skipped(String reason) {
-        return new DowngradeCheck(Outcome.SKIPPED, null, null, reason, List.of(), List.of(), false);
+        return new DowngradeCheck(Outcome.SKIPPED, null, null, reason, List.of(), List.of(), Restore.NONE);
     }
 
+    /** ONE_WAY: the downgrade raised on purpose (its own raise, or NotImplementedError): one-way by design. */
     public enum Outcome {
-        PASSED, FAILED, INCOMPLETE, SKIPPED, NOT_CHECKED;
+        PASSED, FAILED, INCOMPLETE, ONE_WAY, SKIPPED, NOT_CHECKED;
 
         @JsonValue
         public String label() {
@@ -40,10 +42,23 @@ public record DowngradeCheck(Outcome outcome, String command, Step failedStep, S
         }
     }
 
+    /**
+     * How the database got back to the revision after a round trip that left it elsewhere: not needed, {@code alembic
+     * stamp} (the schema was the upgrade's, only the version row had moved), or a replay of the chain from lockwatch's
+     * copy of the baseline.
+     */
+    public enum Restore {
+        NONE, STAMP, REPLAY;
+
+        @JsonValue
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The step of the round trip that failed. */
     public enum Step {
-        DOWNGRADE("alembic downgrade"), UPGRADE_AGAIN("upgrading again after the downgrade"),
-        STAMP("alembic stamp after a downgrade that changed nothing");
+        DOWNGRADE("alembic downgrade"), UPGRADE_AGAIN("upgrading again after the downgrade");
 
         private final String words;
 

@@ -292,7 +292,10 @@ public final class TextReporter implements Reporter {
             case NOT_CHECKED -> { }
             case SKIPPED -> wrapped(out, BODY, "downgrade round trip skipped: " + check.detail());
             case FAILED -> wrapped(out, BODY, "downgrade round trip failed at " + check.failedStep().words() + ": "
-                    + check.command());
+                    + check.command() + (check.restored() == DowngradeCheck.Restore.NONE ? ""
+                            : " (database put back by " + check.restored().label() + ")"));
+            case ONE_WAY -> wrapped(out, BODY, "downgrade round trip: " + check.command()
+                    + " raises on purpose, the revision is one-way");
             default -> wrapped(out, BODY, "downgrade round trip " + check.outcome().label() + ": " + check.command()
                     + ", then alembic upgrade " + revision + " again");
         }

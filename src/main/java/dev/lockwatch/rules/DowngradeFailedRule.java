@@ -35,13 +35,15 @@ public final class DowngradeFailedRule implements Rule {
         String what = switch (check.failedStep()) {
             case DOWNGRADE -> check.command() + " failed";
             case UPGRADE_AGAIN -> "alembic upgrade " + id + " failed when run again after " + check.command();
-            case STAMP -> "alembic stamp " + id + " failed after " + check.command() + ", which changed nothing";
         };
         String message = what + ": " + check.detail()
                 + (check.differences().isEmpty() ? "" : "; after the downgrade, compared with before the upgrade: "
                         + String.join("; ", check.differences()))
-                + (check.chainStopped() ? "; the database was left where the next revisions cannot run, so they were "
-                        + "not run" : "");
+                + switch (check.restored()) {
+                    case NONE -> "";
+                    case STAMP -> "; lockwatch stamped the revision back (the schema was still the upgrade's) and went on";
+                    case REPLAY -> "; lockwatch rebuilt the database from the baseline up to " + id + " and went on";
+                };
         return List.of(finding(null, null, null, message, "make downgrade() undo exactly what upgrade() does, in "
                 + "reverse order, and try it: alembic downgrade " + run.revision().id() + "@-1 && alembic upgrade "
                 + run.revision().id() + " on a scratch database (or skip this check with --no-downgrade-check)"));

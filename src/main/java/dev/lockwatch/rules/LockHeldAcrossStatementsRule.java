@@ -66,7 +66,7 @@ public final class LockHeldAcrossStatementsRule implements Rule {
     }
 
     /** Statements after the lock was taken that make the wait longer. */
-    private static boolean works(Statement later, TableRef locked) {
+    static boolean works(Statement later, TableRef locked) {
         boolean locksAnotherBusyTable = later.locks().stream()
                 .anyMatch(l -> l.busy() && !l.table().equals(locked) && l.mode().blocksWrites());
         boolean touchesExistingData = !later.locks().isEmpty() && WORK.contains(later.tag().toUpperCase(Locale.ROOT));
@@ -96,7 +96,7 @@ public final class LockHeldAcrossStatementsRule implements Rule {
         return nothingMeasured ? finding.withSeverity(Severity.INFO) : finding;
     }
 
-    private static String oneLine(String sql) {
+    static String oneLine(String sql) {
         String flat = sql.replaceAll("\\s+", " ").strip();
         return flat.length() <= 60 ? flat : flat.substring(0, 57) + "...";
     }

@@ -34,7 +34,9 @@ public final class RuleSet {
                 new NonConcurrentIndexDropRule(), new TableTruncateRule(), new NonConcurrentMatviewRefreshRule(),
                 new NonConcurrentPartitionDetachRule(), new PartitionAttachScanRule(), new DomainConstraintScanRule(),
                 new EnumValueInTransactionRule(), new UnbatchedDataChangeRule(), new LockTimeBudgetRule(),
-                new RetryUnsafeRule()));
+                new RetryUnsafeRule(),
+                // issue 15: the deploy as it runs, and its round trip
+                new DowngradeOneWayRule(), new DeployFailsTogetherRule(), new LockHeldAcrossRevisionsRule()));
     }
 
     /**

@@ -1,77 +1,75 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.DowngradeCheck.Outcome;
+import dev.lockwatch.model.DowngradeCheck.Restore;
 import dev.lockwatch.model.DowngradeCheck.Step;
-import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.SchemaDiff;
 import dev.lockwatch.model.SchemaSnapshot;
-import dev.lockwatch.watch.LockWatcher;
-import dev.lockwatch.watch.SchemaReader;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * After a revision's upgrade: {@code alembic downgrade} one step, compare the schema with the one the upgrade
- * started from, upgrade again and compare with the upgrade's. These commands run with the gates open and nobody
- * polling: the product judges upgrades, not downgrades, and unwatched they cost what plain alembic costs. The
- * database must end at the revision again for the chain to go on; when it cannot, the check says so and the
- * chain stops.
+ * The stairway after a revision's upgrade: {@code alembic downgrade} one step, compare the schema with the one the
+ * upgrade started from, upgrade again and compare with the upgrade's. These commands run with the gates open and
+ * nobody polling: the product judges upgrades, not downgrades, and unwatched they cost what plain alembic costs.
+ *
+ * <p>The round trip never stops the chain: whatever the downgrade did, the database ends at the revision again,
+ * put back by the {@link Restorer} when the round trip could not. The upgrade is always tried again before a
+ * downgrade that ran is judged; a downgrade that raises on purpose is one-way, not failed.
  */
 final class DowngradeRoundTrip {
     private final AlembicRunner alembic;
-    private final LockWatcher watcher;
-    private final SchemaReader schema;
     private final Duration timeout;
 
-    DowngradeRoundTrip(AlembicRunner alembic, LockWatcher watcher, SchemaReader schema, Duration timeout) {
+    /** Puts the database back at a revision the round trip left it below, its schema {@code after}. */
+    interface Restorer {
+        Restore backTo(String revision, SchemaSnapshot after) throws SQLException;
+    }
+
+    DowngradeRoundTrip(AlembicRunner alembic, Duration timeout) {
         this.alembic = alembic;
-        this.watcher = watcher;
-        this.schema = schema;
         this.timeout = timeout;
     }
 
-    /** @param target the {@code alembic downgrade} argument that takes back this revision alone */
-    DowngradeCheck check(RevisionRun run, String target) throws SQLException {
-        String id = run.revision().id();
+    /**
+     * @param before  the schema before the revision's upgrade
+     * @param after   the schema after it
+     * @param target  the {@code alembic downgrade} argument that takes back this revision alone
+     * @param session lockwatch's sessions on the chain's database, until the restorer replaces them
+     */
+    DowngradeCheck check(String id, SchemaSnapshot before, SchemaSnapshot after, String target, ChainSession session,
+                         Restorer restorer) throws SQLException {
         String command = "alembic downgrade " + target;
-        WatchedRun down = unjudged(() -> alembic.downgrade(target, timeout));
-        SchemaSnapshot afterDowngrade = schema.readShape();
+        WatchedRun down = unjudged(session, () -> alembic.downgrade(target, timeout));
         if (!down.result().succeeded()) {
+            SchemaSnapshot afterDowngrade = session.schema().readShape();
             // a failed downgrade normally rolls back; an autocommit block in it may have changed things for good
-            boolean untouched = SchemaDiff.between(run.after(), afterDowngrade).isEmpty()
+            boolean untouched = SchemaDiff.between(after, afterDowngrade).isEmpty()
                     && afterDowngrade.versions().contains(id);
-            return failed(command, Step.DOWNGRADE, down, List.of(), !untouched);
+            Restore restored = untouched ? Restore.NONE : restorer.backTo(id, after);
+            boolean oneWay = OneWayDowngrade.declared(down.result(), alembic.versionFolders());
+            return new DowngradeCheck(oneWay ? Outcome.ONE_WAY : Outcome.FAILED, command, oneWay ? null : Step.DOWNGRADE,
+                    oneWay ? down.result().lastErrorLine() : down.error(timeout), List.of(), List.of(), restored);
         }
-        List<String> differences = SchemaDiff.between(run.before(), afterDowngrade);
-        if (!differences.isEmpty() && SchemaDiff.between(run.after(), afterDowngrade).isEmpty()) {
-            // the downgrade changed no schema at all: record the revision again rather than run it on top of itself
-            WatchedRun stamp = unjudged(() -> alembic.stamp(id, timeout));
-            return stamp.result().succeeded() ? result(command, differences, List.of())
-                    : failed(command, Step.STAMP, stamp, differences, true);
-        }
-        WatchedRun again = unjudged(() -> alembic.upgradeUnjudged(id, timeout));
+        List<String> differences = SchemaDiff.between(before, session.schema().readShape());
+        WatchedRun again = unjudged(session, () -> alembic.upgradeUnjudged(id, timeout));
         if (!again.result().succeeded()) {
-            return failed(command, Step.UPGRADE_AGAIN, again, differences, true);
+            return new DowngradeCheck(Outcome.FAILED, command, Step.UPGRADE_AGAIN, again.error(timeout), differences,
+                    List.of(), restorer.backTo(id, after));
         }
         // a full read, rows too: it is also the next revision's "before" (SchemaReader reuses it)
-        return result(command, differences, SchemaDiff.between(run.after(), schema.read()));
-    }
-
-    private WatchedRun unjudged(Supplier<dev.lockwatch.alembic.AlembicResult> step) {
-        return WatchedRun.unwatched(watcher, step);
-    }
-
-    private DowngradeCheck failed(String command, Step step, WatchedRun run, List<String> differences, boolean stopped) {
-        return new DowngradeCheck(Outcome.FAILED, command, step, run.error(timeout), differences, List.of(), stopped);
-    }
-
-    private static DowngradeCheck result(String command, List<String> differences, List<String> upgradeAgain) {
+        List<String> upgradeAgain = SchemaDiff.between(after, session.schema().read());
         boolean same = differences.isEmpty() && upgradeAgain.isEmpty();
         return new DowngradeCheck(same ? Outcome.PASSED : Outcome.INCOMPLETE, command, null, null, differences,
-                upgradeAgain, false);
+                upgradeAgain, Restore.NONE);
+    }
+
+    private static WatchedRun unjudged(ChainSession session, Supplier<AlembicResult> step) {
+        return WatchedRun.unwatched(session.watcher(), step);
     }
 }

@@ -20,7 +20,6 @@ import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
 import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.StatementAssembler;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,50 +28,78 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Upgrades one revision under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
+ * Upgrades one revision (or, for a joint deploy, several at once: {@link JointUpgrade}) under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
  * was seen into a {@link RevisionRun}, with the schema read before and after.
  */
 final class RevisionExecutor {
     private final VerifyConfig config;
     private final AlembicRunner alembic;
-    private final LockWatcher watcher;
-    private final Connection connection;
-    private final SchemaReader schema;
     private final Set<TableRef> busy;
     /** Each revision is its own deploy: the tables that exist before it are busy for it. */
     private final boolean busyPerRevision;
     private final boolean gated;
     private final int major;
     private final TableStats stats;
-    private final TrafficGenerator traffic;
 
-    /**
-     * @param stats   production's statistics to scale hold times with, or null
-     * @param traffic the workload to run during each revision, or null
-     */
-    RevisionExecutor(VerifyConfig config, AlembicRunner alembic, LockWatcher watcher, Connection connection,
-                     SchemaReader schema, Set<TableRef> busy, boolean busyPerRevision, boolean gated, int major,
-                     TableStats stats, TrafficGenerator traffic) {
+    /** @param stats production's statistics to scale hold times with, or null */
+    RevisionExecutor(VerifyConfig config, AlembicRunner alembic, Set<TableRef> busy, boolean busyPerRevision,
+                     boolean gated, int major, TableStats stats) {
         this.config = config;
         this.alembic = alembic;
-        this.watcher = watcher;
-        this.connection = connection;
-        this.schema = schema;
         this.busy = Set.copyOf(busy);
         this.busyPerRevision = busyPerRevision;
         this.gated = gated;
         this.major = major;
         this.stats = stats;
-        this.traffic = traffic;
-        watcher.recordLockQueue(traffic != null);
     }
 
-    RevisionRun upgrade(Revision revision) throws SQLException {
+    /**
+     * One judged {@code alembic upgrade <target>} as it ran: the schema read before and after, the statements with
+     * their locks, the busy tables (those that existed before it) and what the workload felt.
+     */
+    record Observed(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, List<Statement> statements,
+                    Set<TableRef> busy, TrafficObservation traffic) {
+        boolean succeeded() {
+            return watched.result().succeeded();
+        }
+    }
+
+    RevisionRun upgrade(Revision revision, ChainSession session) throws SQLException {
+        Observed o = observe(revision.id(), session, false);
+        boolean applied = o.succeeded();
+        return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
+                o.watched().result().durationMs(), o.statements(), o.busy(), applied ? null : error(o.watched()),
+                major, o.before(), o.after(), DowngradeCheck.notChecked(),
+                applied ? null : o.watched().result().failureSource(alembic.versionFolders()), o.traffic());
+    }
+
+    /** What alembic said when it failed. */
+    String error(WatchedRun watched) {
+        return watched.error(config.revisionTimeout());
+    }
+
+    int major() {
+        return major;
+    }
+
+    /** Where revision files live: what a failure's traceback is traced back to. */
+    List<java.nio.file.Path> versionFolders() {
+        return alembic.versionFolders();
+    }
+
+    /**
+     * @param newTablesToo name the tables the upgrade created too (read after it), not only those that existed
+     *                     before: a joint deploy's later revisions work on tables its earlier ones created
+     */
+    Observed observe(String target, ChainSession session, boolean newTablesToo) throws SQLException {
+        SchemaReader schema = session.schema();
+        LockWatcher watcher = session.watcher();
+        TrafficGenerator traffic = session.traffic();
+        watcher.recordLockQueue(traffic != null);
         SchemaSnapshot before = schema.read();
         if (gated) {
-            Capture.gateTables(connection); // after the read: new triggers would make it read again rather than reuse
+            Capture.gateTables(session.connection()); // after the read: new triggers would make it read again rather than reuse
         }
-        Catalog catalog = Catalog.of(before);
         Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
         busyNow.retainAll(before.tables().keySet());
         long startedUs = System.currentTimeMillis() * 1000;
@@ -82,13 +109,14 @@ final class RevisionExecutor {
         WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            watched = WatchedRun.of(watcher, alembic.reportsGates(),
-                    () -> alembic.upgrade(revision.id(), config.revisionTimeout()));
+            watched = WatchedRun.of(watcher, alembic.reportsGates(), () -> alembic.upgrade(target, config.revisionTimeout()));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();
             }
         }
+        SchemaSnapshot after = schema.read();
+        Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
                 catalog, startedUs, config.traffic().stallThreshold().toMillis());
         List<Statement> statements = StatementAssembler.assemble(watched.samples(), catalog, busyNow,
@@ -96,12 +124,14 @@ final class RevisionExecutor {
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        SchemaSnapshot after = schema.read();
-        boolean applied = watched.result().succeeded();
-        return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
-                watched.result().durationMs(), statements, busyNow, applied ? null : watched.error(config.revisionTimeout()),
-                major, before, after, DowngradeCheck.notChecked(),
-                applied ? null : watched.result().failureSource(alembic.versionFolders()), trafficObservation);
+        return new Observed(before, after, watched, statements, busyNow, trafficObservation);
+    }
+
+    /** Every table of either snapshot, under its name before when it had one. */
+    private static SchemaSnapshot both(SchemaSnapshot before, SchemaSnapshot after) {
+        Map<TableRef, TableSchema> tables = new HashMap<>(after.tables());
+        tables.putAll(before.tables());
+        return SchemaSnapshot.of(tables, before.objects(), before.versions());
     }
 
     /** Rows, as the revision found them, of the tables production's statistics know. */

@@ -1,19 +1,13 @@
 package dev.lockwatch.run;
 
-import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.git.GitHistory;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.DatabaseTarget;
-import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.LockwatchException;
-import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
-import dev.lockwatch.model.RevisionRun;
-import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.ServerInfo;
-import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.postgres.PostgresServer;
@@ -22,22 +16,19 @@ import dev.lockwatch.review.Review;
 import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
-import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.SchemaReader;
-import dev.lockwatch.watch.LockWatcher;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One {@code lockwatch verify}: plan, server, scratch database, baseline, then each revision under the
+ * One {@code lockwatch verify}: plan, server, scratch database, baseline, then the chain ({@link ChainRun}) under the
  * watcher, then the rules. Everything it starts is registered with the {@link Cleanup} it is given.
  */
 public final class VerifyRun {
@@ -111,30 +102,36 @@ public final class VerifyRun {
                 progress.accept("baseline: saved to the cache for the next run");
             }
         }
-        RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, server.admin(),
-                scratch.majorVersion(), gated, progress));
+        Set<TableRef> busy;
         try (Connection connection = ScratchDatabase.connect(target)) {
             SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
-            Set<TableRef> busy = baseline.busyTables(schema.read());
+            busy = baseline.busyTables(schema.read());
             baseline.seed(connection, busy);
             if (gated) {
                 Capture.install(connection, config.versionTable());
             }
-            LockWatcher watcher = cleanup.register(LockWatcher.open(target, gated, config.pollIntervalMicros()));
-            TrafficGenerator traffic = config.traffic() == null ? null
-                    : cleanup.register(TrafficGenerator.open(target, List.copyOf(busy), config.traffic()));
-            // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
-            boolean busyPerRevision = config.from() == null && config.gitBase() == null
-                    && config.busyTables().isEmpty() && baseline.stats() == null;
-            progress.accept(busyPerRevision
-                    ? "busy tables: those that exist before each revision (each revision is its own deploy; "
-                            + "--from makes the pending revisions one deploy)"
-                    : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
-            RevisionExecutor executor = new RevisionExecutor(config, alembic, watcher, connection, schema, busy,
-                    busyPerRevision, gated, scratch.majorVersion(), baseline.stats(), traffic);
-            DowngradeRoundTrip roundTrip = config.downgradeCheck()
-                    ? new DowngradeRoundTrip(alembic, watcher, schema, config.revisionTimeout()) : null;
-            List<RevisionResult> results = runChain(plan, executor, roundTrip, retry);
+        } catch (SQLException e) {
+            throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
+        }
+        // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
+        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.register(BaselineCopy.take(scratch)))
+                : Optional.empty();
+        // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
+        boolean busyPerRevision = config.from() == null && config.gitBase() == null
+                && config.busyTables().isEmpty() && baseline.stats() == null;
+        progress.accept(busyPerRevision
+                ? "busy tables: those that exist before each revision (each revision is its own deploy; "
+                        + "--from makes the pending revisions one deploy)"
+                : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
+        RevisionExecutor executor = new RevisionExecutor(config, alembic, busy, busyPerRevision, gated,
+                scratch.majorVersion(), baseline.stats());
+        RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, server.admin(),
+                scratch.majorVersion(), gated, progress));
+        try {
+            ChainRun chain = new ChainRun(config, rules, plan, alembic, target, gated, scratch.majorVersion(), busy, copy,
+                    executor, retry, cleanup, progress);
+            List<RevisionResult> results = joint(plan) ? chain.deploy(plan.revisions(), plan.targets())
+                    : chain.stepEach(plan.revisions());
             if (results.stream().allMatch(r -> r.run().busyTables().isEmpty())) {
                 progress.accept("note: no revision ran against a busy table, so no lock was judged: every table was "
                         + "created by the revision that locked it");
@@ -147,45 +144,10 @@ public final class VerifyRun {
     }
 
     /**
-     * Each revision in turn, round-tripped through its downgrade unless that is off; after a failure (or a round
-     * trip that left the database where the next revisions cannot run) the rest are reported as not run.
+     * With --from, --git-base or a dump, the pending revisions are one deploy, as production runs them; without (or
+     * with --step), {@link VerifyConfig#step()}: each revision is its own deploy, as it shipped.
      */
-    private List<RevisionResult> runChain(ChainPlan plan, RevisionExecutor executor, DowngradeRoundTrip roundTrip,
-                                          RetryCheck retry) throws SQLException {
-        List<Revision> chain = plan.revisions();
-        Set<String> applied = new HashSet<>(plan.baselineRevisions());
-        List<RevisionResult> results = new ArrayList<>();
-        boolean stopped = false;
-        for (Revision revision : chain) {
-            if (stopped) {
-                results.add(new RevisionResult(RevisionRun.notRun(revision), List.of()));
-                continue;
-            }
-            RevisionRun run = executor.upgrade(revision);
-            if (run.status() == RevisionStatus.APPLIED) {
-                applied.add(revision.id());
-                if (roundTrip != null) {
-                    Optional<String> target = plan.graph().downgradeTarget(revision.id(), applied);
-                    run = run.withDowngrade(target.isPresent() ? roundTrip.check(run, target.get())
-                            : DowngradeCheck.skipped("alembic cannot take back merge revision " + revision.id()
-                                    + " alone: each of its parents has other applied revisions above it"));
-                }
-            }
-            RevisionResult checked = new RevisionResult(run, retry.withFindings(run, rules.check(run)));
-            results.add(checked);
-            progress.accept(progressLine(results.size(), chain.size(), checked));
-            stopped = run.status() == RevisionStatus.FAILED || run.downgrade().chainStopped();
-        }
-        return results;
-    }
-
-
-    private static String progressLine(int index, int total, RevisionResult result) {
-        RevisionRun run = result.run();
-        DowngradeCheck.Outcome downgrade = run.downgrade().outcome();
-        return String.format("[%d/%d] %s %s: %s in %d ms, %d statement(s), %d error(s), %d warning(s)%s", index, total,
-                run.revision().id(), run.revision().message(), run.status().label(), run.durationMs(),
-                run.statements().size(), result.count(Severity.ERROR), result.count(Severity.WARNING),
-                downgrade == DowngradeCheck.Outcome.NOT_CHECKED ? "" : ", downgrade round trip " + downgrade.label());
+    private boolean joint(ChainPlan plan) {
+        return !config.step() && plan.revisions().size() > 1;
     }
 }

@@ -91,9 +91,13 @@ public final class AlembicProject {
         return root.resolve("alembic.ini");
     }
 
-    /** A revision with one parent (null for a base) whose upgrade runs {@code upgrade} (Python, op.* calls). */
+    /**
+     * A revision with one parent (null for a base) whose upgrade runs {@code upgrade} (Python, op.* calls) and whose
+     * downgrade is declared one-way, as a hand-written revision without a way back is: the round trip reports it as a
+     * warning (downgrade-one-way) and goes on. (A {@code pass} downgrade after DDL fails the upgrade again: an error.)
+     */
     public AlembicProject revision(String id, String down, String upgrade) {
-        return revision(id, down == null ? List.of() : List.of(down), List.of(), upgrade, "pass");
+        return revision(id, down == null ? List.of() : List.of(down), List.of(), upgrade, "raise NotImplementedError()");
     }
 
     /** The {@link #SHOP} baseline as revision {@code base} (verify with --from base... or --from the id). */

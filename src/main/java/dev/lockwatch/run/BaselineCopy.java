@@ -1,0 +1,95 @@
+package dev.lockwatch.run;
+
+import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.postgres.ScratchDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A copy of the scratch database as the baseline left it ({@code CREATE DATABASE ... TEMPLATE}), taken once before
+ * the chain runs, to put the chain's database back when a downgrade leaves it where the next revisions cannot run,
+ * or a deploy fails half-way: the database is made again from the copy and the chain replayed up to where it was,
+ * unwatched.
+ *
+ * <p>Why one copy of the baseline and a replay, not a copy after every revision: a copy needs the database to
+ * itself (every session closed, lockwatch's and alembic's) and costs a file copy of the whole database; taken
+ * after each of 290 revisions that is paid 290 times, while a replay is paid only for the few downgrades that
+ * break, and costs what plain alembic costs for the revisions below.
+ */
+final class BaselineCopy implements AutoCloseable {
+    private static final int ATTEMPTS = 50;
+    private final ScratchDatabase scratch;
+    private final String name;
+    private boolean dropped;
+
+    private BaselineCopy(ScratchDatabase scratch, String name) {
+        this.scratch = scratch;
+        this.name = name;
+    }
+
+    /** Copies the scratch database; every session on it (alembic's kept ones too) is ended first. */
+    static BaselineCopy take(ScratchDatabase scratch) {
+        String source = scratch.target().database();
+        BaselineCopy copy = new BaselineCopy(scratch, source + "_b");
+        copy.onAdmin("copy the baseline", s -> {
+            endSessions(s, source);
+            s.execute("create database " + copy.name + " template " + source);
+        });
+        return copy;
+    }
+
+    /** Makes the scratch database again from the copy; nobody may be connected to it but alembic's idle sessions. */
+    void restore() {
+        String target = scratch.target().database();
+        onAdmin("restore the baseline", s -> {
+            endSessions(s, target);
+            s.execute("drop database if exists " + target);
+            s.execute("create database " + target + " template " + name);
+        });
+    }
+
+    @Override
+    public void close() {
+        if (!dropped) {
+            onAdmin("drop the baseline copy", s -> s.execute("drop database if exists " + name));
+            dropped = true;
+        }
+    }
+
+    /** alembic's driver keeps idle sessions for the next command; it opens new ones when they are gone. */
+    private static void endSessions(Statement s, String database) throws SQLException {
+        s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + database
+                + "' and pid <> pg_backend_pid()");
+    }
+
+    private interface Work {
+        void run(Statement statement) throws SQLException;
+    }
+
+    /** Ended sessions take a moment to go: "being accessed by other users" is retried briefly. */
+    private void onAdmin(String what, Work work) {
+        try {
+            scratch.onAdmin((Connection admin) -> {
+                try (Statement s = admin.createStatement()) {
+                    for (int attempt = 1; ; attempt++) {
+                        try {
+                            work.run(s);
+                            return null;
+                        } catch (SQLException e) {
+                            if (!"55006".equals(e.getSQLState()) || attempt >= ATTEMPTS) {
+                                throw e;
+                            }
+                            Thread.sleep(100);
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted", e);
+                }
+            });
+        } catch (SQLException e) {
+            throw LockwatchException.environment("cannot " + what + " (" + name + "): " + e.getMessage(), e);
+        }
+    }
+}
