@@ -93,7 +93,15 @@ final class RevisionExecutor {
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        SchemaSnapshot after = schema.read();
+        SchemaSnapshot after;
+        try {
+            after = schema.read();
+        } catch (SQLException e) {
+            // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
+            String held = LingeringLocks.describe(e, connection, config.revisionTimeout());
+            return new RevisionRun(revision, RevisionStatus.FAILED, watched.result().durationMs(), statements, busyNow,
+                    held, major, before, before, DowngradeCheck.notChecked(), null, trafficObservation);
+        }
         boolean applied = watched.result().succeeded();
         return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
                 watched.result().durationMs(), statements, busyNow, applied ? null : watched.error(config.revisionTimeout()),

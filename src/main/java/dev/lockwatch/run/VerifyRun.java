@@ -111,7 +111,7 @@ public final class VerifyRun {
                 progress.accept("baseline: saved to the cache for the next run");
             }
         }
-        try (Connection connection = ScratchDatabase.connect(target)) {
+        try (Connection connection = ScratchDatabase.connect(target, config.revisionTimeout())) {
             SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
             Set<TableRef> busy = baseline.busyTables(schema.read());
             baseline.seed(connection, busy);
