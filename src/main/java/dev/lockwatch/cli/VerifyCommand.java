@@ -326,6 +326,7 @@ public final class VerifyCommand implements Callable<Integer> {
         if (matched("--format") || matched("--output") || !stdoutTaken) {
             targets.add(0, new ReportTarget(main, output));
         }
+        ReportTarget.requireDistinct(targets);
         for (ReportTarget target : targets) {
             Path parent = target.file() == null ? null : target.file().toAbsolutePath().getParent();
             if (parent != null) {
@@ -411,9 +412,13 @@ public final class VerifyCommand implements Callable<Integer> {
         return levels;
     }
 
+    /** The longest --revision-timeout: a week, far beyond any deploy, and safely inside every clock lockwatch uses. */
+    static final long MAX_TIMEOUT_SECONDS = Duration.ofDays(7).toSeconds();
+
     private static long positive(long value, String option) {
-        if (value <= 0) {
-            throw LockwatchException.usage(option + " must be a positive number of seconds, not " + value);
+        if (value <= 0 || value > MAX_TIMEOUT_SECONDS) {
+            throw LockwatchException.usage(option + " must be a number of seconds from 1 to " + MAX_TIMEOUT_SECONDS
+                    + " (a week), not " + value);
         }
         return value;
     }

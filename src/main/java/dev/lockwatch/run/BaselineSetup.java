@@ -89,7 +89,10 @@ final class BaselineSetup {
     Set<TableRef> busyTables(SchemaSnapshot baseline) {
         for (TableRef table : config.busyTables()) {
             if (!baseline.tables().containsKey(table)) {
-                progress.accept("note: --busy-table " + table + " does not exist once the baseline is applied");
+                // a typo would otherwise leave no busy table and pass every revision
+                throw LockwatchException.usage("--busy-table " + table + " does not exist once the baseline is applied"
+                        + DidYouMean.among(table.toString(), baseline.tables().keySet().stream().map(TableRef::toString)
+                                .toList()).map(name -> ": did you mean " + name + "?").orElse(""));
             }
         }
         if (stats == null) {
