@@ -59,6 +59,21 @@ class BaselineCacheTest {
     }
 
     @Test
+    void aChangedFileABaselineRevisionReadsIsNotRestored() {
+        String readsSql = """
+                import os
+                op.execute(open(os.path.join(os.path.dirname(__file__), "..", "sql", "seed.sql")).read())
+                """;
+        AlembicProject project = chain(readsSql).write("migrations/sql/seed.sql", "CREATE TABLE audit (id int)");
+        Result first = verify(project);
+        project.write("migrations/sql/seed.sql", "CREATE TABLE audit (id int, note text)");
+        Result changed = verify(project);
+
+        assertTrue(first.err().contains("saved to the cache"), first.err());
+        assertFalse(changed.err().contains("restored from the cache"), changed.err());
+    }
+
+    @Test
     void noCacheNeitherReadsNorWrites() {
         AlembicProject project = chain("pass");
         verify(project);

@@ -49,7 +49,8 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
                 .setDataDirectory(dataFolder)
                 .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
-                .setPGStartupWait(java.time.Duration.ofSeconds(60));
+                .setPGStartupWait(java.time.Duration.ofSeconds(60))
+                .setOverrideWorkingDirectory(binaries.unpackFolder().toFile());
         PgBinaryResolver resolver = binaries.resolver();
         if (resolver != null) {
             builder.setPgBinaryResolver(resolver);

@@ -78,17 +78,18 @@ public final class VerifyRun {
         boolean cacheable = !plan.baseline().isEmpty() && config.cacheDir() != null && config.serverUrl() == null
                 && config.data().restore() == null;
         Optional<BaselineCache> cache = cacheable ? Optional.of(new BaselineCache(config.cacheDir())) : Optional.empty();
-        String cacheKey = cache.map(c -> c.key(planned, config.alembicCommand(), ServerStarter.embeddedKey(config)))
-                .orElse(null);
+        String cacheKey = cache.flatMap(c -> c.keyOf(planned, config.alembicCommand(), ServerStarter.embeddedKey(config),
+                progress)).orElse(null);
+        cache = cacheKey == null ? Optional.empty() : cache;
         Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
-        Workspace workspace = cleanup.register(Workspace.create());
-        AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
+        Workspace workspace = cleanup.create(Workspace::create);
+        AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), planned.ini(),
                 workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
-        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress,
+        PostgresServer server = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
                 saved.map(BaselineCache.Entry::data)));
         boolean restored = saved.isPresent() && server instanceof SnapshotServer;
-        ScratchDatabase scratch = cleanup.register(restored ? ScratchDatabase.adopt(server.admin(), saved.get().database())
-                : ScratchDatabase.create(server.admin()));
+        ScratchDatabase scratch = cleanup.create(() -> restored
+                ? ScratchDatabase.adopt(server.admin(), saved.get().database()) : ScratchDatabase.create(server.admin()));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
