@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -43,33 +44,18 @@ class DriverChannelTest {
         assertEquals(List.of("public.orders ACCESS EXCLUSIVE"), result.locks("r2"), result.describe());
     }
 
-    @Test
-    void aDriverThatExitsIsReportedAsACrashWithItsExitStatus() {
-        AlembicProject project = shop().revision("r2", "r1", """
-                import os
-                os._exit(7)
-                """);
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "os._exit(7)                              | exit status 7",
+            "os.kill(os.getpid(), signal.SIGKILL)     | killed by signal 9"})
+    void aDriverThatDiesIsReportedAsACrashWithItsExitStatus(String death, String reported) {
+        AlembicProject project = shop().revision("r2", "r1", "import os, signal\n" + death);
 
         Result result = Lockwatch.verifyFocused(project, "--from", "r1");
 
         assertEquals(1, result.exitCode(), result.describe());
         String error = result.revision("r2").get("error").asText();
-        assertTrue(error.contains("exit status 7"), error);
-        assertFalse(error.contains("--revision-timeout"), error);
-    }
-
-    @Test
-    void aDriverKilledBySignalSaysWhichSignal() {
-        AlembicProject project = shop().revision("r2", "r1", """
-                import os, signal
-                os.kill(os.getpid(), signal.SIGKILL)
-                """);
-
-        Result result = Lockwatch.verifyFocused(project, "--from", "r1");
-
-        assertEquals(1, result.exitCode(), result.describe());
-        String error = result.revision("r2").get("error").asText();
-        assertTrue(error.contains("signal 9"), error);
+        assertTrue(error.contains(reported), error);
         assertFalse(error.contains("--revision-timeout"), error);
     }
 

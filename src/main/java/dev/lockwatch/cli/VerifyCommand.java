@@ -10,6 +10,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
+import dev.lockwatch.report.ControlCharacterWriter;
 import dev.lockwatch.report.ReportFormat;
 import dev.lockwatch.report.Reporter;
 import dev.lockwatch.rules.FindingKinds;
@@ -293,7 +294,8 @@ public final class VerifyCommand implements Callable<Integer> {
             removeHook(hook);
         }
         for (ReportTarget target : targets) {
-            write(report, target, target.format().reporter(kinds, target.toStdout() && colour(System.getenv(), System.console() != null)));
+            boolean coloured = target.toStdout() && colour(System.getenv(), System.console() != null);
+            write(report, target, target.format().reporter(kinds, coloured), coloured);
         }
         return report.hasErrors() ? 1 : 0;
     }
@@ -371,14 +373,16 @@ public final class VerifyCommand implements Callable<Integer> {
                 Duration.ofSeconds(revisionTimeoutSeconds));
     }
 
-    private void write(VerifyReport report, ReportTarget target, Reporter reporter) {
+    /** @param coloured the reporter writes its own ANSI colours, which must pass */
+    private void write(VerifyReport report, ReportTarget target, Reporter reporter, boolean coloured) {
         try {
             if (target.toStdout()) {
-                Writer out = spec.commandLine().getOut();
+                Writer out = coloured ? spec.commandLine().getOut() : new ControlCharacterWriter(spec.commandLine().getOut());
                 reporter.write(report, out);
                 out.flush();
             } else {
-                try (Writer out = new OutputStreamWriter(Files.newOutputStream(target.file()), StandardCharsets.UTF_8)) {
+                try (Writer out = new ControlCharacterWriter(new OutputStreamWriter(Files.newOutputStream(target.file()),
+                        StandardCharsets.UTF_8))) {
                     reporter.write(report, out);
                 }
             }
