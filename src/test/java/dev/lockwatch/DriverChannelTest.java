@@ -81,4 +81,23 @@ class DriverChannelTest {
         left.forEach(ProcessHandle::destroyForcibly);
         assertEquals(List.of(), left, "the revision's background process outlived the run");
     }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void outputThatIsNotUtf8IsReadLenientlyAndBounded(boolean processPerRevision) {
+        AlembicProject project = shop().revision("r2", "r1", """
+                import os, sys
+                os.write(1, b"caf\\xe9 \\xff\\xfe\\n")
+                os.write(2, b"x" * (1 << 20) + b"\\n")
+                raise RuntimeError("caf\\xe9 failed")
+                """);
+
+        Result result = processPerRevision ? Lockwatch.verifyFocused(project, "--from", "r1", "--process-per-revision")
+                : Lockwatch.verifyFocused(project, "--from", "r1");
+
+        assertEquals(1, result.exitCode(), result.describe());
+        String error = result.revision("r2").get("error").asText();
+        assertTrue(error.contains("RuntimeError: caf\u00e9 failed"), error);
+        assertTrue(result.out().length() < 2_000_000, "the report carries a bounded part of the output");
+    }
 }
