@@ -40,6 +40,12 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     public PostgresServer start() {
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
+            try {
+                return new Running(launch(0));
+            } catch (LockwatchException e) {
+                emptyDataFolder(); // a damaged saved folder: the caller may start afresh in the same place
+                throw e;
+            }
         }
         return new Running(launch(0));
     }
@@ -63,6 +69,15 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
             return builder.start();
         } catch (IOException | RuntimeException e) {
             throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void emptyDataFolder() {
+        try (Stream<Path> paths = Files.walk(dataFolder)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataFolder))
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw LockwatchException.environment("cannot empty " + dataFolder + ": " + e.getMessage(), e);
         }
     }
 

@@ -116,6 +116,13 @@ final class BaselineCache {
         }
     }
 
+    /** Removes a saved baseline the server could not start from, saying so. */
+    void discard(String key, String why, java.util.function.Consumer<String> progress) {
+        progress.accept("baseline: note: the cached baseline " + root.resolve(key) + " is damaged (" + why
+                + "); discarded, the baseline is rebuilt and saved again");
+        delete(root.resolve(key));
+    }
+
     /** Saves the server's data folder under {@code key}; a failure costs the cache, never the run. */
     void store(String key, SnapshotServer server, String database) {
         Path staging = root.resolve(key + ".partial-" + ProcessHandle.current().pid());

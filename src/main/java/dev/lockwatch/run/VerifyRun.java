@@ -26,6 +26,7 @@ import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.LockWatcher;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -81,12 +82,23 @@ public final class VerifyRun {
         String cacheKey = cache.flatMap(c -> c.keyOf(planned, config.alembicCommand(), ServerStarter.embeddedKey(config),
                 progress)).orElse(null);
         cache = cacheKey == null ? Optional.empty() : cache;
-        Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
+        Optional<BaselineCache.Entry> found = cache.flatMap(c -> c.lookup(cacheKey));
         Workspace workspace = cleanup.create(Workspace::create);
         AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), planned.ini(),
                 workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
-        PostgresServer server = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
-                saved.map(BaselineCache.Entry::data)));
+        PostgresServer started;
+        try {
+            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
+                    found.map(BaselineCache.Entry::data)));
+        } catch (LockwatchException e) {
+            if (found.isEmpty()) {
+                throw e;
+            }
+            cache.get().discard(cacheKey, e.getMessage(), progress); // a damaged entry: rebuilt by this run
+            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress, Optional.empty()));
+        }
+        PostgresServer server = started;
+        Optional<BaselineCache.Entry> saved = found.filter(entry -> Files.isDirectory(entry.data())); // not discarded
         boolean restored = saved.isPresent() && server instanceof SnapshotServer;
         ScratchDatabase scratch = cleanup.create(() -> restored
                 ? ScratchDatabase.adopt(server.admin(), saved.get().database()) : ScratchDatabase.create(server.admin()));
