@@ -59,6 +59,39 @@ class BaselineCacheTest {
     }
 
     @Test
+    void aChangedFileABaselineRevisionReadsIsNotRestored() {
+        String readsSql = """
+                import os
+                op.execute(open(os.path.join(os.path.dirname(__file__), "..", "sql", "seed.sql")).read())
+                """;
+        AlembicProject project = chain(readsSql).write("migrations/sql/seed.sql", "CREATE TABLE audit (id int)");
+        Result first = verify(project);
+        project.write("migrations/sql/seed.sql", "CREATE TABLE audit (id int, note text)");
+        Result changed = verify(project);
+
+        assertTrue(first.err().contains("saved to the cache"), first.err());
+        assertFalse(changed.err().contains("restored from the cache"), changed.err());
+    }
+
+    @Test
+    void aDamagedEntryIsDiscardedAndRebuiltWithANote() throws Exception {
+        AlembicProject project = chain("pass");
+        Result first = verify(project);
+        try (var files = java.nio.file.Files.walk(dir.resolve("cache"))) {
+            for (Path control : files.filter(p -> p.endsWith(Path.of("global", "pg_control"))).toList()) {
+                java.nio.file.Files.write(control, new byte[] {1, 2, 3});
+            }
+        }
+
+        Result second = verify(project);
+
+        assertTrue(first.err().contains("saved to the cache"), first.err());
+        assertTrue(second.err().contains("is damaged"), second.err());
+        assertTrue(second.err().contains("saved to the cache"), second.err());
+        assertEquals(first.rules("new"), second.rules("new"), second.describe());
+    }
+
+    @Test
     void noCacheNeitherReadsNorWrites() {
         AlembicProject project = chain("pass");
         verify(project);

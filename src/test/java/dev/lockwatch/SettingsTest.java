@@ -132,7 +132,7 @@ class SettingsTest {
         Files.writeString(dir.resolve("service/pyproject.toml"), """
                 [tool.lockwatch]
                 from = "r1"
-                busy-table = ["public.orders", "audit"]
+                busy-table = ["public.orders", "orders"]
                 report = { markdown = "out/comment.md" }
 
                 [[tool.lockwatch.allow]]

@@ -2,8 +2,13 @@ package dev.lockwatch.alembic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lockwatch.process.OutputFile;
 import dev.lockwatch.process.OwnedProcess;
 import java.io.BufferedReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -23,23 +28,30 @@ import java.util.function.Consumer;
 
 /**
  * One long-lived Python process that runs alembic commands in turn through alembic's command API
- * (lockwatch_driver.py), instead of one interpreter start per revision.
+ * (lockwatch_driver.py), instead of one interpreter start per revision. Requests and answers travel on a Unix
+ * socket in lockwatch's temp folder that accepts this one connection: stdout is shared with every process a
+ * revision starts, so it only feeds the log.
  */
 final class AlembicDriver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EOF = "\u0000eof";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+    /** How often a wait for an answer checks that the driver still lives. */
+    private static final long ALIVE_CHECK_MS = 100;
 
     private final Process process;
-    private final Writer requests;
+    private final ServerSocketChannel listener;
+    private final Path socket;
+    private volatile Writer requests;
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
     private final Path log;
 
-    private AlembicDriver(Process process, Path log) {
+    private AlembicDriver(Process process, ServerSocketChannel listener, Path socket, Path log) {
         this.process = process;
+        this.listener = listener;
+        this.socket = socket;
         this.log = log;
-        this.requests = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        Thread reader = new Thread(() -> readAnswers(process.getInputStream()), "lockwatch-alembic-driver");
+        Thread reader = new Thread(this::readAnswers, "lockwatch-alembic-driver");
         reader.setDaemon(true);
         reader.start();
     }
@@ -55,13 +67,24 @@ final class AlembicDriver implements AutoCloseable {
         try (InputStream in = AlembicDriver.class.getResourceAsStream("lockwatch_driver.py")) {
             Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        List<String> argv = new ArrayList<>(python);
-        argv.addAll(List.of(script.toString(), iniCopy.toString(), section));
-        Path log = workFolder.resolve("alembic-driver.log");
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(projectFolder.toFile())
-                .redirectError(log.toFile());
-        environment.accept(builder.environment());
-        return new AlembicDriver(builder.start(), log);
+        Path socket = workFolder.resolve("driver.sock");
+        Files.deleteIfExists(socket);
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            listener.bind(UnixDomainSocketAddress.of(socket)); // fails on a path too long for a socket: no driver then
+            List<String> argv = new ArrayList<>(python);
+            argv.addAll(List.of(script.toString(), iniCopy.toString(), section, socket.toString()));
+            Path log = workFolder.resolve("alembic-driver.log");
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(projectFolder.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            environment.accept(builder.environment());
+            return new AlembicDriver(OwnedProcess.startInOwnGroup(builder), listener, socket, log);
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            Files.deleteIfExists(socket);
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
     }
 
     /** Waits until the driver has imported alembic; false (and the driver ended) when this Python has none. */
@@ -99,15 +122,19 @@ final class AlembicDriver implements AutoCloseable {
         if (reportGates) {
             request.put("report_gates", true);
         }
+        long logFrom = logSize();
+        String what = op + (revision == null ? "" : " " + revision);
         if (!send(request)) {
-            return new AlembicResult(-1, "the alembic driver ended: " + tail(), elapsed(started), false);
+            return new AlembicResult(-1, crash(what, logFrom), elapsed(started), false);
         }
         Optional<JsonNode> answer = answer(timeout);
         long duration = elapsed(started);
         if (answer.isEmpty()) {
-            boolean timedOut = process.isAlive();
+            // an answer that never came in time, not a channel the driver's death closed early
+            boolean timedOut = System.nanoTime() - started >= timeout.toNanos() && process.isAlive();
             close();
-            return new AlembicResult(-1, timedOut ? "" : "the alembic driver ended: " + tail(), duration, timedOut);
+            return new AlembicResult(-1, timedOut ? OutputFile.tail(log, logFrom) : crash(what, logFrom), duration,
+                    timedOut);
         }
         boolean ok = answer.get().path("ok").asBoolean();
         List<String> gates = new ArrayList<>();
@@ -127,8 +154,13 @@ final class AlembicDriver implements AutoCloseable {
 
     private boolean send(JsonNode request) {
         try {
-            requests.write(JSON.writeValueAsString(request) + "\n");
-            requests.flush();
+            Writer out = requests;
+            if (out == null) { // not connected yet: the ready answer comes first, so this is a driver that never did
+                close();
+                return false;
+            }
+            out.write(JSON.writeValueAsString(request) + "\n");
+            out.flush();
             return true;
         } catch (IOException e) {
             close();
@@ -136,9 +168,25 @@ final class AlembicDriver implements AutoCloseable {
         }
     }
 
+    /** The next answer; empty at the timeout, or as soon as the driver has ended without one. */
     private Optional<JsonNode> answer(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            String line = answers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            String line = null;
+            long endedAt = 0;
+            while (line == null && System.nanoTime() < deadline) {
+                if (endedAt == 0 && !process.isAlive()) {
+                    endedAt = System.nanoTime();
+                }
+                line = answers.poll(Math.min(ALIVE_CHECK_MS, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)),
+                        TimeUnit.MILLISECONDS);
+                // ended: what it wrote before is read to the end of the channel (EOF); one it never opened, or
+                // that a forked child keeps open, sends nothing more
+                if (line == null && endedAt != 0 && (requests == null
+                        || System.nanoTime() - endedAt > TimeUnit.SECONDS.toNanos(2))) {
+                    return Optional.empty();
+                }
+            }
             if (line == null || line.equals(EOF)) {
                 return Optional.empty();
             }
@@ -151,23 +199,77 @@ final class AlembicDriver implements AutoCloseable {
         }
     }
 
-    private void readAnswers(InputStream in) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+    /** Accepts the driver's one connection, then stops listening, so nobody else can connect. */
+    private void readAnswers() {
+        try (SocketChannel channel = listener.accept()) {
+            closeListener();
+            // not Channels' streams: they share one lock, and a blocked read would hold up every request
+            requests = new java.io.OutputStreamWriter(new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes, offset, length);
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
+                }
+            }, StandardCharsets.UTF_8);
+            BufferedReader reader = new BufferedReader(new InputStreamReader(new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] bytes, int offset, int length) throws IOException {
+                    return channel.read(java.nio.ByteBuffer.wrap(bytes, offset, length));
+                }
+            }, StandardCharsets.UTF_8));
             for (String line; (line = reader.readLine()) != null; ) {
                 answers.add(line);
             }
         } catch (IOException ignored) {
-            // the process ended; the EOF marker below says so
+            // the process ended, or close() stopped the listener: the EOF marker below says so
+        } finally {
+            closeListener();
         }
         answers.add(EOF);
     }
 
-    private String tail() {
+    private void closeListener() {
         try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+            listener.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException ignored) {
+            // the workspace removes the folder in any case
+        }
+    }
+
+    /** What a driver that died while running {@code what} tells the user: how it ended and its last words. */
+    private String crash(String what, long logFrom) {
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String how = process.isAlive() ? "stopped answering" : OutputFile.exitStatus(process.exitValue());
+        String printed = OutputFile.tail(log, logFrom);
+        String last = printed.strip().isEmpty() ? "" : "; its last output: " + printed.strip().lines()
+                .reduce((first, second) -> second).orElse("");
+        return printed + (printed.isEmpty() ? "" : "\n") + "FAILED: alembic's Python process crashed while running "
+                + what + " (" + how + ")" + last;
+    }
+
+    private long logSize() {
+        try {
+            return Files.size(log);
         } catch (IOException e) {
-            return "(no output)";
+            return 0;
         }
     }
 
@@ -177,8 +279,7 @@ final class AlembicDriver implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            OwnedProcess.destroyTree(process);
-        }
+        closeListener();
+        OwnedProcess.destroyTree(process);
     }
 }

@@ -217,7 +217,7 @@ public final class AlembicRunner implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(argv).directory(ini.folder().toFile());
         environment(builder.environment(), applicationName);
         try {
-            OwnedProcess.Finished run = process.run(builder, log, timeout, null);
+            OwnedProcess.Finished run = process.run(builder, log, timeout, null, true);
             return new AlembicResult(run.exitCode(), run.output(), run.durationMs(), run.timedOut());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

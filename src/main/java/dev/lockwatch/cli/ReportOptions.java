@@ -47,6 +47,7 @@ final class ReportOptions {
         if (matched.test("--format") || matched.test("--output") || !stdoutTaken) {
             targets.add(0, new ReportTarget(format, output));
         }
+        ReportTarget.requireDistinct(targets);
         for (ReportTarget target : targets) {
             Path parent = target.file() == null ? null : target.file().toAbsolutePath().getParent();
             if (parent != null) {

@@ -1,5 +1,6 @@
 package dev.lockwatch.cli;
 
+import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.report.ReportFormat;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -24,6 +25,24 @@ record ReportTarget(ReportFormat format, Path file) {
                 + ": " + name + " is not one of " + ReportFormat.names()));
         String path = value.substring(equals + 1);
         return new ReportTarget(format, path.equals(STDOUT) ? null : Path.of(path));
+    }
+
+    /** Two reports on standard output, or on one file, would interleave or overwrite each other. */
+    static void requireDistinct(java.util.List<ReportTarget> targets) {
+        java.util.Map<Path, ReportTarget> files = new java.util.HashMap<>();
+        ReportTarget onStdout = null;
+        for (ReportTarget target : targets) {
+            ReportTarget other = target.toStdout() ? onStdout
+                    : files.putIfAbsent(target.file().toAbsolutePath().normalize(), target);
+            if (other != null) {
+                throw LockwatchException.usage("reports " + other + " and " + target + " both write to "
+                        + (target.toStdout() ? "standard output" : target.file().toAbsolutePath().normalize())
+                        + ": give each report a file of its own (--report FORMAT=PATH, or --output FILE for --format)");
+            }
+            if (target.toStdout()) {
+                onStdout = target;
+            }
+        }
     }
 
     boolean toStdout() {

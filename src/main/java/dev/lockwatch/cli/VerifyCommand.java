@@ -7,6 +7,7 @@ import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
+import dev.lockwatch.report.ControlCharacterWriter;
 import dev.lockwatch.report.Layout;
 import dev.lockwatch.report.Reporter;
 import dev.lockwatch.rules.FindingKinds;
@@ -228,8 +229,9 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         for (ReportTarget target : targets) {
             boolean toTerminal = target.toStdout() && System.console() != null;
-            write(report, target, target.format().reporter(kinds, new Layout(colour(System.getenv(), toTerminal),
-                    target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, reports.verbose)));
+            boolean coloured = target.toStdout() && colour(System.getenv(), toTerminal);
+            write(report, target, target.format().reporter(kinds, new Layout(coloured,
+                    target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, reports.verbose)), coloured);
         }
         return report.hasErrors() ? 1 : 0;
     }
@@ -254,14 +256,16 @@ public final class VerifyCommand implements Callable<Integer> {
         return base.resolve("lockwatch").resolve("baselines");
     }
 
-    private void write(VerifyReport report, ReportTarget target, Reporter reporter) {
+    /** @param coloured the reporter writes its own ANSI colours, which must pass */
+    private void write(VerifyReport report, ReportTarget target, Reporter reporter, boolean coloured) {
         try {
             if (target.toStdout()) {
-                Writer out = spec.commandLine().getOut();
+                Writer out = coloured ? spec.commandLine().getOut() : new ControlCharacterWriter(spec.commandLine().getOut());
                 reporter.write(report, out);
                 out.flush();
             } else {
-                try (Writer out = new OutputStreamWriter(Files.newOutputStream(target.file()), StandardCharsets.UTF_8)) {
+                try (Writer out = new ControlCharacterWriter(new OutputStreamWriter(Files.newOutputStream(target.file()),
+                        StandardCharsets.UTF_8))) {
                     reporter.write(report, out);
                 }
             }
@@ -278,9 +282,13 @@ public final class VerifyCommand implements Callable<Integer> {
         }
     }
 
+    /** The longest --revision-timeout: a week, far beyond any deploy, and safely inside every clock lockwatch uses. */
+    static final long MAX_TIMEOUT_SECONDS = Duration.ofDays(7).toSeconds();
+
     private static long positive(long value, String option) {
-        if (value <= 0) {
-            throw LockwatchException.usage(option + " must be a positive number of seconds, not " + value);
+        if (value <= 0 || value > MAX_TIMEOUT_SECONDS) {
+            throw LockwatchException.usage(option + " must be a number of seconds from 1 to " + MAX_TIMEOUT_SECONDS
+                    + " (a week), not " + value);
         }
         return value;
     }

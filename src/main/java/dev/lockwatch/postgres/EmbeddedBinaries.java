@@ -99,6 +99,15 @@ public final class EmbeddedBinaries {
         return version;
     }
 
+    /**
+     * Where zonky unpacks the binaries (about 59 MB a major): lockwatch's cache folder, kept between runs, not a
+     * fresh copy in the temp folder. zonky unpacks into a folder named by the archive's digest and marks it
+     * complete only once every file is written, so a half-unpacked folder (a full disk, a kill) is unpacked again.
+     */
+    public Path unpackFolder() {
+        return locations.cache().resolve("unpacked");
+    }
+
     public boolean bundled() {
         return BUNDLED_MAJOR.equals(major);
     }

@@ -40,6 +40,12 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     public PostgresServer start() {
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
+            try {
+                return new Running(launch(0));
+            } catch (LockwatchException e) {
+                emptyDataFolder(); // a damaged saved folder: the caller may start afresh in the same place
+                throw e;
+            }
         }
         return new Running(launch(0));
     }
@@ -49,7 +55,8 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
                 .setDataDirectory(dataFolder)
                 .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
-                .setPGStartupWait(java.time.Duration.ofSeconds(60));
+                .setPGStartupWait(java.time.Duration.ofSeconds(60))
+                .setOverrideWorkingDirectory(binaries.unpackFolder().toFile());
         PgBinaryResolver resolver = binaries.resolver();
         if (resolver != null) {
             builder.setPgBinaryResolver(resolver);
@@ -62,6 +69,15 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
             return builder.start();
         } catch (IOException | RuntimeException e) {
             throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void emptyDataFolder() {
+        try (Stream<Path> paths = Files.walk(dataFolder)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dataFolder))
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw LockwatchException.environment("cannot empty " + dataFolder + ": " + e.getMessage(), e);
         }
     }
 

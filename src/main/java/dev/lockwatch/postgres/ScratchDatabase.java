@@ -135,11 +135,25 @@ public final class ScratchDatabase implements AutoCloseable {
 
     /** Opens a lockwatch connection: its DDL never pauses at lockwatch's own triggers. */
     public static Connection connect(DatabaseTarget target) throws SQLException {
+        return connect(target, "");
+    }
+
+    /**
+     * A lockwatch connection on which no statement waits for a lock, or runs, longer than {@code bound}: a
+     * session a revision left open holding a lock ends lockwatch's wait instead of hanging the run. They are
+     * startup settings, so a RESET returns to them.
+     */
+    public static Connection connect(DatabaseTarget target, java.time.Duration bound) throws SQLException {
+        long ms = Math.max(1, Math.min(Integer.MAX_VALUE, bound.toMillis()));
+        return connect(target, " -c lock_timeout=" + ms + " -c statement_timeout=" + ms);
+    }
+
+    private static Connection connect(DatabaseTarget target, String settings) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", target.user());
         props.setProperty("password", target.password());
         props.setProperty("ApplicationName", "lockwatch");
-        props.setProperty("options", "-c lockwatch.internal=on");
+        props.setProperty("options", "-c lockwatch.internal=on" + settings);
         props.setProperty("connectTimeout", "10");
         target.ssl().forEach(props::setProperty);
         Connection connection = DriverManager.getConnection(target.jdbcUrl(), props);

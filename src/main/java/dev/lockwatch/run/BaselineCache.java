@@ -37,17 +37,69 @@ final class BaselineCache {
         this.root = root;
     }
 
+    /** The key, or empty (with a note) when it cannot cover everything the baseline could read. */
+    Optional<String> keyOf(ChainPlan plan, List<String> alembicCommand, String server,
+                           java.util.function.Consumer<String> progress) {
+        try {
+            return Optional.of(key(plan, alembicCommand, server));
+        } catch (Uncacheable e) {
+            progress.accept("baseline: not cached: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     String key(ChainPlan plan, List<String> alembicCommand, String server) {
         MessageDigest digest = sha256();
         update(digest, Version.current(), server, String.join(" ", alembicCommand), plan.ini().section());
-        update(digest, read(plan.ini().file()));
-        Path env = plan.ini().scriptLocation().resolve("env.py");
-        update(digest, Files.exists(env) ? read(env) : "");
+        // a revision may read any file near it (a .sql file, a helper module): every file of the ini's folder and
+        // the script location counts, not only the revision files
+        for (Path folder : new java.util.TreeSet<>(List.of(plan.ini().folder().toAbsolutePath().normalize(),
+                plan.ini().scriptLocation().toAbsolutePath().normalize()))) {
+            hashTree(digest, folder);
+        }
         plan.baseline().stream().flatMap(tip -> plan.graph().ancestorsInclusive(tip).stream()).distinct().sorted().forEach(id -> {
             Revision revision = plan.graph().get(id);
             update(digest, id, read(revision.file()));
         });
         return HexFormat.of().formatHex(digest.digest()).substring(0, 24);
+    }
+
+    /** Folders no baseline reads: version control, caches, virtual environments, lockwatch's own output. */
+    private static final java.util.Set<String> SKIPPED = java.util.Set.of("__pycache__", "node_modules", "venv",
+            "target", "build", "dist");
+    /** Beyond this, hashing would cost more than the cache saves: lockwatch hashes no further. */
+    private static final long MAX_TREE_BYTES = 256L * 1024 * 1024;
+
+    /** Every file under {@code folder} (paths and contents, in order), but those in {@link #SKIPPED} or hidden folders. */
+    private static void hashTree(MessageDigest digest, Path folder) {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(folder)) {
+            files = walk.filter(Files::isRegularFile).filter(p -> folder.relativize(p).getParent() == null
+                    || java.util.stream.StreamSupport.stream(folder.relativize(p).getParent().spliterator(), false)
+                    .map(Path::toString).noneMatch(n -> n.startsWith(".") || SKIPPED.contains(n))).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            throw new Uncacheable("cannot list " + folder + ": " + e.getMessage());
+        }
+        long total = 0;
+        for (Path file : files) {
+            try {
+                total += Files.size(file);
+                if (total > MAX_TREE_BYTES) {
+                    throw new Uncacheable(folder + " holds more than " + MAX_TREE_BYTES / (1024 * 1024) + " MB");
+                }
+                update(digest, folder.relativize(file).toString());
+                digest.update(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new Uncacheable("cannot read " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The key cannot cover everything the baseline could read: no reuse then. */
+    static final class Uncacheable extends RuntimeException {
+        Uncacheable(String message) {
+            super(message);
+        }
     }
 
     Optional<Entry> lookup(String key) {
@@ -62,6 +114,13 @@ final class BaselineCache {
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** Removes a saved baseline the server could not start from, saying so. */
+    void discard(String key, String why, java.util.function.Consumer<String> progress) {
+        progress.accept("baseline: note: the cached baseline " + root.resolve(key) + " is damaged (" + why
+                + "); discarded, the baseline is rebuilt and saved again");
+        delete(root.resolve(key));
     }
 
     /** Saves the server's data folder under {@code key}; a failure costs the cache, never the run. */

@@ -87,20 +87,23 @@ final class BaselineSetup {
      * statistics make busy; without either, every table.
      */
     Set<TableRef> busyTables(SchemaSnapshot baseline) {
-        // busy tables are those that exist before the deploy: a named one the deploy creates carries no traffic yet
-        List<TableRef> named = config.busyTables().stream().filter(t -> baseline.tables().containsKey(t)).toList();
-        List<String> absent = config.busyTables().stream().filter(t -> !named.contains(t)).map(TableRef::toString).toList();
-        if (!absent.isEmpty()) {
-            progress.accept("note: --busy-table " + String.join(", ", absent) + ": not in the baseline, so not busy");
+        for (TableRef table : config.busyTables()) {
+            // from base nothing exists yet: a named table is busy for the revisions that run once it exists
+            if (!baseline.tables().isEmpty() && !baseline.tables().containsKey(table)) {
+                // a typo would otherwise leave no busy table and pass every revision
+                throw LockwatchException.usage("--busy-table " + table + " does not exist once the baseline is applied"
+                        + DidYouMean.among(table.toString(), baseline.tables().keySet().stream().map(TableRef::toString)
+                                .toList()).map(name -> ": did you mean " + name + "?").orElse(""));
+            }
         }
         if (stats == null) {
             return config.busyTables().isEmpty()
                     ? baseline.tables().keySet().stream().filter(t -> !t.name().equals(config.versionTable()))
                             .collect(java.util.stream.Collectors.toUnmodifiableSet()) // alembic's bookkeeping serves no traffic
-                    : Set.copyOf(named);
+                    : Set.copyOf(config.busyTables());
         }
         Set<TableRef> fromStats = stats.busy(config.data().busyMinWrites(), config.data().busyMinRows());
-        Set<TableRef> busy = new TreeSet<>(named);
+        Set<TableRef> busy = new TreeSet<>(config.busyTables());
         fromStats.stream().filter(t -> baseline.tables().containsKey(t)).forEach(busy::add);
         long missing = fromStats.stream().filter(t -> !baseline.tables().containsKey(t)).count();
         progress.accept("table stats: " + busy.size() + " busy table(s) of " + stats.tables().size() + " in "

@@ -36,7 +36,7 @@ final class ChainSession implements AutoCloseable {
     static ChainSession open(VerifyConfig config, DatabaseTarget target, boolean gated, int major, Set<TableRef> busy) {
         Connection connection = null;
         try {
-            connection = ScratchDatabase.connect(target);
+            connection = ScratchDatabase.connect(target, config.revisionTimeout()); // a lingering lock ends a read in time
             if (gated) {
                 gateVersionTable(connection, config.versionTable());
             }

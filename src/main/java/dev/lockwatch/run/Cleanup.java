@@ -2,24 +2,53 @@ package dev.lockwatch.run;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * What a run has started, closed last-first exactly once: on normal exit, on failure, and from the
  * shutdown hook on Ctrl-C or SIGTERM, so no server, container, scratch database or temp folder survives.
  */
 public final class Cleanup implements AutoCloseable {
+    /** How long a signal waits for a creation in flight (a server starting) before removing the rest. */
+    private static final long CREATION_WAIT_SECONDS = 90;
+
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
-    private boolean closed;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean closed;
     private volatile boolean interrupted;
 
     /** Registers {@code resource} and returns it; registering after close closes it at once. */
-    public synchronized <T extends AutoCloseable> T register(T resource) {
-        if (closed) {
-            closeQuietly(resource);
-        } else {
-            resources.push(resource);
+    public <T extends AutoCloseable> T register(T resource) {
+        lock.lock();
+        try {
+            if (closed) {
+                closeQuietly(resource);
+            } else {
+                resources.push(resource);
+            }
+            return resource;
+        } finally {
+            lock.unlock();
         }
-        return resource;
+    }
+
+    /**
+     * Creates a resource and registers it as one step: a signal that arrives while it is being created (a
+     * scratch database, a server starting) waits for it, then removes it, instead of finding nothing registered
+     * yet and leaving it behind.
+     */
+    public <T extends AutoCloseable> T create(Supplier<T> creation) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("lockwatch is stopping"); // interrupted before it began: create nothing
+            }
+            return register(creation.get());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A thread that closes everything, for {@link Runtime#addShutdownHook}. */
@@ -28,7 +57,19 @@ public final class Cleanup implements AutoCloseable {
             if (!isClosed()) {
                 interrupted = true;
                 System.err.println("lockwatch: interrupted: stopping alembic, dropping the scratch database, removing temp files");
-                close();
+                boolean waited = false;
+                try {
+                    waited = lock.tryLock(CREATION_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
+                    closeAll();
+                } finally {
+                    if (waited) {
+                        lock.unlock();
+                    }
+                }
             }
         }, "lockwatch-cleanup");
     }
@@ -43,10 +84,24 @@ public final class Cleanup implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        while (!resources.isEmpty()) {
-            closeQuietly(resources.pop());
+    public void close() {
+        lock.lock();
+        try {
+            closeAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeAll() {
+        Deque<AutoCloseable> toClose;
+        synchronized (this) {
+            closed = true;
+            toClose = new ArrayDeque<>(resources);
+            resources.clear();
+        }
+        while (!toClose.isEmpty()) {
+            closeQuietly(toClose.pop());
         }
     }
 

@@ -65,7 +65,7 @@ final class JointUpgrade {
         if (!deploy.succeeded()) {
             failedAt = deploy.watched().result().failureSource(executor.versionFolders());
             failed = Optional.of(failedRevision(revisions, byRevision, committed, failedAt));
-            error = executor.error(deploy.watched());
+            error = executor.error(deploy);
         }
         List<RevisionRun> runs = new ArrayList<>();
         List<LaterStatement> all = new ArrayList<>();

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -58,9 +59,9 @@ final class RevisionExecutor {
      * their locks, the busy tables (those that existed before it) and what the workload felt.
      */
     record Observed(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, List<Statement> statements,
-                    Set<TableRef> busy, TrafficObservation traffic) {
+                    Set<TableRef> busy, TrafficObservation traffic, Optional<String> lingering) {
         boolean succeeded() {
-            return watched.result().succeeded();
+            return watched.result().succeeded() && lingering.isEmpty();
         }
     }
 
@@ -68,14 +69,14 @@ final class RevisionExecutor {
         Observed o = observe(revision.id(), session, false);
         boolean applied = o.succeeded();
         return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
-                o.watched().result().durationMs(), o.statements(), o.busy(), applied ? null : error(o.watched()),
+                o.watched().result().durationMs(), o.statements(), o.busy(), applied ? null : error(o),
                 major, o.before(), o.after(), DowngradeCheck.notChecked(),
                 applied ? null : o.watched().result().failureSource(alembic.versionFolders()), o.traffic());
     }
 
-    /** What alembic said when it failed. */
-    String error(WatchedRun watched) {
-        return watched.error(config.revisionTimeout());
+    /** What alembic said when it failed, or the lock a session it left open holds. */
+    String error(Observed observed) {
+        return observed.lingering().orElseGet(() -> observed.watched().error(config.revisionTimeout()));
     }
 
     int major() {
@@ -115,7 +116,15 @@ final class RevisionExecutor {
                 felt = traffic.stop();
             }
         }
-        SchemaSnapshot after = schema.read();
+        SchemaSnapshot after;
+        Optional<String> lingering = Optional.empty();
+        try {
+            after = schema.read();
+        } catch (SQLException e) {
+            // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
+            lingering = Optional.of(LingeringLocks.describe(e, session.connection(), config.revisionTimeout()));
+            after = before;
+        }
         Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
                 catalog, startedUs, config.traffic().stallThreshold().toMillis());
@@ -124,7 +133,7 @@ final class RevisionExecutor {
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        return new Observed(before, after, watched, statements, busyNow, trafficObservation);
+        return new Observed(before, after, watched, statements, busyNow, trafficObservation, lingering);
     }
 
     /** Every table of either snapshot, under its name before when it had one. */

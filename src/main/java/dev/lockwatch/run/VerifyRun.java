@@ -18,6 +18,7 @@ import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.watch.Capture;
 import dev.lockwatch.watch.SchemaReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -69,17 +70,29 @@ public final class VerifyRun {
         boolean cacheable = !plan.baseline().isEmpty() && config.cacheDir() != null && config.serverUrl() == null
                 && config.data().restore() == null;
         Optional<BaselineCache> cache = cacheable ? Optional.of(new BaselineCache(config.cacheDir())) : Optional.empty();
-        String cacheKey = cache.map(c -> c.key(planned, config.alembicCommand(), ServerStarter.embeddedKey(config)))
-                .orElse(null);
-        Optional<BaselineCache.Entry> saved = cache.flatMap(c -> c.lookup(cacheKey));
-        Workspace workspace = cleanup.register(Workspace.create());
-        AlembicRunner alembic = cleanup.register(new AlembicRunner(config.alembicCommand(), plan.ini(),
+        String cacheKey = cache.flatMap(c -> c.keyOf(planned, config.alembicCommand(), ServerStarter.embeddedKey(config),
+                progress)).orElse(null);
+        cache = cacheKey == null ? Optional.empty() : cache;
+        Optional<BaselineCache.Entry> found = cache.flatMap(c -> c.lookup(cacheKey));
+        Workspace workspace = cleanup.create(Workspace::create);
+        AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), planned.ini(),
                 workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
-        PostgresServer server = cleanup.register(ServerStarter.start(config, workspace, progress,
-                saved.map(BaselineCache.Entry::data)));
+        PostgresServer started;
+        try {
+            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
+                    found.map(BaselineCache.Entry::data)));
+        } catch (LockwatchException e) {
+            if (found.isEmpty()) {
+                throw e;
+            }
+            cache.get().discard(cacheKey, e.getMessage(), progress); // a damaged entry: rebuilt by this run
+            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress, Optional.empty()));
+        }
+        PostgresServer server = started;
+        Optional<BaselineCache.Entry> saved = found.filter(entry -> Files.isDirectory(entry.data())); // not discarded
         boolean restored = saved.isPresent() && server instanceof SnapshotServer;
-        ScratchDatabase scratch = cleanup.register(restored ? ScratchDatabase.adopt(server.admin(), saved.get().database())
-                : ScratchDatabase.create(server.admin()));
+        ScratchDatabase scratch = cleanup.create(() -> restored
+                ? ScratchDatabase.adopt(server.admin(), saved.get().database()) : ScratchDatabase.create(server.admin()));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
@@ -103,7 +116,7 @@ public final class VerifyRun {
             }
         }
         Set<TableRef> busy;
-        try (Connection connection = ScratchDatabase.connect(target)) {
+        try (Connection connection = ScratchDatabase.connect(target, config.revisionTimeout())) {
             SchemaReader schema = new SchemaReader(connection, config.versionTable(), scratch.majorVersion());
             busy = baseline.busyTables(schema.read());
             baseline.seed(connection, busy);

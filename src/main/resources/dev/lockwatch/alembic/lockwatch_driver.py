@@ -1,9 +1,11 @@
 """lockwatch's alembic driver: runs alembic commands one after another in one interpreter.
 
-lockwatch writes one JSON request per line on stdin ({"op": "upgrade", "rev": "ab12", "app": "..."}; first of all
-{"op": "env", "env": {"PGHOST": "...", "PGSERVICE": null}}, which says where the database is) and
-reads one JSON answer per line on stdout ({"ok": true} or {"ok": false, "error": "traceback"}). Everything
-else alembic, env.py or a revision prints goes to stderr, so it can never corrupt the protocol. The revision
+lockwatch writes one JSON request per line ({"op": "upgrade", "rev": "ab12", "app": "..."}; first of all
+{"op": "env", "env": {"PGHOST": "...", "PGSERVICE": null}}, which says where the database is) and reads one JSON
+answer per line ({"ok": true} or {"ok": false, "error": "traceback"}), both on a channel of their own: the Unix
+socket named by the third argument, which lockwatch listens on for this one connection only. Python opens it
+non-inheritable, so no process a revision starts has it; stdin, stdout and stderr are lockwatch's log file and
+/dev/null, shared with every child as usual, and nothing printed there can pass for an answer. The revision
 files are read once per run (the script directory is cached): they do not change while lockwatch runs.
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
@@ -20,11 +22,17 @@ its env.py) waits at the gates as before, and the watcher lets it through.
 import argparse
 import json
 import os
+import socket
 import sys
 import traceback
 
-protocol = sys.stdout
-sys.stdout = sys.stderr
+if sys.argv[3:] == ["--graph"]:  # the one-shot graph read answers on stdout and takes no requests
+    requests, protocol = None, sys.__stdout__
+else:
+    _channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # non-inheritable (PEP 446)
+    _channel.connect(sys.argv[3])
+    requests = _channel.makefile("r", encoding="utf-8")
+    protocol = _channel.makefile("w", encoding="utf-8")
 
 try:
     from alembic import command
@@ -246,7 +254,7 @@ if sys.argv[3:] == ["--graph"]:  # a one-shot run: the graph, then exit (stdin: 
 
 protocol.write(json.dumps({"ready": True}) + "\n")
 protocol.flush()
-for line in sys.stdin:
+for line in requests:
     gates = []
     try:
         answer = _run(json.loads(line), gates) or {"ok": True}
@@ -259,6 +267,7 @@ for line in sys.stdin:
             _sessions.gates = None
     if gates:
         answer["gates"] = gates
+    sys.stdout.flush()
     sys.stderr.flush()
     protocol.write(json.dumps(answer) + "\n")
     protocol.flush()

@@ -41,9 +41,18 @@ def _lockwatch_install():
             filename = frame.f_code.co_filename
             if in_versions(filename):
                 path = os.path.realpath(filename).replace("*/", "*_/")
+                if formatted(conn, context, parameters):
+                    path = path.replace("%", "%%")  # the DBAPI turns %% back into the path's %
                 return "/* lockwatch-source %s:%d */ %s" % (path, frame.f_lineno, statement), parameters
             frame = frame.f_back
         return statement, parameters
+
+    def formatted(conn, context, parameters):
+        """Whether the DBAPI %-formats this statement: a format/pyformat one (psycopg2) given parameters, even
+        empty ones, as SQLAlchemy passes them unless the execution asked for none."""
+        if parameters is None or getattr(conn.dialect, "paramstyle", "") not in ("format", "pyformat"):
+            return False
+        return bool(parameters) or not (context is not None and getattr(context, "no_parameters", False))
 
     event.listen(Engine, "before_cursor_execute", tag, retval=True)
 

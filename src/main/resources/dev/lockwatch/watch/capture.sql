@@ -274,6 +274,11 @@ begin
 end
 $fn$;
 
+-- the triggers run as whichever role the migration is at the moment (SET ROLE app_owner): every role may use
+-- lockwatch's functions (EXECUTE is PUBLIC's by default, and granted again for a database that revoked it)
+grant usage on schema lockwatch to public;
+grant execute on all functions in schema lockwatch to public;
+
 drop event trigger if exists lockwatch_ddl_start;
 drop event trigger if exists lockwatch_ddl_end;
 drop event trigger if exists lockwatch_rewrite;

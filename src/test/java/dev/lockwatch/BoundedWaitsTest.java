@@ -1,0 +1,41 @@
+package dev.lockwatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lockwatch.support.AlembicProject;
+import dev.lockwatch.support.Lockwatch;
+import dev.lockwatch.support.Lockwatch.Result;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --revision-timeout bounds everything a revision makes lockwatch wait for, its own catalog reads included. */
+class BoundedWaitsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRevisionHoldingALockFromASecondConnectionEndsWithinTheTimeout() {
+        AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1").revision("r2", "r1", """
+                import builtins, psycopg2
+                held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
+                held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+                builtins.lockwatch_test_held = held  # idle in transaction, never closed
+                op.add_column('customers', sa.Column('note', sa.Text))
+                """).revision("r3", "r2", "op.add_column('orders', sa.Column('late', sa.Text))");
+
+        long started = System.nanoTime();
+        Result result = assertTimeoutPreemptively(Duration.ofSeconds(120),
+                () -> Lockwatch.verifyFocused(project, "--from", "r1", "--revision-timeout", "5"));
+        long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+
+        assertEquals(1, result.exitCode(), result.describe());
+        String error = result.revision("r2").get("error").asText();
+        assertTrue(error.contains("public.orders") && error.contains("--revision-timeout 5 s"), result.describe());
+        assertEquals("not-run", result.revision("r3").get("status").asText(), result.describe());
+        assertTrue(seconds < 60, "took " + seconds + " s");
+    }
+}
