@@ -46,6 +46,10 @@ final class BaselineCopy implements AutoCloseable {
             endSessions(s, target);
             s.execute("drop database if exists " + target);
             s.execute("create database " + target + " template " + name);
+            // a database-level setting is not copied: the connection guard's token goes back with the database
+            if (!scratch.guardToken().isEmpty()) {
+                s.execute("alter database " + target + " set lockwatch.token = '" + scratch.guardToken() + "'");
+            }
         });
     }
 

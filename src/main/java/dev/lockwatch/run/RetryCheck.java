@@ -150,7 +150,7 @@ public final class RetryCheck implements AutoCloseable {
             alembic = new AlembicRunner(config.alembicCommand(), ini, workspace.folder("alembic-retry"),
                     config.urlVariable(), !config.processPerRevision());
         }
-        alembic.useDatabase(shadow.target());
+        alembic.useDatabase(shadow.target(), shadow.guardToken());
         for (String version : run.before().versions()) {
             AlembicResult result = alembic.upgradeUnjudged(version, config.revisionTimeout());
             if (!result.succeeded()) {
@@ -176,7 +176,7 @@ public final class RetryCheck implements AutoCloseable {
         Statement failing = run.statements().get(index);
         String id = run.revision().id();
         try (ScratchDatabase copy = ScratchDatabase.create(admin, shadow.target().database())) {
-            alembic.useDatabase(copy.target());
+            alembic.useDatabase(copy.target(), copy.guardToken());
             try (Connection connection = ScratchDatabase.connect(copy.target());
                  java.sql.Statement sql = connection.createStatement()) {
                 sql.execute(faultTrigger(failing.sql(), occurrence(run, index)));
@@ -195,7 +195,7 @@ public final class RetryCheck implements AutoCloseable {
             return Optional.of(new RetryTrial(failing, first.errorSummary(), retry.succeeded() ? null
                     : retry.errorSummary(), differences, (System.nanoTime() - started) / 1_000_000));
         } finally {
-            alembic.useDatabase(shadow.target());
+            alembic.useDatabase(shadow.target(), shadow.guardToken());
         }
     }
 
