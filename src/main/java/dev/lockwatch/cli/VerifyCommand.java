@@ -105,15 +105,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     TrafficOptions traffic;
 
-    @Option(names = "--max-lock-time", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5s",
-            description = "with --table-stats, the longest a revision may block writes to busy tables in production, "
-                    + "as estimated: above it, lock-time-budget is an error (default: ${DEFAULT-VALUE})")
-    Duration maxLockTime;
-
-    @Option(names = "--max-rows-per-statement", paramLabel = "N", defaultValue = "10000",
-            description = "an UPDATE or DELETE changing more rows of a busy table in one statement (scaled to "
-                    + "production with --table-stats) is an unbatched-data-change (default: ${DEFAULT-VALUE})")
-    long maxRowsPerStatement;
+    @Mixin
+    ThresholdOptions thresholds;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "keep migrated baselines (embedded Postgres) here between runs, so an unchanged baseline "
@@ -199,9 +192,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 processPerRevision, traffic.settings(Duration.ofSeconds(revisionTimeoutSeconds)),
                 noCache ? null : cacheDir(), rules, !noDowngradeCheck,
                 step || !(matched("--from") || range.gitBase() != null || data.restore != null)); // no --from: each its own deploy
-        RuleSet ruleSet = RuleSet.defaults().with(new dev.lockwatch.rules.LockTimeBudgetRule(maxLockTime))
-                .with(new dev.lockwatch.rules.UnbatchedDataChangeRule(maxRowsPerStatement))
-                .configured(verifyConfig.ruleLevels());
+        RuleSet ruleSet = thresholds.rules().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();
