@@ -21,7 +21,9 @@ def run_migrations_online():
     connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
                                      poolclass=pool.NullPool)
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        # each revision commits on its own: a deploy of several revisions then never holds one revision's locks
+        # through the next, and a NOT VALID constraint is validated after its ADD has committed
+        context.configure(connection=connection, target_metadata=target_metadata, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
 

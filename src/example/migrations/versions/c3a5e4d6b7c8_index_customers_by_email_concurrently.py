@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade():
-    # the safe way: CONCURRENTLY, outside the migration's transaction
+    # the safe way: CONCURRENTLY, outside the migration's transaction; a build that failed half way (a lock
+    # timeout) leaves an INVALID index under this name, so a retry drops it first
     with op.get_context().autocommit_block():
+        op.execute('DROP INDEX CONCURRENTLY IF EXISTS ix_customers_email')
         op.create_index('ix_customers_email', 'customers', ['email'], postgresql_concurrently=True)
 
 

@@ -29,7 +29,7 @@ public final class DowngradeOneWayRule implements Rule {
 
     @Override
     public String explanation() {
-        return summary() + ". A revision may be one-way by design (it drops data, or merges what cannot be split "
+        return "A revision may be one-way by design (it drops data, or merges what cannot be split "
                 + "again); lockwatch reports it so the team knows a rollback past it means a restore from backup, and "
                 + "goes on with the rest of the chain.";
     }
