@@ -9,8 +9,6 @@ import dev.lockwatch.support.Lockwatch;
 import dev.lockwatch.support.Lockwatch.Result;
 import dev.lockwatch.support.SharedPostgres;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,18 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
  * what it saw: polling can miss a short statement, and an error must not stand on a lock nobody observed.
  */
 class BestEffortCaptureTest {
-    private static final String PASSWORD = "best-effort-pw";
-    private static final String ROLE = "lw_best_effort";
+    private static String url;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void role() throws Exception {
-        try (Connection c = SharedPostgres.connect("postgres"); Statement s = c.createStatement()) {
-            s.execute("drop role if exists " + ROLE);
-            s.execute("create role " + ROLE + " login createdb nosuperuser password '" + PASSWORD + "'");
-        }
+        url = SharedPostgres.nonSuperuserUrl("lw_best_effort", "best-effort-pw");
     }
 
     /** The README's recommended VALIDATE-later pair, then a plain index build long enough for polling to see. */
@@ -53,7 +47,6 @@ class BestEffortCaptureTest {
 
     @Test
     void theValidateLaterPairIsNeverAnErrorAndThePlainIndexBuildStillIs() {
-        String url = "postgresql://" + ROLE + ":" + PASSWORD + "@localhost:" + SharedPostgres.server().getPort() + "/postgres";
         AlembicProject project = chain();
         for (int run = 1; run <= 5; run++) {
             Result result = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--from", "r1",
