@@ -1,7 +1,6 @@
 package dev.lockwatch.review;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +32,7 @@ final class PythonSource {
 
     static PythonSource read(Path file) {
         try {
-            return parse(Files.readString(file));
+            return parse(PythonText.read(file));
         } catch (IOException e) {
             return parse("");
         }

@@ -134,16 +134,20 @@ public final class ConstraintValidationRule implements Rule {
                 if (checks && newlyValidated) {
                     LockMode known = constraint.kind() == ConstraintSchema.Kind.FOREIGN_KEY ? LockMode.SHARE_ROW_EXCLUSIVE
                             : LockMode.ACCESS_EXCLUSIVE;
-                    blockingScan(run, table, constraint.name(), known).ifPresent(e -> findings.add(constraintFinding(run,
-                            e, constraint.kind(), constraint.name(), constraint.columns(), constraint.references(),
-                            Optional.ofNullable(constraint.references()), run.statements().indexOf(e.statement()))));
+                    boolean existedNotValid = was.constraint(constraint.name()).isPresent();
+                    blockingScan(run, table, constraint.name(), known, existedNotValid).ifPresent(scan -> findings.add(
+                            scan.judge(constraintFinding(run, scan.evidence(), constraint.kind(), constraint.name(),
+                                    constraint.columns(), constraint.references(),
+                                    Optional.ofNullable(constraint.references()),
+                                    scan.evidence().statement() == null ? -1
+                                            : run.statements().indexOf(scan.evidence().statement())))));
                 }
             }
             for (ColumnSchema column : kept.now().columns()) {
                 boolean becameNotNull = column.notNull() && was.column(column.name()).map(c -> !c.notNull()).orElse(false);
                 if (becameNotNull && !proven(run.serverMajor(), was, kept.now(), column.name())) {
-                    blockingScan(run, table, column.name(), LockMode.ACCESS_EXCLUSIVE)
-                            .ifPresent(e -> findings.add(notNullFinding(run, e, column.name())));
+                    blockingScan(run, table, column.name(), LockMode.ACCESS_EXCLUSIVE, false)
+                            .ifPresent(scan -> findings.add(scan.judge(notNullFinding(run, scan.evidence(), column.name()))));
                 }
             }
         }
@@ -151,17 +155,39 @@ public final class ConstraintValidationRule implements Rule {
     }
 
     /**
+     * A scan under a write-blocking lock as polling alone saw it. {@code observed} when polling saw the statement
+     * and a write-blocking lock its transaction held then; otherwise it is inferred from the catalogs (polling can
+     * miss a short statement, and one poll can pair a lock with the wrong statement), which is never an error.
+     */
+    private record Scan(Evidence evidence, boolean observed) {
+        Finding judge(Finding finding) {
+            return observed ? finding : finding.withSeverity(Severity.WARNING).withMessage(finding.message()
+                    + ". Capture was best-effort (polling pg_locks alone, the role is not a superuser) and did not "
+                    + "observe this lock on the statement that scanned: inferred from the catalogs, not seen");
+        }
+    }
+
+    /**
      * The ALTER TABLE that validated: those naming {@code identifier}, else every ALTER TABLE on the table. Empty
      * when one of them ran without a write-blocking lock on the table (that is where the scan happened, harmlessly).
+     * With {@code validatedLater} (the constraint existed NOT VALID), the scan is a VALIDATE CONSTRAINT, which takes
+     * only SHARE UPDATE EXCLUSIVE itself: unseen, nothing says writes were blocked; a write-blocking lock polling
+     * paired with that very statement was taken earlier in its transaction by a statement polling did not see, so
+     * it is not observed evidence of the scan.
      */
-    private static Optional<Evidence> blockingScan(RevisionRun run, TableRef table, String identifier, LockMode known) {
+    private static Optional<Scan> blockingScan(RevisionRun run, TableRef table, String identifier, LockMode known,
+                                               boolean validatedLater) {
         List<Statement> statements = run.statements();
         List<Integer> candidates = alterTables(statements, i -> Observations.names(statements.get(i), identifier));
         if (candidates.isEmpty()) {
             candidates = alterTables(statements, i -> table.equals(statements.get(i).target())
                     || Observations.strongest(statements.get(i), table).isPresent());
         }
+        if (candidates.isEmpty() && validatedLater) {
+            return Optional.empty(); // an unseen VALIDATE CONSTRAINT: nothing says writes were blocked
+        }
         Evidence evidence = Evidence.of(run, table, null).orMode(known);
+        boolean observed = false;
         for (int i : candidates) {
             Optional<ObservedLock> held = Observations.writeBlockingHeldAt(statements, i, table);
             if (held.isEmpty()) {
@@ -169,9 +195,18 @@ public final class ConstraintValidationRule implements Rule {
             }
             if (evidence.statement() == null) {
                 evidence = new Evidence(table, statements.get(i), held.get(), held.get().mode(), evidence.rows());
+                observed = !validatedLater || i > 0 && heldEarlier(statements, i, table);
             }
         }
-        return Optional.of(evidence);
+        return Optional.of(new Scan(evidence, observed));
+    }
+
+    /** Whether an earlier statement of the transaction of statement {@code index} held writes off the table. */
+    private static boolean heldEarlier(List<Statement> statements, int index, TableRef table) {
+        int transaction = statements.get(index).transaction();
+        return statements.subList(0, index).stream().filter(s -> s.transaction() == transaction)
+                .flatMap(s -> Observations.strongest(s, table).stream())
+                .anyMatch(l -> l.mode().blocksWrites() && !l.inferred());
     }
 
     private static List<Integer> alterTables(List<Statement> statements, java.util.function.IntPredicate matches) {

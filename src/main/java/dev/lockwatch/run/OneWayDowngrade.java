@@ -3,7 +3,7 @@ package dev.lockwatch.run;
 import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.model.SourceLocation;
 import java.io.IOException;
-import java.nio.file.Files;
+import dev.lockwatch.review.PythonText;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -32,7 +32,7 @@ final class OneWayDowngrade {
             return false;
         }
         try {
-            List<String> lines = Files.readAllLines(at.file());
+            List<String> lines = PythonText.read(at.file()).lines().toList();
             int index = at.line() - 1;
             return index < lines.size() && lines.get(index).strip().startsWith("raise")
                     && "downgrade".equals(enclosingFunction(lines, index));

@@ -51,6 +51,15 @@ final class Runs {
         return this;
     }
 
+    /** A table that existed before the revision with {@code was} constraints and has {@code now} after it. */
+    Runs existing(String name, List<ConstraintSchema> was, List<ConstraintSchema> now) {
+        existing(name, "table", 1000, was.toArray(ConstraintSchema[]::new));
+        TableSchema shape = after.get(table(name));
+        after.put(shape.table(), new TableSchema(shape.table(), shape.oid(), shape.kind(), false, 1, shape.rows(),
+                List.of(), now, List.of()));
+        return this;
+    }
+
     Runs existing(String name, long rows) {
         return existing(name, "table", rows);
     }

@@ -79,6 +79,18 @@ public final class SharedPostgres {
         }
     }
 
+    /**
+     * A login role that may create databases but is not a superuser (best-effort capture), created afresh; its
+     * URL on the shared server.
+     */
+    public static String nonSuperuserUrl(String role, String password) throws SQLException {
+        try (Connection c = connect("postgres"); java.sql.Statement s = c.createStatement()) {
+            s.execute("drop role if exists " + role);
+            s.execute("create role " + role + " login createdb nosuperuser password '" + password + "'");
+        }
+        return "postgresql://" + role + ":" + password + "@localhost:" + server().getPort() + "/postgres";
+    }
+
     public static Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://localhost:" + server().getPort() + "/" + database,
                 "postgres", "postgres");
