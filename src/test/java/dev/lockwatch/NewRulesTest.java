@@ -215,7 +215,7 @@ class NewRulesTest {
         Result withoutStats = verify("", upgrade);
         Result within = Lockwatch.verify(AlembicProject.create(dir).revision("r1", null, AlembicProject.SHOP)
                 .revision("r2", "r1", upgrade), "--from", "r1", "--no-downgrade-check", "--table-stats",
-                stats.toString(), "--max-lock-time", "1000h");
+                stats.toString(), "--max-lock-time", "150h");
 
         assertEquals(List.of(), withoutStats.findings("r2", "lock-time-budget"), "no --table-stats, nothing to estimate");
         assertEquals(List.of(), within.findings("r2", "lock-time-budget"), within.describe());

@@ -53,9 +53,30 @@ begin
 end
 $fn$;
 
+-- The session's pending scan counts as its transaction found them at its first gate. On PostgreSQL 15 and later
+-- pg_stat_xact_* also count the session's earlier transactions whose statistics are not flushed yet (a kept
+-- session's round trip, say), so counts are told relative to this base.
+create or replace function lockwatch.scan_base() returns jsonb language plpgsql as $fn$
+declare
+  xact text := transaction_timestamp()::text;
+  base jsonb;
+begin
+  if coalesce(current_setting('lockwatch.scan_base_xact', true), '') = xact then
+    return coalesce(nullif(current_setting('lockwatch.scan_base', true), ''), '{}')::jsonb;
+  end if;
+  select coalesce(jsonb_object_agg(c.oid::text, pg_stat_get_xact_numscans(c.oid)), '{}') into base
+    from pg_class c where c.oid >= 16384 and c.relkind in ('r', 'p', 'm') and pg_stat_get_xact_numscans(c.oid) > 0;
+  perform set_config('lockwatch.scan_base_xact', xact, false);
+  perform set_config('lockwatch.scan_base', base::text, false);
+  return base;
+end
+$fn$;
+
 -- seq_scan of each table in this transaction so far (pg_stat_xact_user_tables): a scan shows as growth.
-create or replace function lockwatch.scans(tables oid[]) returns json language sql stable as $fn$
-  select coalesce(json_agg(json_build_array(t::bigint, pg_stat_get_xact_numscans(t))), '[]') from unnest(tables) t
+create or replace function lockwatch.scans(tables oid[]) returns json language sql volatile as $fn$
+  select coalesce(json_agg(json_build_array(t::bigint,
+                                            pg_stat_get_xact_numscans(t) - coalesce((b.base ->> t::text)::bigint, 0))), '[]')
+    from unnest(tables) t cross join (select lockwatch.scan_base() as base) b
 $fn$;
 
 -- The objects a command dropped, kept until its end gate sends them (sql_drop fires before ddl_command_end).
@@ -140,6 +161,7 @@ $fn$;
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
 begin
   if lockwatch.skip() then return; end if;
+  perform lockwatch.scan_base(); -- before the statement runs: its own scans count
   perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_tag,
       lockwatch.rebuilt_states());
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
