@@ -47,8 +47,8 @@ public final class NonConcurrentIndexDropRule implements Rule {
                 .map(e -> finding(e, "DROP INDEX without CONCURRENTLY locked " + e.table() + " with " + e.lockWords()
                         + ". The drop is quick, but waiting for the lock queues every query on the table behind it",
                         "drop it concurrently, outside the migration's transaction: with "
-                                + "op.get_context().autocommit_block(): op.drop_index('...', table_name='" + e.table().name()
-                                + "', postgresql_concurrently=True, if_exists=True)"))
+                                + "op.get_context().autocommit_block(): op.drop_index('...', table_name=" + Identifiers.python(e.table().name())
+                                + ", postgresql_concurrently=True, if_exists=True)"))
                 .toList();
     }
 }

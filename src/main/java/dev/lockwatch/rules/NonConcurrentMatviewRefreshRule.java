@@ -47,8 +47,9 @@ public final class NonConcurrentMatviewRefreshRule implements Rule {
                 .map(e -> finding(e, "REFRESH MATERIALIZED VIEW without CONCURRENTLY locked " + e.table() + " with "
                         + e.lockWords() + ", for the whole refresh, which runs the view's query on all its data",
                         "give the view a unique index, then refresh it concurrently outside the migration's "
-                                + "transaction: with op.get_context().autocommit_block(): op.execute('REFRESH "
-                                + "MATERIALIZED VIEW CONCURRENTLY " + e.table().name() + "')"))
+                                + "transaction: with op.get_context().autocommit_block(): op.execute("
+                                + Identifiers.python("REFRESH MATERIALIZED VIEW CONCURRENTLY " + Identifiers.sql(e.table()))
+                                + ")"))
                 .toList();
     }
 }

@@ -54,8 +54,9 @@ public final class NonConcurrentPartitionDetachRule implements Rule {
                         + " with " + e.lockWords() + ", on every partition",
                         run.serverMajor() >= 14
                                 ? "detach it concurrently, outside the migration's transaction: with "
-                                        + "op.get_context().autocommit_block(): op.execute('ALTER TABLE " + e.table().name()
-                                        + " DETACH PARTITION ... CONCURRENTLY')"
+                                        + "op.get_context().autocommit_block(): op.execute("
+                                        + Identifiers.python("ALTER TABLE " + Identifiers.sql(e.table())
+                                                + " DETACH PARTITION ... CONCURRENTLY") + ")"
                                 : "PostgreSQL " + run.serverMajor() + " has no DETACH ... CONCURRENTLY (14+): set a "
                                         + "short lock_timeout first (op.execute(\"SET lock_timeout = '2s'\")) and retry "
                                         + "the deploy when it trips"))

@@ -59,10 +59,12 @@ public final class PartitionAttachScanRule implements Rule {
                 .map(e -> finding(e, "ATTACH PARTITION scanned " + e.table() + " to check its rows against the "
                         + "partition bounds while holding " + e.lockWords() + "; no validated CHECK constraint on it "
                         + "could spare the scan, which grows with the table",
-                        "prove the bounds first: op.create_check_constraint('ck_" + e.table().name() + "_bounds', '"
-                                + e.table().name() + "', '<the bounds as a condition>', postgresql_not_valid=True); in a "
-                                + "later revision op.execute('ALTER TABLE " + e.table().name() + " VALIDATE CONSTRAINT ck_"
-                                + e.table().name() + "_bounds'); then attach it and drop the CHECK"))
+                        "prove the bounds first: op.create_check_constraint(" + Identifiers.python("ck_" + e.table().name() + "_bounds")
+                                + ", " + Identifiers.python(e.table().name()) + ", '<the bounds as a condition>', "
+                                + "postgresql_not_valid=True); in a later revision op.execute("
+                                + Identifiers.python("ALTER TABLE " + Identifiers.sql(e.table()) + " VALIDATE CONSTRAINT "
+                                        + Identifiers.sql("ck_" + e.table().name() + "_bounds"))
+                                + "); then attach it and drop the CHECK"))
                 .toList();
     }
 

@@ -45,8 +45,9 @@ public final class TableTruncateRule implements Rule {
                 .map(e -> finding(e.orMode(LockMode.ACCESS_EXCLUSIVE), "TRUNCATE emptied " + e.table() + ": the "
                         + "running application loses every row it has, and the table was locked with "
                         + e.orMode(LockMode.ACCESS_EXCLUSIVE).lockWords(), "do not empty a table the application uses in a deploy: delete what must go "
-                        + "in batches (op.execute(\"DELETE FROM " + e.table().name() + " WHERE id IN (SELECT id FROM "
-                        + e.table().name() + " WHERE ... LIMIT 10000)\") repeated), or stop using the table first and "
+                        + "in batches (op.execute(" + Identifiers.python("DELETE FROM " + Identifiers.sql(e.table()) + " WHERE id IN "
+                        + "(SELECT id FROM " + Identifiers.sql(e.table()) + " WHERE ... LIMIT 10000)")
+                        + ") repeated), or stop using the table first and "
                         + "drop it in a later revision"))
                 .toList();
     }

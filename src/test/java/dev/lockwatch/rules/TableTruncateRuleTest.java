@@ -44,4 +44,13 @@ class TableTruncateRuleTest {
         assertEquals(List.of(), rule.check(Runs.revision().existing("orders", 1000)
                 .statement("DELETE FROM orders", "DELETE", 1, "orders ROW EXCLUSIVE").run()));
     }
+
+    @Test
+    void theHintQuotesAReservedWordTableAsSqlNeeds() {
+        List<Finding> findings = rule.check(Runs.revision().existing("user", 10)
+                .statement("TRUNCATE \"user\"", "TRUNCATE", 1, "user ACCESS EXCLUSIVE").run());
+
+        assertTrue(findings.get(0).hint().contains("op.execute('DELETE FROM \"user\" WHERE id IN (SELECT id FROM \"user\" "
+                + "WHERE ... LIMIT 10000)')"), findings.get(0).hint());
+    }
 }
