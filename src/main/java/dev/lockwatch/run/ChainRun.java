@@ -217,7 +217,7 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
     private void rebuild() {
         BaselineCopy copy = baselineCopy.orElseThrow(() -> new IllegalStateException("no baseline copy to restore"));
         session.close();
-        copy.restore();
+        cleanup.remake(copy::restore);
         session = openSession();
         for (String tip : plan.graph().tips(applied)) {
             AlembicResult result = unwatched(() -> alembic.upgradeUnjudged(tip, config.revisionTimeout()));

@@ -41,6 +41,8 @@ public final class RetryCheck implements AutoCloseable {
     /** Characters of a statement the fault trigger matches in {@code current_query()}: it may be truncated. */
     private static final int MATCHED_PREFIX = 200;
 
+    /** Every database the check creates is created through it: a signal mid-creation still drops it. */
+    private final Cleanup cleanup;
     private final VerifyConfig config;
     private final RuleSet rules;
     private final Optional<RetryUnsafeRule> rule;
@@ -56,8 +58,9 @@ public final class RetryCheck implements AutoCloseable {
     /**
      * @param gated the role is a superuser: the failure is injected by an event trigger
      */
-    RetryCheck(VerifyConfig config, RuleSet rules, AlembicIni ini, Workspace workspace, DatabaseTarget admin,
-               int major, boolean gated, Consumer<String> progress) {
+    RetryCheck(VerifyConfig config, RuleSet rules, AlembicIni ini, Workspace workspace, Cleanup cleanup,
+               DatabaseTarget admin, int major, boolean gated, Consumer<String> progress) {
+        this.cleanup = cleanup;
         this.config = config;
         this.rules = rules;
         this.rule = rules.enabled(RetryUnsafeRule.class);
@@ -153,7 +156,7 @@ public final class RetryCheck implements AutoCloseable {
      */
     private boolean shadowAt(RevisionRun run) throws SQLException {
         if (shadow == null) {
-            shadow = ScratchDatabase.create(admin);
+            shadow = cleanup.create(() -> ScratchDatabase.create(admin));
             alembic = new AlembicRunner(config.alembicCommand(), ini, workspace.folder("alembic-retry"),
                     config.urlVariable(), !config.processPerRevision());
         }
@@ -172,7 +175,7 @@ public final class RetryCheck implements AutoCloseable {
 
     /** The schema the revision leaves when nothing fails, on a copy of the shadow: what a retry must reach. */
     private Optional<SchemaSnapshot> cleanRun(RevisionRun run) throws SQLException {
-        try (ScratchDatabase copy = ScratchDatabase.create(admin, shadow.target().database())) {
+        try (ScratchDatabase copy = cleanup.create(() -> ScratchDatabase.create(admin, shadow.target().database()))) {
             alembic.useDatabase(copy.target(), copy.guardToken());
             AlembicResult result = alembic.upgradeUnjudged(run.revision().id(), config.revisionTimeout());
             if (!result.succeeded()) {
@@ -200,7 +203,7 @@ public final class RetryCheck implements AutoCloseable {
         long started = System.nanoTime();
         Statement failing = run.statements().get(index);
         String id = run.revision().id();
-        try (ScratchDatabase copy = ScratchDatabase.create(admin, shadow.target().database())) {
+        try (ScratchDatabase copy = cleanup.create(() -> ScratchDatabase.create(admin, shadow.target().database()))) {
             alembic.useDatabase(copy.target(), copy.guardToken());
             try (Connection connection = ScratchDatabase.connect(copy.target());
                  java.sql.Statement sql = connection.createStatement()) {

@@ -127,7 +127,7 @@ public final class VerifyRun {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
         // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
-        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.register(BaselineCopy.take(scratch)))
+        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.create(() -> BaselineCopy.take(scratch)))
                 : Optional.empty();
         // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
         boolean busyPerRevision = config.from() == null && config.gitBase() == null
@@ -138,7 +138,7 @@ public final class VerifyRun {
                 : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
         RevisionExecutor executor = new RevisionExecutor(config, alembic, busy, busyPerRevision, gated,
                 scratch.majorVersion(), baseline.stats());
-        RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, server.admin(),
+        RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, cleanup, server.admin(),
                 scratch.majorVersion(), gated, progress));
         try {
             ChainRun chain = new ChainRun(config, rules, plan, alembic, target, gated, scratch.majorVersion(), busy, copy,
