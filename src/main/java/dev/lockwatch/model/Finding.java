@@ -1,39 +1,55 @@
 package dev.lockwatch.model;
 
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
 /**
- * A verdict on one revision (or on the chain).
+ * A verdict on one revision (or on the chain). Its values keep their types; reporters turn them into text.
  *
- * @param table       schema-qualified table, or null when the finding concerns no table
- * @param lock        the lock mode in SQL spelling, or null
- * @param statement   the SQL that caused it, or null
+ * @param table       the table it concerns, if any
+ * @param lock        the lock mode it took there, if any
+ * @param statement   the SQL that caused it, if known
  * @param hint        how to fix it, in Alembic terms
- * @param heldMs      how long {@link #lock} was held, or null
- * @param rows        rows in {@link #table} when the revision started, or null when unknown
- * @param location    the revision file and line it points at; null until the review step locates it
- * @param suppression set when a reviewed suppression (a comment or a config allowance) covers it: it stays in
+ * @param heldMs      how long {@link #lock} was held, if measured
+ * @param rows        rows in {@link #table} when the revision started, if known
+ * @param location    the revision file and line it points at; empty until the review step locates it
+ * @param suppression present when a reviewed suppression (a comment or a config allowance) covers it: it stays in
  *                    the report but no longer fails the run
  * @param folded      one instance of a problem the whole chain shares, reported once as a chain finding of the
  *                    same rule: it stays in the JSON report as a fact but no longer counts on its own
  */
-public record Finding(String rule, Severity severity, String table, String lock, String statement, String message,
-                      String hint, Long heldMs, RowCount rows, SourceLocation location, Suppression suppression,
+public record Finding(RuleId rule, Severity severity, Optional<TableRef> table, Optional<LockMode> lock,
+                      Optional<String> statement, String message, Optional<String> hint, OptionalLong heldMs,
+                      Optional<RowCount> rows, Optional<SourceLocation> location, Optional<Suppression> suppression,
                       boolean folded) {
 
-    public Finding(String rule, Severity severity, String table, String lock, String statement, String message,
-                   String hint, Long heldMs, RowCount rows, SourceLocation location, Suppression suppression) {
-        this(rule, severity, table, lock, statement, message, hint, heldMs, rows, location, suppression, false);
+    public Finding {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(statement, "statement");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(hint, "hint");
+        Objects.requireNonNull(heldMs, "heldMs");
+        Objects.requireNonNull(rows, "rows");
+        Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(suppression, "suppression");
     }
 
     /** A finding as a rule makes it: not yet located, not suppressed. */
-    public Finding(String rule, Severity severity, String table, String lock, String statement, String message,
-                   String hint, Long heldMs, RowCount rows) {
-        this(rule, severity, table, lock, statement, message, hint, heldMs, rows, null, null);
+    public Finding(RuleId rule, Severity severity, Optional<TableRef> table, Optional<LockMode> lock,
+                   Optional<String> statement, String message, Optional<String> hint, OptionalLong heldMs,
+                   Optional<RowCount> rows) {
+        this(rule, severity, table, lock, statement, message, hint, heldMs, rows, Optional.empty(), Optional.empty(),
+                false);
     }
 
-    /** A finding about no lock in particular. */
-    public Finding(String rule, Severity severity, String table, String lock, String statement, String message,
-                   String hint) {
-        this(rule, severity, table, lock, statement, message, hint, null, null);
+    /** A finding about no table or lock in particular. */
+    public Finding(RuleId rule, Severity severity, Optional<String> statement, String message, Optional<String> hint) {
+        this(rule, severity, Optional.empty(), Optional.empty(), statement, message, hint, OptionalLong.empty(),
+                Optional.empty());
     }
 
     public Finding withSeverity(Severity other) {
@@ -45,11 +61,13 @@ public record Finding(String rule, Severity severity, String table, String lock,
     }
 
     public Finding at(SourceLocation where) {
-        return new Finding(rule, severity, table, lock, statement, message, hint, heldMs, rows, where, suppression, folded);
+        return new Finding(rule, severity, table, lock, statement, message, hint, heldMs, rows, Optional.of(where),
+                suppression, folded);
     }
 
     public Finding suppressedBy(Suppression why) {
-        return new Finding(rule, severity, table, lock, statement, message, hint, heldMs, rows, location, why, folded);
+        return new Finding(rule, severity, table, lock, statement, message, hint, heldMs, rows, location,
+                Optional.of(why), folded);
     }
 
     /** This instance is reported once for the whole chain, by a chain finding of the same rule. */
@@ -58,16 +76,11 @@ public record Finding(String rule, Severity severity, String table, String lock,
     }
 
     public boolean suppressed() {
-        return suppression != null;
+        return suppression.isPresent();
     }
 
     /** Counts towards the verdict: an unsuppressed finding of this severity, not folded into a chain finding. */
     public boolean counts(Severity level) {
         return severity == level && !suppressed() && !folded;
-    }
-
-    /** What {@link #lock} does to a busy table's traffic, in words; null without a lock. */
-    public String blocks() {
-        return lock == null ? null : LockMode.fromSqlName(lock).map(LockMode::impact).orElse(null);
     }
 }

@@ -33,8 +33,8 @@ public record SuppressionComment(SourceLocation location, Scope scope, int first
     }
 
     /** Covers a finding of {@code rule} at {@code line} of the same file (a null line: file scope only). */
-    public boolean covers(String rule, Integer line) {
-        if (!rules.contains(rule)) {
+    public boolean covers(RuleId rule, Integer line) {
+        if (!rules.contains(rule.name())) {
             return false;
         }
         return scope == Scope.FILE || (line != null && line >= firstLine && line <= lastLine);

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
+import dev.lockwatch.model.SourceLocation;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.Writer;
@@ -50,14 +52,15 @@ public final class CodequalityReporter implements Reporter {
         if (finding.suppressed()) {
             return; // reviewed and accepted: the other reports list it, the merge request need not
         }
-        String path = finding.location() != null ? report.repositoryFile(finding.location().file()) : fallbackPath;
-        int line = finding.location() != null && finding.location().line() != null ? finding.location().line() : 1;
-        String identity = String.join("\u0000", finding.rule(), path, String.valueOf(revision),
-                String.valueOf(finding.table()), String.valueOf(finding.statement()));
+        String path = finding.location().map(l -> report.repositoryFile(l.file())).orElse(fallbackPath);
+        int line = finding.location().map(SourceLocation::line).orElse(1);
+        // "null" for an absent table or statement, as the first reports spelt it: fingerprints stay stable
+        String identity = String.join("\u0000", finding.rule().name(), path, String.valueOf(revision),
+                finding.table().map(TableRef::toString).orElse("null"), finding.statement().orElse("null"));
         int occurrence = seen.merge(identity, 1, Integer::sum); // the same statement twice stays two issues
         ObjectNode issue = issues.addObject();
-        issue.put("description", finding.message() + (finding.hint() == null ? "" : " Fix: " + finding.hint()));
-        issue.put("check_name", finding.rule());
+        issue.put("description", finding.message() + finding.hint().map(h -> " Fix: " + h).orElse(""));
+        issue.put("check_name", finding.rule().name());
         issue.put("fingerprint", sha256(identity + "\u0000" + occurrence));
         issue.put("severity", switch (finding.severity()) {
             case ERROR -> "critical";

@@ -28,15 +28,15 @@ public final class GithubReporter implements Reporter {
             case INFO -> "notice";
         };
         StringBuilder properties = new StringBuilder();
-        if (finding.location() != null) {
-            properties.append("file=").append(property(report.repositoryFile(finding.location().file())));
-            if (finding.location().line() != null) {
-                properties.append(",line=").append(finding.location().line());
+        finding.location().ifPresent(location -> {
+            properties.append("file=").append(property(report.repositoryFile(location.file())));
+            if (location.line() != null) {
+                properties.append(",line=").append(location.line());
             }
             properties.append(',');
-        }
-        properties.append("title=").append(property("lockwatch " + finding.rule()));
-        String message = finding.message() + (finding.hint() == null ? "" : "\nfix: " + finding.hint());
+        });
+        properties.append("title=").append(property("lockwatch " + finding.rule().name()));
+        String message = finding.message() + finding.hint().map(h -> "\nfix: " + h).orElse("");
         return "::" + level + " " + properties + "::" + data(message);
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lockwatch.model.BaselineData;
 import dev.lockwatch.model.DowngradeCheck;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.LockWait;
 import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
@@ -16,13 +17,17 @@ import dev.lockwatch.model.RevisionChange;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.RowCount;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.Suppression;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -208,7 +213,7 @@ public final class JsonReporter implements Reporter {
     private static ObjectNode statement(VerifyReport report, Statement statement) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("sql", statement.sql());
-        location(report, node, statement.source());
+        location(report, node, Optional.ofNullable(statement.source()));
         node.put("tag", statement.tag());
         node.put("duration_ms", statement.durationMs());
         node.put("transaction", statement.transaction());
@@ -238,28 +243,32 @@ public final class JsonReporter implements Reporter {
 
     private static ObjectNode finding(VerifyReport report, Finding finding) {
         ObjectNode node = MAPPER.createObjectNode();
-        node.put("rule", finding.rule());
+        node.put("rule", finding.rule().name());
         node.put("severity", finding.severity().label());
-        node.put("table", finding.table());
-        node.put("lock", finding.lock());
-        node.put("statement", finding.statement());
+        node.put("table", finding.table().map(TableRef::toString).orElse(null));
+        node.put("lock", finding.lock().map(LockMode::sqlName).orElse(null));
+        node.put("statement", finding.statement().orElse(null));
         node.put("message", finding.message());
-        node.put("hint", finding.hint());
+        node.put("hint", finding.hint().orElse(null));
         location(report, node, finding.location());
         node.put("suppressed", finding.suppressed());
-        node.put("suppression_reason", finding.suppressed() ? finding.suppression().reason() : null);
-        node.put("suppressed_by", finding.suppressed() ? finding.suppression().origin() : null);
+        node.put("suppression_reason", finding.suppression().map(Suppression::reason).orElse(null));
+        node.put("suppressed_by", finding.suppression().map(Suppression::origin).orElse(null));
         node.put("folded_into_chain", finding.folded());
-        node.put("blocks", finding.blocks());
-        node.put("held_ms", finding.heldMs());
-        node.put("rows", finding.rows() == null ? null : finding.rows().value());
-        node.put("rows_estimated", finding.rows() != null && !finding.rows().exact());
+        node.put("blocks", finding.lock().map(LockMode::impact).orElse(null));
+        if (finding.heldMs().isPresent()) {
+            node.put("held_ms", finding.heldMs().getAsLong());
+        } else {
+            node.putNull("held_ms");
+        }
+        node.put("rows", finding.rows().map(RowCount::value).orElse(null));
+        node.put("rows_estimated", finding.rows().filter(r -> !r.exact()).isPresent());
         return node;
     }
 
     /** {@code file} (relative to the project, like a revision's) and {@code line}; null when unknown. */
-    private static void location(VerifyReport report, ObjectNode node, SourceLocation location) {
-        node.put("file", location == null ? null : report.relativeFile(location.file()));
-        node.put("line", location == null ? null : location.line());
+    private static void location(VerifyReport report, ObjectNode node, Optional<SourceLocation> location) {
+        node.put("file", location.map(l -> report.relativeFile(l.file())).orElse(null));
+        node.put("line", location.map(SourceLocation::line).orElse(null));
     }
 }

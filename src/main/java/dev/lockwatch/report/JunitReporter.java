@@ -5,6 +5,7 @@ import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Suppression;
 import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.Writer;
@@ -87,7 +88,7 @@ public final class JunitReporter implements Reporter {
         } else if (!errors.isEmpty()) {
             xml.writeCharacters("\n      ");
             xml.writeStartElement("failure");
-            xml.writeAttribute("type", errors.get(0).rule());
+            xml.writeAttribute("type", errors.get(0).rule().name());
             xml.writeAttribute("message", errors.size() + " error(s): " + errors.get(0).message());
             xml.writeCharacters(describe(report, errors));
             xml.writeEndElement();
@@ -107,12 +108,13 @@ public final class JunitReporter implements Reporter {
         StringBuilder text = new StringBuilder();
         for (Finding f : findings) {
             text.append(f.suppressed() ? "SUPPRESSED " : "").append(f.severity().label().toUpperCase(Locale.ROOT))
-                    .append(" [").append(f.rule()).append("] ").append(Texts.where(report, f)).append('\n')
+                    .append(" [").append(f.rule().name()).append("] ").append(Texts.where(report, f)).append('\n')
                     .append("  ").append(f.message()).append('\n');
-            if (f.suppressed()) {
-                text.append("  reason: ").append(f.suppression().reason()).append(" (").append(f.suppression().origin()).append(")\n");
-            } else if (f.hint() != null) {
-                text.append("  fix: ").append(f.hint()).append('\n');
+            if (f.suppression().isPresent()) {
+                Suppression suppression = f.suppression().get();
+                text.append("  reason: ").append(suppression.reason()).append(" (").append(suppression.origin()).append(")\n");
+            } else if (f.hint().isPresent()) {
+                text.append("  fix: ").append(f.hint().get()).append('\n');
             }
         }
         return text.toString();

@@ -1,6 +1,7 @@
 package dev.lockwatch.report;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionResult.Verdict;
@@ -8,6 +9,7 @@ import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,8 +54,8 @@ public final class MarkdownReporter implements Reporter {
             findings(out, report, chain);
             if (!verbose) { // the revisions' fixes are gathered below; the chain's are its own
                 out.println();
-                chain.stream().filter(f -> f.hint() != null && !f.suppressed())
-                        .forEach(f -> out.printf("- **Fix** `%s`: %s%n", f.rule(), cell(f.hint())));
+                chain.stream().filter(f -> f.hint().isPresent() && !f.suppressed())
+                        .forEach(f -> out.printf("- **Fix** `%s`: %s%n", f.rule().name(), cell(f.hint().get())));
             }
         }
         if (!verbose) {
@@ -125,14 +127,14 @@ public final class MarkdownReporter implements Reporter {
             String severity = (f.severity() == Severity.ERROR ? "❌ " : f.severity() == Severity.WARNING ? "⚠️ " : "ℹ️ ")
                     + f.severity().label();
             out.printf("| %s | `%s` | %s | %s | %s | %s |%n", f.suppressed() ? "~~" + severity + "~~ suppressed" : severity,
-                    f.rule(), code(Texts.where(report, f)), code(f.table()), cell(f.lock()), cell(f.message())
-                            + (f.suppressed() ? "<br>**Reason:** " + cell(f.suppression().reason()) : ""));
+                    f.rule().name(), code(Texts.where(report, f)), code(table(f)), cell(f.lock().map(LockMode::sqlName).orElse("")),
+                    cell(f.message()) + f.suppression().map(s -> "<br>**Reason:** " + cell(s.reason())).orElse(""));
         }
-        List<Finding> fixes = findings.stream().filter(f -> !f.suppressed() && f.hint() != null).toList();
+        List<Finding> fixes = findings.stream().filter(f -> !f.suppressed() && f.hint().isPresent()).toList();
         if (verbose && !fixes.isEmpty()) {
             out.printf("%n<details><summary>How to fix</summary>%n%n");
             for (Finding f : fixes) {
-                out.printf("- `%s` %s: %s%n", f.rule(), code(Texts.where(report, f)), cell(f.hint()));
+                out.printf("- `%s` %s: %s%n", f.rule().name(), code(Texts.where(report, f)), cell(f.hint().get()));
             }
             out.printf("%n</details>%n");
         }
@@ -145,7 +147,7 @@ public final class MarkdownReporter implements Reporter {
             return;
         }
         out.printf("%n<details><summary>How to fix</summary>%n%n");
-        fixes.forEach(fix -> out.printf("- `%s` (%s): %s%s%n", fix.rule(), cell(Texts.list(fix.revisions(), 80)),
+        fixes.forEach(fix -> out.printf("- `%s` (%s): %s%s%n", fix.rule().name(), cell(Texts.list(fix.revisions(), 80)),
                 cell(fix.hint()), fix.varies() ? " (for `" + fix.revisions().get(0) + "`; the others alike)" : ""));
         out.printf("%n</details>%n");
     }
@@ -157,7 +159,7 @@ public final class MarkdownReporter implements Reporter {
         }
         out.printf("%n**%s** (%d)%n%n| Revision | Rule | Table | Why | Where |%n|---|---|---|---|---|%n", title, rows.size());
         for (Texts.Row row : rows) {
-            out.printf("| `%s` | `%s` | %s | %s | %s |%n", row.revisionLabel(), row.finding().rule(), code(row.finding().table()),
+            out.printf("| `%s` | `%s` | %s | %s | %s |%n", row.revisionLabel(), row.finding().rule().name(), code(table(row.finding())),
                     cell(Texts.cut(Texts.why(row.finding()), WHY_WIDTH)), code(Texts.where(report, row.finding())));
         }
     }
@@ -169,6 +171,10 @@ public final class MarkdownReporter implements Reporter {
         }
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
                 .replace("\r", "").replace("\n", "<br>");
+    }
+
+    private static String table(Finding finding) {
+        return finding.table().map(TableRef::toString).orElse("");
     }
 
     private static String code(String text) {

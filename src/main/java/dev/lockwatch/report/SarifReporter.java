@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.rules.FindingKind;
 import dev.lockwatch.rules.FindingKinds;
@@ -69,35 +71,35 @@ public final class SarifReporter implements Reporter {
 
     private static ObjectNode result(VerifyReport report, Finding finding, String revision, List<FindingKind> kinds) {
         ObjectNode result = MAPPER.createObjectNode();
-        result.put("ruleId", finding.rule());
-        int index = kinds.stream().map(FindingKind::name).toList().indexOf(finding.rule());
+        result.put("ruleId", finding.rule().name());
+        int index = kinds.stream().map(FindingKind::id).toList().indexOf(finding.rule());
         if (index >= 0) {
             result.put("ruleIndex", index);
         }
         result.put("level", level(finding.severity()));
-        result.putObject("message").put("text", finding.message() + (finding.hint() == null ? "" : "\nFix: " + finding.hint()));
-        if (finding.location() != null) {
+        result.putObject("message").put("text", finding.message() + finding.hint().map(h -> "\nFix: " + h).orElse(""));
+        finding.location().ifPresent(location -> {
             ObjectNode physical = result.putArray("locations").addObject().putObject("physicalLocation");
             ObjectNode artifact = physical.putObject("artifactLocation");
-            artifact.put("uri", report.repositoryFile(finding.location().file()));
+            artifact.put("uri", report.repositoryFile(location.file()));
             artifact.put("uriBaseId", "SRCROOT");
-            if (finding.location().line() != null && finding.location().line() > 0) {
-                physical.putObject("region").put("startLine", finding.location().line());
+            if (location.line() != null && location.line() > 0) {
+                physical.putObject("region").put("startLine", location.line());
             }
-        }
-        if (finding.suppressed()) {
+        });
+        finding.suppression().ifPresent(accepted -> {
             ObjectNode suppression = result.putArray("suppressions").addObject();
-            suppression.put("kind", finding.suppression().inSource() ? "inSource" : "external");
+            suppression.put("kind", accepted.inSource() ? "inSource" : "external");
             suppression.put("status", "accepted");
-            suppression.put("justification", finding.suppression().reason());
-        }
+            suppression.put("justification", accepted.reason());
+        });
         ObjectNode properties = result.putObject("properties");
         if (revision != null) {
             properties.put("revision", revision);
         }
-        properties.put("table", finding.table());
-        properties.put("lock", finding.lock());
-        properties.put("statement", finding.statement());
+        properties.put("table", finding.table().map(TableRef::toString).orElse(null));
+        properties.put("lock", finding.lock().map(LockMode::sqlName).orElse(null));
+        properties.put("statement", finding.statement().orElse(null));
         return result;
     }
 

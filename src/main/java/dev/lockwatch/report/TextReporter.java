@@ -10,7 +10,9 @@ import dev.lockwatch.model.RevisionResult.Verdict;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.Suppression;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
@@ -121,7 +123,7 @@ public final class TextReporter implements Reporter {
         out.printf("%n%s: %d %s in %s%n", title, rows.size(), rows.get(0).finding().severity() == Severity.ERROR ? "error(s)"
                 : "warning(s)", revisions == 1 ? rows.get(0).revisionLabel() : revisions + " revision(s)");
         int rev = Math.max("revision".length(), rows.stream().mapToInt(f -> f.revisionLabel().length()).max().orElse(0));
-        int rule = rows.stream().mapToInt(f -> f.finding().rule().length()).max().orElse(0);
+        int rule = rows.stream().mapToInt(f -> f.finding().rule().name().length()).max().orElse(0);
         int table = Math.max("table".length(), rows.stream().mapToInt(f -> table(f.finding()).length()).max().orElse(0));
         int prefix = ROW.length() + rev + 2 + rule + 2 + table + 2;
         Where names = Where.FULL;
@@ -141,7 +143,7 @@ public final class TextReporter implements Reporter {
         }
         for (Texts.Row row : rows) {
             Finding f = row.finding();
-            String start = String.format(cells, row.revisionLabel(), f.rule(), table(f));
+            String start = String.format(cells, row.revisionLabel(), f.rule().name(), table(f));
             String reason = Texts.why(f);
             if (oneLine) {
                 out.println((start + String.format("%-" + why + "s  %s", Texts.cut(reason, why), whereOf(report, row, shortNames))).stripTrailing());
@@ -170,13 +172,13 @@ public final class TextReporter implements Reporter {
         return switch (names) {
             case FULL -> place;
             case FILE_NAME -> name;
-            case LINE -> !row.ownFile() ? name : row.finding().location().line() == null ? "-"
-                    : "line " + row.finding().location().line();
+            case LINE -> !row.ownFile() ? name : row.finding().location().map(SourceLocation::line)
+                    .map(line -> "line " + line).orElse("-");
         };
     }
 
     private static String table(Finding finding) {
-        return finding.table() == null ? "-" : finding.table();
+        return finding.table().map(TableRef::toString).orElse("-");
     }
 
     /**
@@ -315,16 +317,17 @@ public final class TextReporter implements Reporter {
             case WARNING -> style.yellow(label);
             case INFO -> label;
         };
-        String where = finding.location() == null ? "" : in != null && finding.location().line() != null
-                && finding.location().file().equals(in.run().revision().file().toAbsolutePath().normalize())
-                ? "line " + finding.location().line() : Texts.place(report, finding);
-        out.printf("%s  %s [%s]%s%s%n", ROW, coloured, finding.rule(), finding.table() == null ? "" : " " + finding.table(),
+        String where = finding.location().map(location -> in != null && location.line() != null
+                && location.file().equals(in.run().revision().file().toAbsolutePath().normalize())
+                ? "line " + location.line() : Texts.place(report, finding)).orElse("");
+        out.printf("%s  %s [%s]%s%s%n", ROW, coloured, finding.rule().name(), finding.table().map(t -> " " + t).orElse(""),
                 where.isEmpty() ? "" : "  " + style.dim(where));
         wrapped(out, BODY, finding.message());
-        if (finding.suppressed()) {
-            wrapped(out, BODY, "reason: " + finding.suppression().reason() + " (" + finding.suppression().origin() + ")");
-        } else if (finding.hint() != null && (layout.verbose() || in == null)) {
-            wrapped(out, BODY, "fix: " + finding.hint());
+        if (finding.suppression().isPresent()) {
+            Suppression suppression = finding.suppression().get();
+            wrapped(out, BODY, "reason: " + suppression.reason() + " (" + suppression.origin() + ")");
+        } else if (finding.hint().isPresent() && (layout.verbose() || in == null)) {
+            wrapped(out, BODY, "fix: " + finding.hint().get());
         }
     }
 
@@ -336,7 +339,7 @@ public final class TextReporter implements Reporter {
         }
         out.printf("%nHow to fix:%n");
         for (Texts.Fix fix : fixes) {
-            List<String> lines = Texts.wrap(fix.rule() + " (" + Texts.list(fix.revisions(), layout.width() / 3) + "): "
+            List<String> lines = Texts.wrap(fix.rule().name() + " (" + Texts.list(fix.revisions(), layout.width() / 3) + "): "
                     + fix.hint() + (fix.varies() ? " (for " + fix.revisions().get(0) + "; the others alike)" : ""),
                     layout.width() - BODY.length());
             out.println(ROW + lines.get(0));

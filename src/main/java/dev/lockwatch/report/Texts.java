@@ -1,9 +1,12 @@
 package dev.lockwatch.report;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import dev.lockwatch.model.RevisionResult.Verdict;
@@ -44,20 +47,22 @@ final class Texts {
 
     /** {@code path:line}, or the path alone, relative to the repository (CI formats); empty without location. */
     static String where(VerifyReport report, Finding finding) {
-        if (finding.location() == null) {
+        if (finding.location().isEmpty()) {
             return "";
         }
-        String file = report.repositoryFile(finding.location().file());
-        return finding.location().line() == null ? file : file + ":" + finding.location().line();
+        SourceLocation location = finding.location().get();
+        String file = report.repositoryFile(location.file());
+        return location.line() == null ? file : file + ":" + location.line();
     }
 
     /** {@code path:line} relative to the project, as the human reports name files; empty without location. */
     static String place(VerifyReport report, Finding finding) {
-        if (finding.location() == null) {
+        if (finding.location().isEmpty()) {
             return "";
         }
-        String file = report.relativeFile(finding.location().file());
-        return finding.location().line() == null ? file : file + ":" + finding.location().line();
+        SourceLocation location = finding.location().get();
+        String file = report.relativeFile(location.file());
+        return location.line() == null ? file : file + ":" + location.line();
     }
 
     /**
@@ -66,12 +71,13 @@ final class Texts {
      * paths dropped from class names.
      */
     static String why(Finding finding) {
-        if (finding.lock() != null && finding.blocks() != null) {
-            String blocks = finding.blocks().split("[;(]")[0].strip();
+        if (finding.lock().isPresent()) {
+            LockMode lock = finding.lock().get();
+            String blocks = lock.impact().split("[;(]")[0].strip();
             Matcher production = AT_PRODUCTION.matcher(finding.message());
             String held = production.find() ? " about " + production.group(1) + " in production"
-                    : finding.heldMs() == null ? "" : " " + finding.heldMs() + " ms";
-            return finding.lock() + held + ", " + blocks;
+                    : finding.heldMs().isEmpty() ? "" : " " + finding.heldMs().getAsLong() + " ms";
+            return lock.sqlName() + held + ", " + blocks;
         }
         String first = finding.message().strip().lines().findFirst().orElse("");
         int end = first.indexOf(". ");
@@ -125,8 +131,8 @@ final class Texts {
 
         /** The finding points into the revision's own file. */
         boolean ownFile() {
-            return revision != null && finding.location() != null
-                    && finding.location().file().equals(revision.run().revision().file().toAbsolutePath().normalize());
+            return revision != null && finding.location()
+                    .filter(l -> l.file().equals(revision.run().revision().file().toAbsolutePath().normalize())).isPresent();
         }
     }
 
@@ -151,15 +157,15 @@ final class Texts {
         Map<String, Fix> fixes = new LinkedHashMap<>();
         for (RevisionResult result : report.revisions()) {
             String id = result.run().revision().id();
-            result.shown().stream().filter(f -> f.hint() != null && (f.counts(Severity.ERROR) || f.counts(Severity.WARNING)))
-                    .forEach(f -> fixes.computeIfAbsent(f.rule() + "\n" + QUOTED.matcher(f.hint()).replaceAll("''"),
-                            k -> new Fix(f.rule(), f.hint(), new ArrayList<>(), new TreeSet<>())).add(id, f.hint()));
+            result.shown().stream().filter(f -> f.hint().isPresent() && (f.counts(Severity.ERROR) || f.counts(Severity.WARNING)))
+                    .forEach(f -> fixes.computeIfAbsent(f.rule() + "\n" + QUOTED.matcher(f.hint().get()).replaceAll("''"),
+                            k -> new Fix(f.rule(), f.hint().get(), new ArrayList<>(), new TreeSet<>())).add(id, f.hint().get()));
         }
         return List.copyOf(fixes.values());
     }
 
     /** A fix as the first finding gave it, the revisions whose findings give it, and how many wordings it has. */
-    record Fix(String rule, String hint, List<String> revisions, Set<String> wordings) {
+    record Fix(RuleId rule, String hint, List<String> revisions, Set<String> wordings) {
         private Fix add(String revision, String wording) {
             if (!revisions.contains(revision)) {
                 revisions.add(revision);

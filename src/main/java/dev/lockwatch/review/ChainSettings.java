@@ -2,9 +2,11 @@ package dev.lockwatch.review;
 
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.RevisionResult;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -23,7 +24,7 @@ import java.util.Set;
  * folded (the JSON report keeps it as a fact), and no longer counts on its own.
  */
 final class ChainSettings {
-    static final String MISSING_LOCK_TIMEOUT = "missing-lock-timeout";
+    static final RuleId MISSING_LOCK_TIMEOUT = new RuleId("missing-lock-timeout");
 
     private ChainSettings() {
     }
@@ -54,12 +55,12 @@ final class ChainSettings {
 
     private static Finding chainFinding(VerifyReport report, List<Finding> instances) {
         long revisions = report.revisions().stream().filter(r -> r.findings().stream().anyMatch(ChainSettings::foldable)).count();
-        Set<String> statements = new HashSet<>();
-        Set<String> tables = new HashSet<>();
+        Set<List<Object>> statements = new HashSet<>();
+        Set<Optional<TableRef>> tables = new HashSet<>();
         for (RevisionResult result : report.revisions()) {
             result.findings().stream().filter(ChainSettings::foldable).forEach(f -> {
-                statements.add(result.run().revision().id() + "\n" + f.statement());
-                tables.add(Objects.toString(f.table()));
+                statements.add(List.of(result.run().revision().id(), f.statement()));
+                tables.add(f.table());
             });
         }
         Severity severity = instances.stream().map(Finding::severity).max(Comparator.naturalOrder()).orElseThrow();
@@ -69,7 +70,7 @@ final class ChainSettings {
                 + "request waits without limit, and every query on the table queues behind it";
         String hint = "set it once for every revision in env.py, right after context.configure(...): "
                 + "context.execute(\"SET lock_timeout = '3s'\"), and retry the deploy when it trips";
-        Finding finding = new Finding(MISSING_LOCK_TIMEOUT, severity, null, null, null, message, hint);
+        Finding finding = new Finding(MISSING_LOCK_TIMEOUT, severity, Optional.empty(), message, Optional.of(hint));
         return envPy(report).map(finding::at).orElse(finding);
     }
 

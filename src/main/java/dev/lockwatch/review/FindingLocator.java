@@ -24,15 +24,15 @@ final class FindingLocator {
     }
 
     private Finding locate(RevisionRun run, Finding finding) {
-        if (finding.location() != null) {
-            return finding.at(files.canonical(finding.location()));
+        if (finding.location().isPresent()) {
+            return finding.at(files.canonical(finding.location().get()));
         }
         SourceLocation where = null;
-        if (finding.statement() != null) {
-            where = run.statements().stream().filter(s -> s.source() != null && sameSql(s, finding.statement()))
+        if (finding.statement().isPresent()) {
+            where = run.statements().stream().filter(s -> s.source() != null && sameSql(s, finding.statement().get()))
                     .map(Statement::source).findFirst().orElse(null);
         }
-        if (where == null && finding.statement() == null) {
+        if (where == null && finding.statement().isEmpty()) {
             where = run.failedAt();
         }
         return finding.at(where == null ? SourceLocation.fileOnly(run.revision().file()) : files.canonical(where));

@@ -5,6 +5,7 @@ import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Suppression;
 import dev.lockwatch.model.SuppressionComment;
@@ -26,8 +27,8 @@ import java.util.Set;
  * setting the whole chain lacks becomes one chain finding ({@link ChainSettings}).
  */
 public final class Review {
-    private static final Set<String> UNSUPPRESSIBLE = Set.of(FindingKinds.INVALID_SUPPRESSION.name(),
-            FindingKinds.SUPPRESSION_WITHOUT_REASON.name(), FindingKinds.UNUSED_SUPPRESSION.name());
+    private static final Set<RuleId> UNSUPPRESSIBLE = Set.of(FindingKinds.INVALID_SUPPRESSION.id(),
+            FindingKinds.SUPPRESSION_WITHOUT_REASON.id(), FindingKinds.UNUSED_SUPPRESSION.id());
 
     private final FindingKinds kinds;
     private final List<Allowance> allowances;
@@ -54,7 +55,7 @@ public final class Review {
         project = report.project();
         FindingLocator locator = new FindingLocator(files);
         List<Finding> chain = new ArrayList<>(report.chainFindings().stream()
-                .map(f -> f.location() == null ? f : f.at(files.canonical(f.location()))).map(this::suppress).toList());
+                .map(f -> f.location().map(files::canonical).map(f::at).orElse(f)).map(this::suppress).toList());
         List<RevisionResult> revisions = new ArrayList<>();
         for (RevisionResult result : report.revisions()) {
             RevisionResult located = locator.locate(result);
@@ -68,20 +69,21 @@ public final class Review {
     }
 
     private Finding suppress(Finding finding) {
-        if (UNSUPPRESSIBLE.contains(finding.rule()) || finding.location() == null) {
+        if (UNSUPPRESSIBLE.contains(finding.rule()) || finding.location().isEmpty()) {
             return finding;
         }
-        for (SuppressionComment comment : files.comments(finding.location().file())) {
-            if (comment.valid() && comment.covers(finding.rule(), finding.location().line())) {
+        SourceLocation location = finding.location().get();
+        for (SuppressionComment comment : files.comments(location.file())) {
+            if (comment.valid() && comment.covers(finding.rule(), location.line())) {
                 usedComments.put(comment, true);
                 String origin = relativeOrigin(comment.location());
                 return finding.suppressedBy(new Suppression(comment.reason(), origin, true));
             }
         }
-        String revision = revisionByFile.get(finding.location().file());
+        String revision = revisionByFile.get(location.file());
         for (Allowance allowance : allowances) {
-            if (allowance.rules().contains(finding.rule())
-                    && (allowance.table() == null || allowance.table().toString().equals(finding.table()))
+            if (allowance.rules().contains(finding.rule().name())
+                    && (allowance.table() == null || finding.table().filter(allowance.table()::equals).isPresent())
                     && (allowance.revision() == null || allowance.revision().equals(revision))) {
                 usedAllowances.put(allowance, true);
                 return finding.suppressedBy(new Suppression(allowance.reason(), allowance.origin(), false));

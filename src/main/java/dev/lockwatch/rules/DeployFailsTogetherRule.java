@@ -36,7 +36,7 @@ public final class DeployFailsTogetherRule implements Rule {
         if (failed.isEmpty()) {
             return List.of();
         }
-        return List.of(finding(null, null, null, run.deploy().command() + " fails at this revision, deployed together "
+        return List.of(finding(run.deploy().command() + " fails at this revision, deployed together "
                 + "with " + String.join(", ", failed.get().dependsOn()) + ": " + failed.get().error()
                 + "; on its own, once they are committed, it runs: the deploy would fail though each revision passes",
                 "let what it needs commit first: context.configure(..., transaction_per_migration=True) in env.py, or "

@@ -44,7 +44,7 @@ public final class DowngradeFailedRule implements Rule {
                     case STAMP -> "; lockwatch stamped the revision back (the schema was still the upgrade's) and went on";
                     case REPLAY -> "; lockwatch rebuilt the database from the baseline up to " + id + " and went on";
                 };
-        return List.of(finding(null, null, null, message, "make downgrade() undo exactly what upgrade() does, in "
+        return List.of(finding(message, "make downgrade() undo exactly what upgrade() does, in "
                 + "reverse order, and try it: alembic downgrade " + run.revision().id() + "@-1 && alembic upgrade "
                 + run.revision().id() + " on a scratch database (or skip this check with --no-downgrade-check)"));
     }

@@ -42,7 +42,7 @@ public final class DowngradeIncompleteRule implements Rule {
             parts.add("upgrading again after it did not recreate the upgrade's schema: "
                     + String.join("; ", check.upgradeAgainDifferences()));
         }
-        return List.of(finding(null, null, null, String.join(". ", parts), "drop in downgrade() everything upgrade() "
+        return List.of(finding(String.join(". ", parts), "drop in downgrade() everything upgrade() "
                 + "creates (tables, "
                 + "columns, indexes, constraints, sequences, enum types: sa.Enum(name=...).drop(op.get_bind())) and "
                 + "recreate everything it drops, in reverse order"));

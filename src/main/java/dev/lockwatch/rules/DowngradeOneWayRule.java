@@ -40,7 +40,7 @@ public final class DowngradeOneWayRule implements Rule {
         if (check.outcome() != DowngradeCheck.Outcome.ONE_WAY) {
             return List.of();
         }
-        return List.of(finding(null, null, null, check.command() + " raises on purpose (" + check.detail()
+        return List.of(finding(check.command() + " raises on purpose (" + check.detail()
                 + "): the revision is one-way, a rollback of the deploy cannot go below it", "plan a restore from backup "
                 + "as the way back past this revision, or suppress this warning with a reason if that is known"));
     }

@@ -45,7 +45,7 @@ public final class EditedAppliedRevision implements FindingKind {
     private Finding finding(GitSelection git, RevisionChange change) {
         String what = change.kind() == RevisionChange.Kind.DELETED ? "deletes" : "edits";
         String revision = change.revision() == null ? "" : " " + change.revision();
-        return finding(null, null, null, "this branch " + what + " revision" + revision + ", which already exists on "
+        return finding("this branch " + what + " revision" + revision + ", which already exists on "
                         + git.ref() + ": databases that applied it will never see the change",
                 "revert the change to the file and make it in a new revision (alembic revision -m ...)")
                 .at(SourceLocation.fileOnly(change.file()));

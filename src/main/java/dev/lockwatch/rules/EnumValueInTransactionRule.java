@@ -68,6 +68,6 @@ public final class EnumValueInTransactionRule implements Rule {
         String hint = "add the value outside the transaction, so it commits at once: with "
                 + "op.get_context().autocommit_block(): op.execute(\"ALTER TYPE ... ADD VALUE IF NOT EXISTS '...'\")"
                 + (usedTooEarly ? "; use the value after the block or in a later revision" : "");
-        return List.of(finding(null, null, added.map(Statement::sql).orElse(null), message, hint));
+        return List.of(finding(added.map(Statement::sql), message, hint));
     }
 }

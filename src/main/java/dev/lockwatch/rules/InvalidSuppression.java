@@ -31,7 +31,7 @@ public final class InvalidSuppression implements FindingKind {
     }
 
     public List<Finding> check(List<SuppressionComment> comments) {
-        return comments.stream().filter(c -> c.problem() != null).map(c -> finding(null, null, null,
+        return comments.stream().filter(c -> c.problem() != null).map(c -> finding(
                 "unreadable lockwatch comment: " + c.problem(),
                 "write # lockwatch: ignore[RULE] reason: WHY").at(c.location())).toList();
     }

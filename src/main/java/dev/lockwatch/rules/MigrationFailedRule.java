@@ -61,7 +61,7 @@ public final class MigrationFailedRule implements Rule {
             return List.of();
         }
         String error = run.alembicError() == null ? "alembic failed" : run.alembicError();
-        return List.of(finding(null, null, null, "alembic upgrade " + run.revision().id() + " failed: " + error, hint(error)));
+        return List.of(finding("alembic upgrade " + run.revision().id() + " failed: " + error, hint(error)));
     }
 
     static String hint(String error) {

@@ -29,7 +29,7 @@ public final class MultipleHeadsRule implements Rule {
             return List.of();
         }
         String heads = String.join(", ", chain.heads());
-        return List.of(finding(null, null, null, "the chain has " + chain.heads().size() + " heads (" + heads + "): "
+        return List.of(finding("the chain has " + chain.heads().size() + " heads (" + heads + "): "
                 + "a deploy running alembic upgrade head fails with \"Multiple head revisions are present\"; lockwatch "
                 + "verified the revisions up to all of them", "merge them with alembic merge -m \"merge heads\" "
                 + String.join(" ", chain.heads()) + ", or pass --to with the head to verify"));

@@ -3,7 +3,10 @@ package dev.lockwatch.rules;
 import dev.lockwatch.model.ChainSummary;
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.Statement;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One kind of finding: a pure function from what a revision's run (or the chain) showed to findings. A rule
@@ -26,9 +29,10 @@ public interface Rule extends FindingKind {
     default Finding finding(Evidence evidence, String message, String hint) {
         String atProduction = evidence.lock() == null || evidence.lock().estimate() == null ? ""
                 : " (" + evidence.lock().estimate().describe() + ")";
-        return new Finding(name(), defaultSeverity(), evidence.table() == null ? null : evidence.table().toString(),
-                evidence.mode() == null ? null : evidence.mode().sqlName(),
-                evidence.statement() == null ? null : evidence.statement().sql(), message + atProduction, hint,
-                evidence.lock() == null ? null : evidence.lock().heldMs(), evidence.rows());
+        return new Finding(id(), defaultSeverity(), Optional.ofNullable(evidence.table()),
+                Optional.ofNullable(evidence.mode()), Optional.ofNullable(evidence.statement()).map(Statement::sql),
+                message + atProduction, Optional.of(hint),
+                evidence.lock() == null ? OptionalLong.empty() : OptionalLong.of(evidence.lock().heldMs()),
+                Optional.ofNullable(evidence.rows()));
     }
 }

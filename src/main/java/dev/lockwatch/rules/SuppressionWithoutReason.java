@@ -31,7 +31,7 @@ public final class SuppressionWithoutReason implements FindingKind {
     }
 
     public List<Finding> check(List<SuppressionComment> comments) {
-        return comments.stream().filter(c -> c.problem() == null && !c.hasReason()).map(c -> finding(null, null, null,
+        return comments.stream().filter(c -> c.problem() == null && !c.hasReason()).map(c -> finding(
                 "suppression of " + String.join(", ", c.rules()) + " has no reason, so it suppresses nothing",
                 "add the why: # lockwatch: ignore[" + String.join(",", c.rules()) + "] reason: ...")
                 .at(c.location())).toList();

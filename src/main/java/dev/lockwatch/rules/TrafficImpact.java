@@ -24,7 +24,7 @@ final class TrafficImpact {
 
     private static Optional<String> measured(RevisionRun run, Finding finding) {
         return run.traffic().tables().stream()
-                .filter(t -> t.table().toString().equals(finding.table()) && t.stalled() > 0)
+                .filter(t -> finding.table().filter(t.table()::equals).isPresent() && t.stalled() > 0)
                 .findFirst()
                 .map(t -> impact(t, run.traffic().stallThresholdMs()));
     }

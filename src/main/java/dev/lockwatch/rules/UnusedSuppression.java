@@ -36,7 +36,7 @@ public final class UnusedSuppression implements FindingKind {
     public Finding finding(SourceLocation where, Collection<String> rules, Collection<String> unknownRules) {
         String message = "suppression of " + String.join(", ", rules) + " matched no finding"
                 + (unknownRules.isEmpty() ? "" : "; no rule is named " + String.join(", ", unknownRules));
-        return finding(null, null, null, message, unknownRules.isEmpty()
+        return finding(message, unknownRules.isEmpty()
                 ? "remove it, or move it to the line of the op.* call it is meant for (or the line above)"
                 : "use a rule name from lockwatch explain").at(where);
     }

@@ -6,17 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.ServerInfo;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Suppression;
+import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -64,11 +69,13 @@ class CodequalityReporterTest {
     private static VerifyReport report(String held) {
         Revision revision = new Revision("r2", List.of("r1"), List.of(), List.of(), FILE, "index");
         RevisionRun run = RevisionRun.notRun(revision);
-        Finding index = new Finding("non-concurrent-index", Severity.ERROR, "public.orders", "SHARE", "CREATE INDEX ix ON orders (n)",
-                "CREATE INDEX took SHARE, " + held, "use CONCURRENTLY").at(new SourceLocation(FILE, 12));
-        Finding timeout = new Finding("missing-lock-timeout", Severity.WARNING, null, null, null, "no lock_timeout", null);
+        Finding index = new Finding(new RuleId("non-concurrent-index"), Severity.ERROR, Optional.of(TableRef.parse("public.orders")),
+                Optional.of(LockMode.SHARE), Optional.of("CREATE INDEX ix ON orders (n)"), "CREATE INDEX took SHARE, " + held,
+                Optional.of("use CONCURRENTLY"), OptionalLong.empty(), Optional.empty()).at(new SourceLocation(FILE, 12));
+        Finding timeout = new Finding(new RuleId("missing-lock-timeout"), Severity.WARNING, Optional.empty(), "no lock_timeout",
+                Optional.empty());
         Finding accepted = index.suppressedBy(new Suppression("audit holds 40 rows", "comment", true));
-        Finding heads = new Finding("multiple-heads", Severity.ERROR, null, null, null, "two heads", null);
+        Finding heads = new Finding(new RuleId("multiple-heads"), Severity.ERROR, Optional.empty(), "two heads", Optional.empty());
         return new VerifyReport(REPO.resolve("service"), new ServerInfo("embedded", "16.4", 16, "", "deterministic"), "r1",
                 List.of(new RevisionResult(run, List.of(index, timeout, accepted))), List.of(heads), null, REPO, null);
     }

@@ -9,6 +9,7 @@ import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.RowCount;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.ServerInfo;
 import dev.lockwatch.model.Severity;
@@ -19,6 +20,8 @@ import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.VerifyReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -46,23 +49,23 @@ final class ReportSample {
 
         Statement index = statement(r1, "CREATE INDEX ix_orders_customer_id ON orders (customer_id)", "CREATE INDEX", 19,
                 lock(ORDERS, LockMode.SHARE, 49));
-        Finding nonConcurrent = new Finding("non-concurrent-index", Severity.ERROR, "public.orders", "SHARE", index.sql(),
+        Finding nonConcurrent = lockFinding("non-concurrent-index", Severity.ERROR, ORDERS, LockMode.SHARE, index.sql(),
                 "CREATE INDEX without CONCURRENTLY held SHARE on public.orders for 49 ms here with 1,000 rows: it blocks "
                         + "writes (INSERT, UPDATE, DELETE); reads continue for the whole build, which grows with the table",
                 "build it concurrently: with op.get_context().autocommit_block(): op.create_index(..., "
-                        + "postgresql_concurrently=True)", 49L, new RowCount(1000, true)).at(at(r1, 19));
+                        + "postgresql_concurrently=True)", 49, Optional.of(new RowCount(1000, true))).at(at(r1, 19));
         RevisionResult one = applied(r1, List.of(index), nonConcurrent, folded(r1, index, 19));
 
         Statement alter = statement(r2, "ALTER TABLE customers ADD COLUMN name text", "ALTER TABLE", 15,
                 lock(CUSTOMERS, LockMode.ACCESS_EXCLUSIVE, 130));
         Statement update = statement(r2, "UPDATE customers SET name = ''", "UPDATE", 16, lock(CUSTOMERS, LockMode.ROW_EXCLUSIVE, 120));
-        Finding held = new Finding("lock-held-across-statements", Severity.WARNING, "public.customers", "ACCESS EXCLUSIVE",
+        Finding held = lockFinding("lock-held-across-statements", Severity.WARNING, CUSTOMERS, LockMode.ACCESS_EXCLUSIVE,
                 alter.sql(), "ALTER TABLE locked public.customers and the transaction kept the lock while 1 later "
                 + "statement(s) ran for 120 ms (UPDATE customers SET name = ''): a lock lasts until COMMIT",
-                "commit before the slow part", 130L, new RowCount(5000, true)).at(at(r2, 15));
-        Finding cheap = new Finding("lock-held-across-statements", Severity.INFO, "public.orders", "ACCESS EXCLUSIVE",
+                "commit before the slow part", 130, Optional.of(new RowCount(5000, true))).at(at(r2, 15));
+        Finding cheap = lockFinding("lock-held-across-statements", Severity.INFO, ORDERS, LockMode.ACCESS_EXCLUSIVE,
                 alter.sql(), "ALTER TABLE locked public.orders and the transaction kept the lock while 1 later "
-                + "statement(s) ran for 0 ms", "commit before the slow part", 0L, null).at(at(r2, 15));
+                + "statement(s) ran for 0 ms", "commit before the slow part", 0, Optional.empty()).at(at(r2, 15));
         RevisionResult two = applied(r2, List.of(alter, update), held, cheap, folded(r2, alter, 15));
 
         RevisionResult three = applied(r3, List.of(statement(r3, "ALTER TABLE orders ADD COLUMN note text", "ALTER TABLE", 12,
@@ -70,9 +73,9 @@ final class ReportSample {
 
         Statement widen = statement(r4, "ALTER TABLE orders ALTER COLUMN total TYPE bigint", "ALTER TABLE", 20,
                 lock(ORDERS, LockMode.ACCESS_EXCLUSIVE, 52));
-        Finding rewrite = new Finding("table-rewrite", Severity.ERROR, "public.orders", "ACCESS EXCLUSIVE", widen.sql(),
+        Finding rewrite = lockFinding("table-rewrite", Severity.ERROR, ORDERS, LockMode.ACCESS_EXCLUSIVE, widen.sql(),
                 "ALTER TABLE rewrote public.orders under ACCESS EXCLUSIVE, held 52 ms here with 1,000 rows: it blocks "
-                        + "reads and writes", "add a new column instead", 52L, new RowCount(1000, true))
+                        + "reads and writes", "add a new column instead", 52, Optional.of(new RowCount(1000, true)))
                 .at(at(r4, 20)).suppressedBy(new Suppression("orders is empty in production until launch",
                         "migrations/versions/d4e5f6a7b8c9_widen.py:19", true));
         RevisionResult four = applied(r4, List.of(widen), rewrite);
@@ -83,17 +86,17 @@ final class ReportSample {
                 + "[SQL: ALTER TABLE orders ADD COLUMN broken no_such_type]";
         RevisionRun failedRun = new RevisionRun(r5, RevisionStatus.FAILED, 40, List.of(), BUSY, error, 16,
                 SchemaSnapshot.EMPTY, SchemaSnapshot.EMPTY, DowngradeCheck.notChecked(), at(r5, 15), null);
-        Finding failed = new Finding("migration-failed", Severity.ERROR, null, null, null,
-                "alembic upgrade " + r5.id() + " failed: " + error, "the revision uses an object that does not exist "
-                + "at this point of the chain: check its down_revision").at(at(r5, 15));
+        Finding failed = new Finding(new RuleId("migration-failed"), Severity.ERROR, Optional.empty(),
+                "alembic upgrade " + r5.id() + " failed: " + error, Optional.of("the revision uses an object that does not exist "
+                + "at this point of the chain: check its down_revision")).at(at(r5, 15));
         RevisionResult five = new RevisionResult(failedRun, List.of(failed));
 
         RevisionResult six = new RevisionResult(RevisionRun.notRun(r6), List.of());
 
-        Finding chain = new Finding("missing-lock-timeout", Severity.WARNING, null, null, null,
+        Finding chain = new Finding(new RuleId("missing-lock-timeout"), Severity.WARNING, Optional.empty(),
                 "lock_timeout is 0 for the whole deploy (neither env.py, the role nor any revision sets it): 2 statement(s) "
                         + "in 2 revision(s) took a write-blocking lock on 2 busy table(s) with no timeout",
-                "set it once for every revision in env.py: context.execute(\"SET lock_timeout = '3s'\")")
+                Optional.of("set it once for every revision in env.py: context.execute(\"SET lock_timeout = '3s'\")"))
                 .at(SourceLocation.fileOnly(PROJECT.resolve("migrations/env.py")));
         return new VerifyReport(PROJECT, new ServerInfo("embedded", "16.15", 16, "zonky", ServerInfo.DETERMINISTIC),
                 "0a1b2c3d4e5f", List.of(one, two, three, four, five, six), List.of(chain));
@@ -117,10 +120,17 @@ final class ReportSample {
     }
 
     private static Finding folded(Revision revision, Statement statement, int line) {
-        return new Finding("missing-lock-timeout", Severity.WARNING, statement.locks().get(0).table().toString(),
-                statement.locks().get(0).mode().sqlName(), statement.sql(), statement.tag() + " locked "
-                + statement.locks().get(0).table() + " with lock_timeout = 0", NO_TIMEOUT).at(at(revision, line))
-                .foldedIntoChain();
+        return new Finding(new RuleId("missing-lock-timeout"), Severity.WARNING, Optional.of(statement.locks().get(0).table()),
+                Optional.of(statement.locks().get(0).mode()), Optional.of(statement.sql()), statement.tag() + " locked "
+                + statement.locks().get(0).table() + " with lock_timeout = 0", Optional.of(NO_TIMEOUT), OptionalLong.empty(),
+                Optional.empty()).at(at(revision, line)).foldedIntoChain();
+    }
+
+    /** A finding about a lock {@code statement} held on {@code table}, as a rule makes it. */
+    private static Finding lockFinding(String rule, Severity severity, TableRef table, LockMode mode, String statement,
+                                       String message, String hint, long heldMs, Optional<RowCount> rows) {
+        return new Finding(new RuleId(rule), severity, Optional.of(table), Optional.of(mode), Optional.of(statement),
+                message, Optional.of(hint), OptionalLong.of(heldMs), rows);
     }
 
     private static RevisionResult applied(Revision revision, List<Statement> statements, Finding... findings) {

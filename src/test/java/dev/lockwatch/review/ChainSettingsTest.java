@@ -12,6 +12,7 @@ import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionResult;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.ServerInfo;
 import dev.lockwatch.model.Severity;
@@ -49,12 +50,14 @@ class ChainSettingsTest {
         List<Finding> chain = folded.chainFindings();
         assertEquals(1, chain.size(), chain.toString());
         Finding finding = chain.get(0);
-        assertEquals("missing-lock-timeout", finding.rule());
+        assertEquals(new RuleId("missing-lock-timeout"), finding.rule());
         assertEquals(Severity.WARNING, finding.severity());
         assertTrue(finding.message().contains("30 statement(s) in 30 revision(s)"), finding.message());
         assertTrue(finding.message().contains("2 busy table(s)"), finding.message());
-        assertTrue(finding.hint().contains("env.py") && finding.hint().contains("SET lock_timeout"), finding.hint());
-        assertEquals(project.resolve("migrations/env.py").toAbsolutePath().normalize(), finding.location().file());
+        assertTrue(finding.hint().orElseThrow().contains("env.py") && finding.hint().orElseThrow().contains("SET lock_timeout"),
+                finding.hint().orElseThrow());
+        assertEquals(project.resolve("migrations/env.py").toAbsolutePath().normalize(),
+                finding.location().orElseThrow().file());
         assertEquals(1, folded.count(Severity.WARNING), "counted once, for the chain");
         for (RevisionResult result : folded.revisions()) {
             assertFalse(result.findings().isEmpty(), "each instance stays as a fact");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.SuppressionComment;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,9 +44,9 @@ class SuppressionCommentsTest {
         assertEquals(SuppressionComment.Scope.LINE, above.scope());
         assertEquals(11, above.firstLine());
         assertEquals(12, above.lastLine());
-        assertTrue(above.covers("c", 12), "the whole call, whichever line Python reports");
-        assertFalse(above.covers("c", 13));
-        assertFalse(above.covers("other-rule", 11));
+        assertTrue(above.covers(new RuleId("c"), 12), "the whole call, whichever line Python reports");
+        assertFalse(above.covers(new RuleId("c"), 13));
+        assertFalse(above.covers(new RuleId("other-rule"), 11));
         SuppressionComment trailing = comments.get(3);
         assertEquals(13, trailing.firstLine());
         assertEquals("trailing", trailing.reason());

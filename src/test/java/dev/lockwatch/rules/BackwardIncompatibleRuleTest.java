@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** backward-incompatible, in memory: attribution to the statement that did it, types by identity. */
@@ -21,15 +23,17 @@ class BackwardIncompatibleRuleTest {
                 .statement("ALTER TABLE orders DROP COLUMN note").lock("orders", ACCESS_EXCLUSIVE)
                 .droppedColumn("orders", "note").build());
         assertEquals(1, findings.size(), findings.toString());
-        assertTrue(findings.get(0).statement().startsWith("ALTER TABLE"), findings.get(0).statement());
-        assertEquals("ACCESS EXCLUSIVE", findings.get(0).lock());
+        assertTrue(findings.get(0).statement().orElseThrow().startsWith("ALTER TABLE"),
+                findings.get(0).statement().orElseThrow());
+        assertEquals(Optional.of(LockMode.ACCESS_EXCLUSIVE), findings.get(0).lock());
     }
 
     @Test
     void aRenamedTypeIsTheSameType() {
         RunBuilder run = run().table("c", "id", "m");
         long typeOid = 25; // the builder's columns are text (oid 25): the type keeps its oid under a new name
-        assertEquals(List.of(), rule.check(run.statement("ALTER TYPE mood RENAME TO mood2").columnTypeAfter("c", "m", "mood2", typeOid)
+        assertEquals(List.of(),
+                rule.check(run.statement("ALTER TYPE mood RENAME TO mood2").columnTypeAfter("c", "m", "mood2", typeOid)
                 .build()));
     }
 
@@ -39,6 +43,7 @@ class BackwardIncompatibleRuleTest {
                 .statement("ALTER TABLE \"group\" RENAME TO teams").lock("group", ACCESS_EXCLUSIVE).renamed("group", "teams")
                 .build());
         assertEquals(1, findings.size(), findings.toString());
-        assertTrue(findings.get(0).hint().contains("CREATE VIEW \"group\" AS SELECT * FROM teams"), findings.get(0).hint());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("CREATE VIEW \"group\" AS SELECT * FROM teams"),
+                findings.get(0).hint().orElseThrow());
     }
 }

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lockwatch.model.ConstraintSchema;
 import dev.lockwatch.model.ConstraintSchema.Kind;
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** constraint-validation judged from statement effects, in memory. */
@@ -27,9 +30,9 @@ class ConstraintValidationRuleTest {
 
         assertEquals(1, findings.size(), findings.toString());
         Finding finding = findings.get(0);
-        assertEquals("public.child", finding.table());
-        assertEquals("ACCESS EXCLUSIVE", finding.lock()); // the DROP's lock, still held by the transaction
-        assertTrue(finding.statement().contains("ADD CONSTRAINT"), finding.statement());
+        assertEquals(Optional.of(TableRef.parse("public.child")), finding.table());
+        assertEquals(Optional.of(LockMode.ACCESS_EXCLUSIVE), finding.lock()); // the DROP's lock, still held by the transaction
+        assertTrue(finding.statement().orElseThrow().contains("ADD CONSTRAINT"), finding.statement().orElseThrow());
         assertTrue(finding.message().contains("public.parent"), finding.message());
     }
 
@@ -47,7 +50,7 @@ class ConstraintValidationRuleTest {
                 .statement("ALTER TABLE orders ADD CONSTRAINT ck CHECK (id > 0) NOT VALID").lock("orders", ACCESS_EXCLUSIVE)
                 .statement("ALTER TABLE orders VALIDATE CONSTRAINT ck").lock("orders", SHARE_UPDATE_EXCLUSIVE)
                 .validated("orders", Kind.CHECK, "ck", false).build());
-        assertEquals(List.of("ACCESS EXCLUSIVE"), findings.stream().map(Finding::lock).toList());
+        assertEquals(List.of(LockMode.ACCESS_EXCLUSIVE), findings.stream().map(f -> f.lock().orElseThrow()).toList());
     }
 
     @Test
@@ -56,7 +59,8 @@ class ConstraintValidationRuleTest {
                 .statement("ALTER TABLE a ALTER COLUMN x SET NOT NULL").lock("a", ACCESS_EXCLUSIVE).notNull("a", "x").scanned("a")
                 .statement("ALTER TABLE b ALTER COLUMN x SET NOT NULL").lock("b", ACCESS_EXCLUSIVE).notNull("b", "x").scanned("b")
                 .build());
-        assertEquals(List.of("public.a", "public.b"), findings.stream().map(Finding::table).toList());
+        assertEquals(List.of(TableRef.parse("public.a"), TableRef.parse("public.b")),
+                findings.stream().map(f -> f.table().orElseThrow()).toList());
     }
 
     @Test
@@ -101,7 +105,8 @@ class ConstraintValidationRuleTest {
         List<Finding> findings = rule.check(run().table("user", "id", "x")
                 .statement("ALTER TABLE \"user\" ADD CONSTRAINT ck CHECK (x <> '')").lock("user", ACCESS_EXCLUSIVE)
                 .validated("user", Kind.CHECK, "ck", true).build());
-        assertTrue(findings.get(0).hint().contains("op.execute('ALTER TABLE \"user\" VALIDATE CONSTRAINT ck')"),
-                findings.get(0).hint());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("op.execute('ALTER TABLE \"user\" VALIDATE CONSTRAINT ck')"),
+                
+                findings.get(0).hint().orElseThrow());
     }
 }

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DomainConstraintScanRuleTest {
@@ -16,9 +19,10 @@ class DomainConstraintScanRuleTest {
                 .statement("ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)", "ALTER DOMAIN", 1,
                         "customers SHARE", "orders SHARE").run());
 
-        assertEquals(List.of("public.customers", "public.orders"), findings.stream().map(Finding::table).toList());
-        assertEquals("SHARE", findings.get(1).lock());
-        assertTrue(findings.get(1).hint().contains("NOT VALID"), findings.get(1).hint());
+        assertEquals(List.of(TableRef.parse("public.customers"), TableRef.parse("public.orders")),
+                findings.stream().map(f -> f.table().orElseThrow()).toList());
+        assertEquals(Optional.of(LockMode.SHARE), findings.get(1).lock());
+        assertTrue(findings.get(1).hint().orElseThrow().contains("NOT VALID"), findings.get(1).hint().orElseThrow());
     }
 
     @Test

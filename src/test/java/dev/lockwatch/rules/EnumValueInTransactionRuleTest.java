@@ -19,9 +19,11 @@ class EnumValueInTransactionRuleTest {
                 .run());
 
         assertEquals(1, findings.size());
-        assertEquals(ADD, findings.get(0).statement());
-        assertTrue(findings.get(0).hint().contains("autocommit_block"), findings.get(0).hint());
-        assertTrue(findings.get(0).hint().contains("later revision"), findings.get(0).hint());
+        assertEquals(ADD, findings.get(0).statement().orElseThrow());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("autocommit_block"),
+                findings.get(0).hint().orElseThrow());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("later revision"),
+                findings.get(0).hint().orElseThrow());
     }
 
     @Test

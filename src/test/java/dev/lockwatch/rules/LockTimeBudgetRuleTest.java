@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.TableRef;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class LockTimeBudgetRuleTest {
@@ -27,7 +29,7 @@ class LockTimeBudgetRuleTest {
 
         assertEquals(1, findings.size());
         Finding finding = findings.get(0);
-        assertEquals("public.orders", finding.table());
+        assertEquals(Optional.of(TableRef.parse("public.orders")), finding.table());
         assertTrue(finding.message().contains("about 7 s"), finding.message());
         assertTrue(finding.message().contains("4 s of SHARE on public.orders (CREATE INDEX) + 3 s of ACCESS EXCLUSIVE "
                 + "on public.customers (ALTER TABLE)"), finding.message());

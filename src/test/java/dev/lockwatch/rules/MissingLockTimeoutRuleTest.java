@@ -6,6 +6,7 @@ import static dev.lockwatch.rules.RunBuilder.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ class MissingLockTimeoutRuleTest {
         List<Finding> findings = rule.check(run().table("orders", "id")
                 .statement("ALTER TABLE orders ADD CONSTRAINT u UNIQUE (id)").lock("orders", SHARE)
                 .lock("orders", ACCESS_EXCLUSIVE).build());
-        assertEquals(List.of("ACCESS EXCLUSIVE"), findings.stream().map(Finding::lock).toList());
+        assertEquals(List.of(LockMode.ACCESS_EXCLUSIVE), findings.stream().map(f -> f.lock().orElseThrow()).toList());
     }
 
     @Test

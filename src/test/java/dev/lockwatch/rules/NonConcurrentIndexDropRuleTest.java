@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class NonConcurrentIndexDropRuleTest {
@@ -17,10 +20,10 @@ class NonConcurrentIndexDropRuleTest {
 
         assertEquals(1, findings.size());
         Finding finding = findings.get(0);
-        assertEquals("public.orders", finding.table());
-        assertEquals("ACCESS EXCLUSIVE", finding.lock());
+        assertEquals(Optional.of(TableRef.parse("public.orders")), finding.table());
+        assertEquals(Optional.of(LockMode.ACCESS_EXCLUSIVE), finding.lock());
         assertTrue(finding.message().contains("1,000 rows"), finding.message());
-        assertTrue(finding.hint().contains("postgresql_concurrently=True"), finding.hint());
+        assertTrue(finding.hint().orElseThrow().contains("postgresql_concurrently=True"), finding.hint().orElseThrow());
     }
 
     @Test

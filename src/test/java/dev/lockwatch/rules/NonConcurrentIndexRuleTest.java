@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** non-concurrent-index judged from statement effects, in memory. */
@@ -19,7 +21,7 @@ class NonConcurrentIndexRuleTest {
     void aPlainIndexBuildOnABusyTable() {
         List<Finding> findings = rule.check(run().table("orders", "id")
                 .statement("CREATE INDEX ix ON orders (id)").lock("orders", SHARE).builtIndex("orders", "ix").build());
-        assertEquals(List.of("SHARE"), findings.stream().map(Finding::lock).toList());
+        assertEquals(List.of(LockMode.SHARE), findings.stream().map(f -> f.lock().orElseThrow()).toList());
     }
 
     @Test
@@ -36,9 +38,10 @@ class NonConcurrentIndexRuleTest {
                 .builtIndex("user", "user_v_idx")
                 .statement("ALTER TABLE \"user\" ADD PRIMARY KEY (id)").builtIndex("user", "user_pkey").build());
         assertEquals(1, findings.size(), findings.toString());
-        assertEquals("ACCESS EXCLUSIVE", findings.get(0).lock());
-        assertTrue(findings.get(0).statement().contains("PRIMARY KEY"));
-        assertTrue(findings.get(0).hint().contains("ALTER TABLE \\\"user\\\" ADD CONSTRAINT"), findings.get(0).hint());
+        assertEquals(Optional.of(LockMode.ACCESS_EXCLUSIVE), findings.get(0).lock());
+        assertTrue(findings.get(0).statement().orElseThrow().contains("PRIMARY KEY"));
+        assertTrue(findings.get(0).hint().orElseThrow().contains("ALTER TABLE \\\"user\\\" ADD CONSTRAINT"),
+                findings.get(0).hint().orElseThrow());
     }
 
     @Test

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class NonConcurrentMatviewRefreshRuleTest {
@@ -20,8 +22,8 @@ class NonConcurrentMatviewRefreshRuleTest {
                 "REFRESH MATERIALIZED VIEW", 1, "order_totals ACCESS EXCLUSIVE", "orders ACCESS SHARE").run());
 
         assertEquals(1, findings.size());
-        assertEquals("public.order_totals", findings.get(0).table());
-        assertTrue(findings.get(0).hint().contains("CONCURRENTLY"), findings.get(0).hint());
+        assertEquals(Optional.of(TableRef.parse("public.order_totals")), findings.get(0).table());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("CONCURRENTLY"), findings.get(0).hint().orElseThrow());
     }
 
     @Test

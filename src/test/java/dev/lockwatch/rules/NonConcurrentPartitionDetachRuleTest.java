@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class NonConcurrentPartitionDetachRuleTest {
@@ -20,8 +22,8 @@ class NonConcurrentPartitionDetachRuleTest {
                 "ALTER TABLE", 1, "events", "events ACCESS EXCLUSIVE", "events_2023 ACCESS EXCLUSIVE").run());
 
         assertEquals(1, findings.size());
-        assertEquals("public.events", findings.get(0).table());
-        assertTrue(findings.get(0).hint().contains("CONCURRENTLY"), findings.get(0).hint());
+        assertEquals(Optional.of(TableRef.parse("public.events")), findings.get(0).table());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("CONCURRENTLY"), findings.get(0).hint().orElseThrow());
     }
 
     @Test
@@ -30,7 +32,7 @@ class NonConcurrentPartitionDetachRuleTest {
                 "ALTER TABLE events DETACH PARTITION events_2023", "ALTER TABLE", 1, "events",
                 "events ACCESS EXCLUSIVE").run());
 
-        assertTrue(findings.get(0).hint().contains("lock_timeout"), findings.get(0).hint());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("lock_timeout"), findings.get(0).hint().orElseThrow());
     }
 
     @Test

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PartitionAttachScanRuleTest {
@@ -18,8 +20,9 @@ class PartitionAttachScanRuleTest {
                         "events SHARE UPDATE EXCLUSIVE", "events_2024 ACCESS EXCLUSIVE").run());
 
         assertEquals(1, findings.size());
-        assertEquals("public.events_2024", findings.get(0).table());
-        assertTrue(findings.get(0).hint().contains("postgresql_not_valid=True"), findings.get(0).hint());
+        assertEquals(Optional.of(TableRef.parse("public.events_2024")), findings.get(0).table());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("postgresql_not_valid=True"),
+                findings.get(0).hint().orElseThrow());
     }
 
     @Test
@@ -29,7 +32,8 @@ class PartitionAttachScanRuleTest {
                         "events SHARE UPDATE EXCLUSIVE", "events_2024 ACCESS EXCLUSIVE",
                         "events_default ACCESS EXCLUSIVE").run());
 
-        assertEquals(List.of("public.events_default"), findings.stream().map(Finding::table).toList());
+        assertEquals(List.of(TableRef.parse("public.events_default")),
+                findings.stream().map(f -> f.table().orElseThrow()).toList());
     }
 
     @Test

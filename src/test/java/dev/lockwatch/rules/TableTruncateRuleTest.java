@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class TableTruncateRuleTest {
@@ -18,7 +21,7 @@ class TableTruncateRuleTest {
 
         assertEquals(1, findings.size());
         assertEquals(Severity.ERROR, findings.get(0).severity());
-        assertEquals("ACCESS EXCLUSIVE", findings.get(0).lock());
+        assertEquals(Optional.of(LockMode.ACCESS_EXCLUSIVE), findings.get(0).lock());
         assertTrue(findings.get(0).message().startsWith("TRUNCATE emptied public.orders: the running application loses "
                 + "every row it has, and the table was locked with ACCESS EXCLUSIVE, held 12 ms here with 1,000 rows"),
                 findings.get(0).message());
@@ -30,7 +33,8 @@ class TableTruncateRuleTest {
                 .statement("TRUNCATE customers CASCADE", "TRUNCATE", 1, "customers ACCESS EXCLUSIVE",
                         "orders ACCESS EXCLUSIVE").run());
 
-        assertEquals(List.of("public.customers", "public.orders"), findings.stream().map(Finding::table).toList());
+        assertEquals(List.of(TableRef.parse("public.customers"), TableRef.parse("public.orders")),
+                findings.stream().map(f -> f.table().orElseThrow()).toList());
     }
 
     @Test
@@ -50,7 +54,7 @@ class TableTruncateRuleTest {
         List<Finding> findings = rule.check(Runs.revision().existing("user", 10)
                 .statement("TRUNCATE \"user\"", "TRUNCATE", 1, "user ACCESS EXCLUSIVE").run());
 
-        assertTrue(findings.get(0).hint().contains("op.execute('DELETE FROM \"user\" WHERE id IN (SELECT id FROM \"user\" "
-                + "WHERE ... LIMIT 10000)')"), findings.get(0).hint());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("op.execute('DELETE FROM \"user\" WHERE id IN (SELECT id FROM \"user\" "
+                + "WHERE ... LIMIT 10000)')"), findings.get(0).hint().orElseThrow());
     }
 }

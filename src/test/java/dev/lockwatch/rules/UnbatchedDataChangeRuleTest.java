@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.ProductionEstimate;
+import dev.lockwatch.model.TableRef;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class UnbatchedDataChangeRuleTest {
@@ -17,10 +19,11 @@ class UnbatchedDataChangeRuleTest {
                 .dml("UPDATE", "orders", 50_000, null).run());
 
         assertEquals(1, findings.size());
-        assertEquals("public.orders", findings.get(0).table());
+        assertEquals(Optional.of(TableRef.parse("public.orders")), findings.get(0).table());
         assertTrue(findings.get(0).message().startsWith("UPDATE changed 50,000 rows of public.orders in one statement"),
                 findings.get(0).message());
-        assertTrue(findings.get(0).hint().contains("autocommit_block"), findings.get(0).hint());
+        assertTrue(findings.get(0).hint().orElseThrow().contains("autocommit_block"),
+                findings.get(0).hint().orElseThrow());
     }
 
     @Test
