@@ -191,7 +191,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 500, versionTable, server.serverUrl, data.options(range.from()), range.gitBase(), allowances,
                 processPerRevision, traffic.settings(Duration.ofSeconds(revisionTimeoutSeconds)),
                 noCache ? null : cacheDir(), rules, !noDowngradeCheck,
-                step || !(matched("--from") || range.gitBase() != null || data.restore != null)); // no --from: each its own deploy
+                VerifyConfig.Deploy.of(matched("--from") || range.gitBase() != null || data.restore != null, step));
         RuleSet ruleSet = thresholds.rules().configured(verifyConfig.ruleLevels());
         if (settings != null) {
             err.println("lockwatch: config: " + settings.describe());

@@ -22,20 +22,48 @@ import java.util.List;
  * @param to           the revision to verify up to, or null for every head
  * @param ruleLevels   severities the user set per rule name ({@code --rule}); rules not named keep their default
  * @param downgradeCheck round-trip each verified revision through its downgrade
- * @param step         each revision its own deploy (no --from, --git-base or dump, or --step); else the pending
- *                     revisions are one alembic upgrade, as the deploy runs them
+ * @param deploy       what a deploy is for this run: the one place that says how revisions are upgraded and which
+ *                     tables are busy for them
  */
 public record VerifyConfig(Path configFile, String iniSection, List<String> alembicCommand, String from, String to,
                            List<TableRef> busyTables, PostgresChoice postgres, String image, String pgVersion,
                            String urlVariable, Duration revisionTimeout, long pollIntervalMicros, String versionTable,
                            String serverUrl, DataOptions data, String gitBase, List<Allowance> allowances,
                            boolean processPerRevision, TrafficSettings traffic, Path cacheDir,
-                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck, boolean step) {
+                           java.util.Map<String, RuleLevel> ruleLevels, boolean downgradeCheck, Deploy deploy) {
 
     public VerifyConfig {
         alembicCommand = List.copyOf(alembicCommand);
         busyTables = List.copyOf(busyTables);
         allowances = List.copyOf(allowances);
         ruleLevels = java.util.Map.copyOf(ruleLevels);
+    }
+
+    /** How the verified revisions reach production, as the brief defines it. */
+    public enum Deploy {
+        /** No --from, --git-base or dump: each revision shipped as its own deploy; the tables before it are busy. */
+        EACH_REVISION,
+        /** The pending revisions are one deploy, one {@code alembic upgrade}; the tables at the baseline are busy. */
+        TOGETHER,
+        /** --step: still one deploy (the tables at the baseline are busy), each revision upgraded alone to isolate it. */
+        STEPPED;
+
+        /**
+         * @param baselineGiven --from, --git-base or a dump set the baseline: the pending revisions are one deploy
+         * @param step          --step
+         */
+        public static Deploy of(boolean baselineGiven, boolean step) {
+            return !baselineGiven ? EACH_REVISION : step ? STEPPED : TOGETHER;
+        }
+
+        /** The pending revisions run as one {@code alembic upgrade}. */
+        public boolean oneUpgrade() {
+            return this == TOGETHER;
+        }
+
+        /** The tables that exist before each revision are busy for it (else those at the baseline). */
+        public boolean busyPerRevision() {
+            return this == EACH_REVISION;
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.lockwatch.model.Finding;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
+import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
 import java.util.ArrayList;
@@ -16,10 +17,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Changes the application version still running during the deploy cannot survive, read from the catalog before
- * and after the revision: a busy table or one of its columns dropped or renamed (same oid or column number under
- * a new name), a column's type changed to one old values or old code may not fit, a NOT NULL column added
- * without a default (the old code's INSERTs do not name it).
+ * Changes the application version still running during the deploy cannot survive: a busy table or one of its
+ * columns that existed before the deploy dropped or renamed, a column's type changed to one old values or old code
+ * may not fit (each from the statement's own effects, by oid, cited at that statement; from the catalogs before and
+ * after the revision when the gates reported none), a NOT NULL column added without a default (the old code's
+ * INSERTs do not name it).
  */
 public final class BackwardIncompatibleRule implements Rule {
     private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
@@ -45,6 +47,61 @@ public final class BackwardIncompatibleRule implements Rule {
 
     @Override
     public List<Finding> check(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>(Observations.effectsKnown(run) ? fromEffects(run) : fromCatalogs(run));
+        findings.addAll(requiredColumns(run));
+        return findings;
+    }
+
+    /**
+     * What each statement did, by oid: a table or column that existed before the deploy, on a busy table, dropped or
+     * renamed by it, or a type change of such a column; cited at that statement. Whatever else the deploy's other
+     * revisions did to the same table does not hide it.
+     */
+    private List<Finding> fromEffects(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        for (Statement statement : run.statements()) {
+            StatementEffects did = statement.effects();
+            for (StatementEffects.TableId table : did.tablesDropped()) {
+                if (run.busy(table)) {
+                    findings.add(tableGone(run, named(run, table), Optional.empty(), statement));
+                }
+            }
+            for (StatementEffects.TableRename rename : did.tablesRenamed()) {
+                if (run.busy(rename.table())) {
+                    findings.add(tableGone(run, rename.from(), Optional.of(rename.to()), statement));
+                }
+            }
+            for (StatementEffects.Column column : did.columnsDropped()) {
+                existedBefore(run, column.table(), column.attnum()).ifPresent(was ->
+                        findings.add(columnGone(run, named(run, column.table()), was.name(), Optional.empty(), statement)));
+            }
+            for (StatementEffects.ColumnRename rename : did.columnsRenamed()) {
+                existedBefore(run, rename.table(), rename.attnum()).ifPresent(was -> findings.add(
+                        columnGone(run, named(run, rename.table()), rename.from(), Optional.of(rename.to()), statement)));
+            }
+            for (StatementEffects.TypeChange change : did.typeChanged()) {
+                StatementEffects.Column column = change.column();
+                existedBefore(run, column.table(), column.attnum())
+                        .filter(was -> !compatible(change.from(), change.to()))
+                        .ifPresent(was -> findings.add(typeChanged(run, named(run, column.table()), was.name(),
+                                change.from(), change.to(), statement)));
+            }
+        }
+        return findings;
+    }
+
+    /** The column (by attnum) as it was before the deploy, when its table is busy and it existed then. */
+    private static Optional<ColumnSchema> existedBefore(RevisionRun run, StatementEffects.TableId table, int attnum) {
+        return run.busy(table) ? run.before().tableWithOid(table.oid()).flatMap(t -> t.columnAt(attnum)) : Optional.empty();
+    }
+
+    /** The table's name before the deploy (what the running application uses), else its name at the time. */
+    private static TableRef named(RevisionRun run, StatementEffects.TableId table) {
+        return Observations.before(run, table).orElse(table.name());
+    }
+
+    /** The catalogs before and after the revision, by name and oid: when the gates reported no effects (polling alone). */
+    private List<Finding> fromCatalogs(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
         for (TableRef table : new TreeSet<>(run.busyTables())) {
             Optional<TableSchema> was = run.before().table(table);
@@ -53,31 +110,35 @@ public final class BackwardIncompatibleRule implements Rule {
             }
             Optional<TableSchema> now = run.after().table(table).filter(t -> t.oid() == was.get().oid());
             if (now.isEmpty()) {
-                findings.add(tableGone(run, was.get()));
+                Optional<TableRef> renamed = run.after().tableWithOid(was.get().oid()).map(TableSchema::table);
+                findings.add(tableGone(run, table, renamed, Observations.about(run, table, table.name()).orElse(null)));
                 continue;
             }
             for (ColumnSchema column : was.get().columns()) {
                 Optional<ColumnSchema> after = now.get().column(column.name());
                 if (after.isEmpty()) {
-                    findings.add(columnGone(run, table, column, now.get()));
+                    findings.add(columnGone(run, table, column.name(), now.get().columnAt(column.position())
+                            .map(ColumnSchema::name), Observations.about(run, table, column.name()).orElse(null)));
                 } else if (!sameType(column, after.get()) && !compatible(column.type(), after.get().type())) {
-                    Statement changed = statementThat(run, s -> s.effects().typeChanged().stream().anyMatch(c ->
-                            c.column().table().oid() == was.get().oid() && c.column().attnum() == column.position()))
-                            .or(() -> Observations.about(run, table, column.name())).orElse(null);
-                    findings.add(incompatible(Evidence.of(run, table, changed),
-                            "column " + table + "." + column.name() + " changed type from " + column.type() + " to "
-                                    + after.get().type() + ": the running application reads and writes it as "
-                                    + column.type(),
-                            "expand and contract: op.add_column() a new column of the new type, write both from the "
-                                    + "application, backfill, switch reads, and drop the old column in a later deploy"));
+                    findings.add(typeChanged(run, table, column.name(), column.type(), after.get().type(),
+                            Observations.about(run, table, column.name()).orElse(null)));
                 }
             }
-            for (ColumnSchema column : now.get().columns()) {
+        }
+        return findings;
+    }
+
+    /** NOT NULL columns without a default the revision added to a busy table it kept, read from the catalogs. */
+    private List<Finding> requiredColumns(RevisionRun run) {
+        List<Finding> findings = new ArrayList<>();
+        for (Observations.Kept kept : Observations.keptBusyTables(run)) {
+            TableRef table = kept.table();
+            for (ColumnSchema column : kept.now().columns()) {
                 boolean required = column.notNull() && column.defaultExpression() == null && !column.identity();
-                if (required && was.get().column(column.name()).isEmpty() && was.get().columnAt(column.position()).isEmpty()) {
+                if (required && kept.was().column(column.name()).isEmpty() && kept.was().columnAt(column.position()).isEmpty()) {
                     // added nullable, then made NOT NULL (add, backfill, SET NOT NULL): the SET NOT NULL breaks
                     Optional<Statement> setNotNull = statementThat(run, s -> s.effects().becameNotNull().stream()
-                            .anyMatch(c -> c.table().oid() == now.get().oid() && c.attnum() == column.position()));
+                            .anyMatch(c -> c.table().oid() == kept.now().oid() && c.attnum() == column.position()));
                     Statement cited = setNotNull.or(() -> Observations.about(run, table, column.name())).orElse(null);
                     findings.add(incompatible(Evidence.of(run, table, cited),
                             "NOT NULL column " + table + "." + column.name() + (setNotNull.isPresent()
@@ -104,33 +165,30 @@ public final class BackwardIncompatibleRule implements Rule {
         return run.statements().stream().filter(did).findFirst();
     }
 
-    private Finding tableGone(RevisionRun run, TableSchema was) {
-        TableRef table = was.table();
-        Optional<TableSchema> renamed = run.after().tableWithOid(was.oid());
-        String what = renamed.map(t -> "renamed to " + t.table()).orElse("dropped");
-        Statement gone = statementThat(run, s -> s.effects().tablesDropped().stream().anyMatch(t -> t.oid() == was.oid())
-                        || s.effects().tablesRenamed().stream().anyMatch(r -> r.table().oid() == was.oid()))
-                .or(() -> Observations.about(run, table, table.name())).orElse(null);
+    private Finding typeChanged(RevisionRun run, TableRef table, String column, String from, String to, Statement changed) {
+        return incompatible(Evidence.of(run, table, changed),
+                "column " + table + "." + column + " changed type from " + from + " to " + to
+                        + ": the running application reads and writes it as " + from,
+                "expand and contract: op.add_column() a new column of the new type, write both from the "
+                        + "application, backfill, switch reads, and drop the old column in a later deploy");
+    }
+
+    private Finding tableGone(RevisionRun run, TableRef table, Optional<TableRef> renamed, Statement gone) {
+        String what = renamed.map(t -> "renamed to " + t).orElse("dropped");
         return incompatible(Evidence.of(run, table, gone),
                 "table " + table + " was " + what + " while the running application still uses it: its queries fail "
                         + "from this revision until the new version is everywhere",
                 renamed.isPresent()
                         ? "keep the old name working across the deploy: rename, then op.execute("
                                 + Identifiers.python("CREATE VIEW " + Identifiers.sql(table) + " AS SELECT * FROM "
-                                        + Identifiers.sql(renamed.get().table())) + ") until the old version is gone"
+                                        + Identifiers.sql(renamed.get())) + ") until the old version is gone"
                         : "stop using the table in one deploy, and drop it with op.drop_table() in a later one");
     }
 
-    private Finding columnGone(RevisionRun run, TableRef table, ColumnSchema column, TableSchema now) {
-        Optional<ColumnSchema> renamed = now.columnAt(column.position());
-        String what = renamed.map(c -> "renamed to " + c.name()).orElse("dropped");
-        Statement gone = statementThat(run, s -> s.effects().columnsDropped().stream()
-                        .anyMatch(c -> c.table().oid() == now.oid() && c.attnum() == column.position())
-                        || s.effects().columnsRenamed().stream()
-                        .anyMatch(c -> c.table().oid() == now.oid() && c.attnum() == column.position()))
-                .or(() -> Observations.about(run, table, column.name())).orElse(null);
+    private Finding columnGone(RevisionRun run, TableRef table, String column, Optional<String> renamed, Statement gone) {
+        String what = renamed.map(c -> "renamed to " + c).orElse("dropped");
         return incompatible(Evidence.of(run, table, gone),
-                "column " + table + "." + column.name() + " was " + what + " while the running application still "
+                "column " + table + "." + column + " was " + what + " while the running application still "
                         + "reads and writes it: its queries naming it fail until the new version is everywhere",
                 renamed.isPresent()
                         ? "expand and contract: op.add_column() the new name, write both, backfill, switch reads, then "

@@ -86,7 +86,7 @@ final class Observations {
 
     /** Busy: existed before the deploy, under whatever name it has now (tracked by oid). */
     static boolean busy(RevisionRun run, StatementEffects.TableId table) {
-        return before(run, table).filter(run::busy).isPresent();
+        return run.busy(table);
     }
 
     /**

@@ -78,6 +78,8 @@ final class JointUpgrade {
                 shared.add(oid);
             }
         });
+        Set<Long> busyOids = new HashSet<>();
+        deploy.busy().forEach(t -> deploy.before().table(t).ifPresent(shape -> busyOids.add(shape.oid())));
         int seen = 0;
         for (Revision revision : revisions) {
             List<Statement> own = byRevision.get(revision);
@@ -89,7 +91,7 @@ final class JointUpgrade {
             runs.add(new RevisionRun(revision, status, durationMs, own, deploy.busy(), isFailed ? error : null,
                     executor.major(), deploy.before(), scoped(deploy.before(), deploy.after(), own, shared),
                     DowngradeCheck.notChecked(), isFailed ? failedAt : null, deploy.traffic(),
-                    new JointDeploy(command, all.subList(seen, all.size()), Optional.empty())));
+                    new JointDeploy(command, all.subList(seen, all.size()), Optional.empty()), busyOids, deploy.after()));
         }
         return new Outcome(command, runs, committed, failed, error == null ? "" : error);
     }
@@ -151,7 +153,8 @@ final class JointUpgrade {
      * The schema after the deploy as far as this revision alone touched it (by the tables its statements locked or
      * acted on), the rest as before the deploy: schema-comparing rules judge each revision on what it did. A table
      * several revisions of the deploy touched stays as before for all of them, as one read after the deploy cannot
-     * tell whose change is whose; rules that judge the statements' own effects still see them.
+     * tell whose change is whose; rules judge the statements' own effects, by oid, and read the deploy's end state
+     * ({@link RevisionRun#deployAfter()}) for what effects cannot tell.
      */
     private static SchemaSnapshot scoped(SchemaSnapshot before, SchemaSnapshot after, List<Statement> own,
                                          Set<Long> shared) {

@@ -136,10 +136,16 @@ final class RevisionExecutor {
         return new Observed(before, after, watched, statements, busyNow, trafficObservation, lingering);
     }
 
-    /** Every table of either snapshot, under its name before when it had one. */
+    /**
+     * Every table of either snapshot once, by oid: as it was before when it existed then (a table renamed during the
+     * deploy keeps its old name and shape, so its locks go by the busy name and its rename is an effect), else as
+     * the deploy left it.
+     */
     private static SchemaSnapshot both(SchemaSnapshot before, SchemaSnapshot after) {
-        Map<TableRef, TableSchema> tables = new HashMap<>(after.tables());
-        tables.putAll(before.tables());
+        Map<TableRef, TableSchema> tables = new HashMap<>(before.tables());
+        Set<Long> existed = new HashSet<>();
+        before.tables().values().forEach(t -> existed.add(t.oid()));
+        after.tables().values().stream().filter(t -> !existed.contains(t.oid())).forEach(t -> tables.putIfAbsent(t.table(), t));
         return SchemaSnapshot.of(tables, before.objects(), before.versions());
     }
 

@@ -129,13 +129,15 @@ public final class VerifyRun {
         // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
         Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.create(() -> BaselineCopy.take(scratch)))
                 : Optional.empty();
-        // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
-        boolean busyPerRevision = config.from() == null && config.gitBase() == null
-                && config.busyTables().isEmpty() && baseline.stats() == null;
+        // each revision its own deploy: what exists before it is busy; tables named or measured are busy once they exist
+        boolean busyPerRevision = config.deploy().busyPerRevision() && config.busyTables().isEmpty()
+                && baseline.stats() == null;
         progress.accept(busyPerRevision
                 ? "busy tables: those that exist before each revision (each revision is its own deploy; "
                         + "--from makes the pending revisions one deploy)"
-                : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
+                : config.deploy().busyPerRevision()
+                        ? "busy tables: the " + busy.size() + " named, once they exist (each revision is its own deploy)"
+                        : "busy tables: " + busy.size() + " that exist at the baseline (the pending revisions are one deploy)");
         RevisionExecutor executor = new RevisionExecutor(config, alembic, busy, busyPerRevision, gated,
                 scratch.majorVersion(), baseline.stats());
         RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, cleanup, server.admin(),
@@ -156,11 +158,8 @@ public final class VerifyRun {
         }
     }
 
-    /**
-     * With --from, --git-base or a dump, the pending revisions are one deploy, as production runs them; without (or
-     * with --step), {@link VerifyConfig#step()}: each revision is its own deploy, as it shipped.
-     */
+    /** One {@code alembic upgrade} of the pending revisions, as production runs them: {@link VerifyConfig#deploy()}. */
     private boolean joint(ChainPlan plan) {
-        return !config.step() && plan.revisions().size() > 1;
+        return config.deploy().oneUpgrade() && plan.revisions().size() > 1;
     }
 }

@@ -46,4 +46,38 @@ class BackwardIncompatibleRuleTest {
         assertTrue(findings.get(0).hint().orElseThrow().contains("CREATE VIEW \"group\" AS SELECT * FROM teams"),
                 findings.get(0).hint().orElseThrow());
     }
+
+    @Test
+    void aColumnDroppedOnATableAnotherRevisionOfTheDeployTouchedIsFound() {
+        List<Finding> findings = rule.check(run().table("users", "id", "bracket")
+                .statement("ALTER TABLE users DROP COLUMN bracket").lock("users", ACCESS_EXCLUSIVE)
+                .droppedColumn("users", "bracket").sharedWithAnotherRevision("users").build());
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals("ALTER TABLE users DROP COLUMN bracket", findings.get(0).statement());
+        assertTrue(findings.get(0).message().contains("public.users.bracket was dropped"), findings.get(0).message());
+    }
+
+    @Test
+    void aTableDroppedFromASharedTableIsCitedAtItsDrop() {
+        List<Finding> findings = rule.check(run().table("pledges", "id")
+                .statement("DROP INDEX ix_pledges").lock("pledges", ACCESS_EXCLUSIVE)
+                .statement("DROP TABLE pledges").lock("pledges", ACCESS_EXCLUSIVE).droppedTable("pledges")
+                .sharedWithAnotherRevision("pledges").build());
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals("DROP TABLE pledges", findings.get(0).statement());
+    }
+
+    @Test
+    void aColumnTheDeployAddedAndDroppedAgainBreaksNothing() {
+        // attnum 99: a column that did not exist before the deploy
+        assertEquals(List.of(), rule.check(run().table("users", "id")
+                .statement("ALTER TABLE users DROP COLUMN scratch").lock("users", ACCESS_EXCLUSIVE)
+                .droppedColumn("users", "scratch").build()));
+    }
+
+    @Test
+    void aQuietTableMayBeDropped() {
+        assertEquals(List.of(), rule.check(run().quietTable("archive", "id")
+                .statement("DROP TABLE archive").lock("archive", ACCESS_EXCLUSIVE).droppedTable("archive").build()));
+    }
 }

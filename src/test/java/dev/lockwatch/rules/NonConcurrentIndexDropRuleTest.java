@@ -44,4 +44,20 @@ class NonConcurrentIndexDropRuleTest {
         assertEquals(List.of(), rule.check(Runs.revision().existing("orders", 10)
                 .statement("ALTER TABLE orders DROP COLUMN note", "ALTER TABLE", 1, "orders ACCESS EXCLUSIVE").run()));
     }
+
+    /** polar d54b19ea954c: the DROP TABLE that follows takes the same lock; it is backward-incompatible's finding. */
+    @Test
+    void anIndexDroppedBeforeItsTableIsNotTheProblem() {
+        assertEquals(List.of(), rule.check(RunBuilder.run().table("pledges", "id", "deleted_at")
+                .statement("DROP INDEX ix_pledges_deleted_at").lock("pledges", dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE)
+                .statement("DROP TABLE pledges").lock("pledges", dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE)
+                .droppedTable("pledges").build()));
+    }
+
+    @Test
+    void anIndexDroppedFromATableTheDeployKeepsIsFlagged() {
+        assertEquals(1, rule.check(RunBuilder.run().table("pledges", "id", "deleted_at")
+                .statement("DROP INDEX ix_pledges_deleted_at").lock("pledges", dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE)
+                .build()).size());
+    }
 }

@@ -35,6 +35,8 @@ final class RunBuilder {
     private final Map<TableRef, TableSchema> before = new HashMap<>();
     private final Map<TableRef, TableSchema> after = new HashMap<>();
     private final Set<TableRef> busy = new HashSet<>();
+    /** Tables another revision of the same deploy touched too: this revision's own after shows them as before. */
+    private final Set<TableRef> shared = new HashSet<>();
     private final List<Statement> statements = new ArrayList<>();
     private int serverMajor = 16;
     private long nextOid = 16384;
@@ -162,6 +164,46 @@ final class RunBuilder {
                 List.of(), List.of(column(table, column)), Set.of()));
     }
 
+    RunBuilder droppedTable(String table) {
+        TableId id = id(table);
+        after.remove(id.name());
+        return with(new StatementEffects(true, Set.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of(id), List.of(), Set.of()));
+    }
+
+    /** A foreign key the statement created validated (oid {@code oid}), on {@code columns} of the table, to parent. */
+    RunBuilder createdForeignKey(String table, long oid, String name, String... columns) {
+        TableSchema t = after.get(TableRef.parse(table));
+        List<ConstraintSchema> constraints = new ArrayList<>(t.constraints());
+        constraints.add(new ConstraintSchema(name, ConstraintSchema.Kind.FOREIGN_KEY, true, "FOREIGN KEY", List.of(columns),
+                TableRef.parse("parent"), oid));
+        after.put(t.table(), new TableSchema(t.table(), t.oid(), t.kind(), t.unlogged(), t.filenode(), t.rows(),
+                t.columns(), constraints, t.indexes()));
+        Optional<TableId> referenced = before.containsKey(TableRef.parse("parent")) ? Optional.of(id("parent")) : Optional.empty();
+        return with(new StatementEffects(true, Set.of(), List.of(), List.of(new StatementEffects.ConstraintValidated(oid,
+                name, ConstraintSchema.Kind.FOREIGN_KEY, id(table), true, referenced, List.of(columns), "")), List.of(),
+                List.of(), List.of(), List.of(), List.of(), List.of(), Set.of()));
+    }
+
+    /** A valid index on {@code columns} of the table once the revision (and its deploy) ended. */
+    RunBuilder indexAfter(String table, String name, String... columns) {
+        TableSchema t = after.get(TableRef.parse(table));
+        List<IndexSchema> indexes = new ArrayList<>(t.indexes());
+        indexes.add(new IndexSchema(name, true, false, List.of(columns), "CREATE INDEX " + name, nextOid++, nextOid++));
+        after.put(t.table(), new TableSchema(t.table(), t.oid(), t.kind(), t.unlogged(), t.filenode(), t.rows(),
+                t.columns(), t.constraints(), indexes));
+        return this;
+    }
+
+    /**
+     * Another revision of the same deploy touched the table too: the revision's own after-schema keeps it as before
+     * (what a joint deploy's scoping does), the deploy's end schema has it as it is.
+     */
+    RunBuilder sharedWithAnotherRevision(String table) {
+        shared.add(TableRef.parse(table));
+        return this;
+    }
+
     /** The column's type after the revision, by name and oid (a renamed type keeps its oid). */
     RunBuilder columnTypeAfter(String table, String column, String type, long typeOid) {
         TableSchema t = after.get(TableRef.parse(table));
@@ -206,9 +248,23 @@ final class RunBuilder {
     RevisionRun build() {
         finish();
         Revision revision = new Revision("r2", List.of("r1"), List.of(), List.of(), Path.of("versions/r2.py"), "test");
-        return new RevisionRun(revision, RevisionStatus.APPLIED, 100, statements, busy, null, serverMajor,
-                SchemaSnapshot.of(before, Map.of(), List.of()), SchemaSnapshot.of(after, Map.of(), List.of()),
-                DowngradeCheck.notChecked(), null, null);
+        SchemaSnapshot end = SchemaSnapshot.of(after, Map.of(), List.of());
+        if (shared.isEmpty()) {
+            return new RevisionRun(revision, RevisionStatus.APPLIED, 100, statements, busy, null, serverMajor,
+                    SchemaSnapshot.of(before, Map.of(), List.of()), end, DowngradeCheck.notChecked(), null, null);
+        }
+        Map<TableRef, TableSchema> scoped = new HashMap<>(after);
+        for (TableRef table : shared) {
+            TableSchema was = before.get(table);
+            scoped.values().removeIf(t -> t.oid() == was.oid());
+            scoped.put(table, was);
+        }
+        SchemaSnapshot beforeDeploy = SchemaSnapshot.of(before, Map.of(), List.of());
+        Set<Long> busyOids = new HashSet<>();
+        busy.forEach(t -> busyOids.add(before.get(t).oid()));
+        return new RevisionRun(revision, RevisionStatus.APPLIED, 100, statements, busy, null, serverMajor, beforeDeploy,
+                SchemaSnapshot.of(scoped, Map.of(), List.of()), DowngradeCheck.notChecked(), null, null,
+                new dev.lockwatch.model.JointDeploy("alembic upgrade r3", List.of(), Optional.empty()), busyOids, end);
     }
 
     private static final class Draft {
