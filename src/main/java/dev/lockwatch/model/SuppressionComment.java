@@ -1,6 +1,7 @@
 package dev.lockwatch.model;
 
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * A {@code # lockwatch: ignore[RULE,...] reason: WHY} comment in a revision file.
@@ -32,11 +33,11 @@ public record SuppressionComment(SourceLocation location, Scope scope, int first
         return problem == null && hasReason();
     }
 
-    /** Covers a finding of {@code rule} at {@code line} of the same file (a null line: file scope only). */
-    public boolean covers(RuleId rule, Integer line) {
+    /** Covers a finding of {@code rule} at {@code line} of the same file (no line: file scope only). */
+    public boolean covers(RuleId rule, OptionalInt line) {
         if (!rules.contains(rule.name())) {
             return false;
         }
-        return scope == Scope.FILE || (line != null && line >= firstLine && line <= lastLine);
+        return scope == Scope.FILE || (line.isPresent() && line.getAsInt() >= firstLine && line.getAsInt() <= lastLine);
     }
 }

@@ -18,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * GitLab's Code Quality report (artifacts:reports:codequality): a JSON array with one issue per unsuppressed
@@ -53,7 +54,7 @@ public final class CodequalityReporter implements Reporter {
             return; // reviewed and accepted: the other reports list it, the merge request need not
         }
         String path = finding.location().map(l -> report.repositoryFile(l.file())).orElse(fallbackPath);
-        int line = finding.location().map(SourceLocation::line).orElse(1);
+        int line = finding.location().map(SourceLocation::line).orElse(OptionalInt.empty()).orElse(1);
         // "null" for an absent table or statement, as the first reports spelt it: fingerprints stay stable
         String identity = String.join("\u0000", finding.rule().name(), path, String.valueOf(revision),
                 finding.table().map(TableRef::toString).orElse("null"), finding.statement().orElse("null"));

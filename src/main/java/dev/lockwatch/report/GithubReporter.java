@@ -30,8 +30,8 @@ public final class GithubReporter implements Reporter {
         StringBuilder properties = new StringBuilder();
         finding.location().ifPresent(location -> {
             properties.append("file=").append(property(report.repositoryFile(location.file())));
-            if (location.line() != null) {
-                properties.append(",line=").append(location.line());
+            if (location.line().isPresent()) {
+                properties.append(",line=").append(location.line().getAsInt());
             }
             properties.append(',');
         });

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 
 /**
@@ -269,6 +270,11 @@ public final class JsonReporter implements Reporter {
     /** {@code file} (relative to the project, like a revision's) and {@code line}; null when unknown. */
     private static void location(VerifyReport report, ObjectNode node, Optional<SourceLocation> location) {
         node.put("file", location.map(l -> report.relativeFile(l.file())).orElse(null));
-        node.put("line", location.map(SourceLocation::line).orElse(null));
+        OptionalInt line = location.map(SourceLocation::line).orElse(OptionalInt.empty());
+        if (line.isPresent()) {
+            node.put("line", line.getAsInt());
+        } else {
+            node.putNull("line");
+        }
     }
 }

@@ -106,7 +106,8 @@ public final class MarkdownReporter implements Reporter {
             out.println("| Line | Statement | Table | Lock | Held | Busy | Effect |");
             out.println("|---|---|---|---|---|---|---|");
             for (Statement statement : run.statements()) {
-                String line = statement.source() == null || statement.source().line() == null ? "" : statement.source().line().toString();
+                String line = statement.source() == null || statement.source().line().isEmpty() ? ""
+                        : String.valueOf(statement.source().line().getAsInt());
                 String sql = cell(Texts.oneLine(statement.sql(), SQL_WIDTH));
                 if (statement.locks().isEmpty()) {
                     out.printf("| %s | %s | | | | | |%n", line, sql);

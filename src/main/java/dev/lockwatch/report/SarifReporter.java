@@ -83,8 +83,8 @@ public final class SarifReporter implements Reporter {
             ObjectNode artifact = physical.putObject("artifactLocation");
             artifact.put("uri", report.repositoryFile(location.file()));
             artifact.put("uriBaseId", "SRCROOT");
-            if (location.line() != null && location.line() > 0) {
-                physical.putObject("region").put("startLine", location.line());
+            if (location.line().isPresent() && location.line().getAsInt() > 0) {
+                physical.putObject("region").put("startLine", location.line().getAsInt());
             }
         });
         finding.suppression().ifPresent(accepted -> {

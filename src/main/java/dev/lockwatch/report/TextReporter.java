@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -173,7 +174,7 @@ public final class TextReporter implements Reporter {
             case FULL -> place;
             case FILE_NAME -> name;
             case LINE -> !row.ownFile() ? name : row.finding().location().map(SourceLocation::line)
-                    .map(line -> "line " + line).orElse("-");
+                    .filter(OptionalInt::isPresent).map(line -> "line " + line.getAsInt()).orElse("-");
         };
     }
 
@@ -243,7 +244,8 @@ public final class TextReporter implements Reporter {
         for (Statement statement : run.statements()) {
             out.printf("%s%s%s%s%n", BODY, Texts.oneLine(statement.sql(), sql),
                     statement.durationMs() > 0 ? "  [" + statement.durationMs() + " ms]" : "",
-                    statement.source() == null || statement.source().line() == null ? "" : style.dim("  line " + statement.source().line()));
+                    statement.source() == null || statement.source().line().isEmpty() ? ""
+                            : style.dim("  line " + statement.source().line().getAsInt()));
             for (ObservedLock lock : statement.locks()) {
                 wrapped(out, BODY + "  ", String.format("%-28s %-22s held %5d ms%s  %s%s%s", lock.table(), lock.mode().sqlName(),
                         lock.heldMs(), lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "",
@@ -317,9 +319,9 @@ public final class TextReporter implements Reporter {
             case WARNING -> style.yellow(label);
             case INFO -> label;
         };
-        String where = finding.location().map(location -> in != null && location.line() != null
+        String where = finding.location().map(location -> in != null && location.line().isPresent()
                 && location.file().equals(in.run().revision().file().toAbsolutePath().normalize())
-                ? "line " + location.line() : Texts.place(report, finding)).orElse("");
+                ? "line " + location.line().getAsInt() : Texts.place(report, finding)).orElse("");
         out.printf("%s  %s [%s]%s%s%n", ROW, coloured, finding.rule().name(), finding.table().map(t -> " " + t).orElse(""),
                 where.isEmpty() ? "" : "  " + style.dim(where));
         wrapped(out, BODY, finding.message());

@@ -51,8 +51,7 @@ final class Texts {
             return "";
         }
         SourceLocation location = finding.location().get();
-        String file = report.repositoryFile(location.file());
-        return location.line() == null ? file : file + ":" + location.line();
+        return withLine(report.repositoryFile(location.file()), location);
     }
 
     /** {@code path:line} relative to the project, as the human reports name files; empty without location. */
@@ -61,8 +60,12 @@ final class Texts {
             return "";
         }
         SourceLocation location = finding.location().get();
-        String file = report.relativeFile(location.file());
-        return location.line() == null ? file : file + ":" + location.line();
+        return withLine(report.relativeFile(location.file()), location);
+    }
+
+    /** {@code file:line}, or {@code file} when the line is unknown. */
+    private static String withLine(String file, SourceLocation location) {
+        return location.line().isEmpty() ? file : file + ":" + location.line().getAsInt();
     }
 
     /**

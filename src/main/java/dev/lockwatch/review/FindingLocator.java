@@ -6,6 +6,7 @@ import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.SourceLocation;
 import dev.lockwatch.model.Statement;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Points each finding at the revision-file line that caused it: the line the statement it names was issued
@@ -27,15 +28,11 @@ final class FindingLocator {
         if (finding.location().isPresent()) {
             return finding.at(files.canonical(finding.location().get()));
         }
-        SourceLocation where = null;
-        if (finding.statement().isPresent()) {
-            where = run.statements().stream().filter(s -> s.source() != null && sameSql(s, finding.statement().get()))
-                    .map(Statement::source).findFirst().orElse(null);
-        }
-        if (where == null && finding.statement().isEmpty()) {
-            where = run.failedAt();
-        }
-        return finding.at(where == null ? SourceLocation.fileOnly(run.revision().file()) : files.canonical(where));
+        Optional<SourceLocation> where = finding.statement().isPresent()
+                ? run.statements().stream().filter(s -> s.source() != null && sameSql(s, finding.statement().get()))
+                        .map(Statement::source).findFirst()
+                : Optional.ofNullable(run.failedAt());
+        return finding.at(where.map(files::canonical).orElse(SourceLocation.fileOnly(run.revision().file())));
     }
 
     private static boolean sameSql(Statement statement, String sql) {

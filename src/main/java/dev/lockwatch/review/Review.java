@@ -127,6 +127,6 @@ public final class Review {
     }
 
     private String relativeOrigin(SourceLocation location) {
-        return project.relativize(location.file()) + ":" + location.line();
+        return project.relativize(location.file()) + ":" + location.line().getAsInt();
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
@@ -67,8 +68,8 @@ public final class ConstraintValidationRule implements Rule {
                     int index = i;
                     Observations.writeBlocked(run, i, constraint.table()).ifPresent(e -> findings.add(
                             constraintFinding(run, e, constraint.kind(), constraint.name(), constraint.columns(),
-                                    constraint.referenced().map(StatementEffects.TableId::name).orElse(null),
-                                    constraint.referenced().flatMap(r -> Observations.before(run, r)), index)));
+                                    constraint.referenced().map(StatementEffects.TableId::name),
+                                    constraint.referenced().flatMap(r -> Observations.before(run, r)), OptionalInt.of(index))));
                 }
             }
             for (StatementEffects.Column column : did.becameNotNull()) {
@@ -137,10 +138,8 @@ public final class ConstraintValidationRule implements Rule {
                     boolean existedNotValid = was.constraint(constraint.name()).isPresent();
                     blockingScan(run, table, constraint.name(), known, existedNotValid).ifPresent(scan -> findings.add(
                             scan.judge(constraintFinding(run, scan.evidence(), constraint.kind(), constraint.name(),
-                                    constraint.columns(), constraint.references(),
-                                    Optional.ofNullable(constraint.references()),
-                                    scan.evidence().statement() == null ? -1
-                                            : run.statements().indexOf(scan.evidence().statement())))));
+                                    constraint.columns(), Optional.ofNullable(constraint.references()),
+                                    Optional.ofNullable(constraint.references()), position(run, scan.evidence())))));
                 }
             }
             for (ColumnSchema column : kept.now().columns()) {
@@ -228,23 +227,23 @@ public final class ConstraintValidationRule implements Rule {
 
     /**
      * @param referencedBefore the referenced table's name when the revision started, which its locks go by
-     * @param index            the statement's position in the run, or -1 when none was found
+     * @param index            the statement's position in the run, if one was found
      */
     private Finding constraintFinding(RevisionRun run, Evidence evidence, ConstraintSchema.Kind kind, String name,
-                                      List<String> columns, TableRef referenced, Optional<TableRef> referencedBefore,
-                                      int index) {
+                                      List<String> columns, Optional<TableRef> referenced,
+                                      Optional<TableRef> referencedBefore, OptionalInt index) {
         TableRef table = evidence.table();
         String message = evidence.command() + " validated " + kind.label() + " " + name
                 + " on " + table + ", a scan of every existing row, while the transaction held " + evidence.lockWords();
         String hint;
         if (kind == ConstraintSchema.Kind.FOREIGN_KEY) {
-            Optional<ObservedLock> other = referencedBefore.isEmpty() || index < 0 ? Optional.empty()
-                    : Observations.writeBlockingHeldAt(run.statements(), index, referencedBefore.get());
-            message += other.map(l -> ". It also held " + l.mode().sqlName() + " on " + referenced + ", which "
+            Optional<ObservedLock> other = referencedBefore.isEmpty() || index.isEmpty() ? Optional.empty()
+                    : Observations.writeBlockingHeldAt(run.statements(), index.getAsInt(), referencedBefore.get());
+            message += other.map(l -> ". It also held " + l.mode().sqlName() + " on " + referenced.orElseThrow() + ", which "
                     + l.mode().impact()).orElse("") + ". Writes wait until the scan ends, which grows with the table";
             hint = "add it NOT VALID (no scan), then validate it in a later revision: op.create_foreign_key("
                     + Identifiers.python(name) + ", " + Identifiers.python(table.name()) + ", "
-                    + (referenced == null ? "'...'" : Identifiers.python(referenced.name())) + ", " + pythonList(columns)
+                    + referenced.map(r -> Identifiers.python(r.name())).orElse("'...'") + ", " + pythonList(columns)
                     + ", [...], postgresql_not_valid=True); next revision: " + validate(table, name);
         } else {
             message += ". Writes wait until the scan ends, which grows with the table";
@@ -253,6 +252,12 @@ public final class ConstraintValidationRule implements Rule {
                     + ", '...', postgresql_not_valid=True); next revision: " + validate(table, name);
         }
         return finding(evidence, message, hint);
+    }
+
+    /** The statement's position in the run, if it has one. */
+    private static OptionalInt position(RevisionRun run, Evidence evidence) {
+        int index = evidence.statement() == null ? -1 : run.statements().indexOf(evidence.statement());
+        return index < 0 ? OptionalInt.empty() : OptionalInt.of(index);
     }
 
     private Finding notNullFinding(RevisionRun run, Evidence evidence, String column) {

@@ -28,12 +28,12 @@ final class OneWayDowngrade {
             return true;
         }
         SourceLocation at = result.failureSource(versionFolders);
-        if (at == null || at.line() == null) {
+        if (at == null || at.line().isEmpty()) {
             return false;
         }
         try {
             List<String> lines = PythonText.read(at.file()).lines().toList();
-            int index = at.line() - 1;
+            int index = at.line().getAsInt() - 1;
             return index < lines.size() && lines.get(index).strip().startsWith("raise")
                     && "downgrade".equals(enclosingFunction(lines, index));
         } catch (IOException e) {

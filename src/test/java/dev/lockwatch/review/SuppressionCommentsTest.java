@@ -9,6 +9,7 @@ import dev.lockwatch.model.RuleId;
 import dev.lockwatch.model.SuppressionComment;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 /** Where a suppression comment applies, read from Python source without running it. */
@@ -44,9 +45,9 @@ class SuppressionCommentsTest {
         assertEquals(SuppressionComment.Scope.LINE, above.scope());
         assertEquals(11, above.firstLine());
         assertEquals(12, above.lastLine());
-        assertTrue(above.covers(new RuleId("c"), 12), "the whole call, whichever line Python reports");
-        assertFalse(above.covers(new RuleId("c"), 13));
-        assertFalse(above.covers(new RuleId("other-rule"), 11));
+        assertTrue(above.covers(new RuleId("c"), OptionalInt.of(12)), "the whole call, whichever line Python reports");
+        assertFalse(above.covers(new RuleId("c"), OptionalInt.of(13)));
+        assertFalse(above.covers(new RuleId("other-rule"), OptionalInt.of(11)));
         SuppressionComment trailing = comments.get(3);
         assertEquals(13, trailing.firstLine());
         assertEquals("trailing", trailing.reason());
