@@ -51,6 +51,7 @@ class JointDeployVerdictsTest {
                 .revision("r3", "r2", """
                         op.drop_column('users', 'bracket')
                         op.drop_column('teams', 'bracket')
+                        op.add_column('teams', sa.Column('logic', sa.String(80), nullable=False))
                         op.create_index('ix_block_document_team_id', 'block_document', ['team_id'])
                         """)
                 .revision("r4", "r3", """
@@ -62,9 +63,11 @@ class JointDeployVerdictsTest {
 
     @Test
     void eachRevisionOfTheDeployIsJudgedOnWhatItsStatementsDid() {
-        // columns dropped under one name from two tables another revision of the deploy also touched
+        // columns dropped under one name from two tables another revision of the deploy also touched, and a NOT NULL
+        // column added without a default (CTFd f73a96c97449)
         assertEquals(List.of(
                         cited("r3", "teams", "drop_column('teams'", "ALTER TABLE teams DROP COLUMN bracket"),
+                        cited("r3", "teams", "'logic'", "ALTER TABLE teams ADD COLUMN logic VARCHAR(80) NOT NULL"),
                         cited("r3", "users", "drop_column('users'", "ALTER TABLE users DROP COLUMN bracket")),
                 where(result, "r3", "backward-incompatible"), result.describe());
         // a rename of a table a later revision of the deploy works on

@@ -128,31 +128,49 @@ public final class BackwardIncompatibleRule implements Rule {
         return findings;
     }
 
-    /** NOT NULL columns without a default the revision added to a busy table it kept, read from the catalogs. */
+    /**
+     * NOT NULL columns without a default added to a busy table (a column number it did not have before the deploy),
+     * as the deploy left it, by oid: charged to this revision when one of its statements made the column NOT NULL or
+     * added it (an ALTER TABLE naming it after ADD); a revision that was its own deploy is the one that added it.
+     */
     private List<Finding> requiredColumns(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
-        for (Observations.Kept kept : Observations.keptBusyTables(run)) {
-            TableRef table = kept.table();
-            for (ColumnSchema column : kept.now().columns()) {
+        for (TableSchema was : run.before().tables().values().stream().filter(t -> run.busyOids().contains(t.oid()))
+                .sorted(java.util.Comparator.comparing(TableSchema::table)).toList()) {
+            Optional<TableSchema> end = run.deployAfter().tableWithOid(was.oid());
+            TableRef table = was.table();
+            for (ColumnSchema column : end.map(TableSchema::columns).orElse(List.of())) {
                 boolean required = column.notNull() && column.defaultExpression() == null && !column.identity();
-                if (required && kept.was().column(column.name()).isEmpty() && kept.was().columnAt(column.position()).isEmpty()) {
-                    // added nullable, then made NOT NULL (add, backfill, SET NOT NULL): the SET NOT NULL breaks
-                    Optional<Statement> setNotNull = statementThat(run, s -> s.effects().becameNotNull().stream()
-                            .anyMatch(c -> c.table().oid() == kept.now().oid() && c.attnum() == column.position()));
-                    Statement cited = setNotNull.or(() -> Observations.about(run, table, column.name())).orElse(null);
-                    findings.add(incompatible(Evidence.of(run, table, cited),
-                            "NOT NULL column " + table + "." + column.name() + (setNotNull.isPresent()
-                                    ? " was added and then set NOT NULL, without a default: every "
-                                    : " was added without a default: every ")
-                                    + "INSERT of the running application, which does not name it, fails",
-                            "give it a server_default (op.add_column(" + Identifiers.python(table.name()) + ", sa.Column("
-                                    + Identifiers.python(column.name())
-                                    + ", ..., nullable=False, server_default=...))), or add it nullable and set NOT NULL "
-                                    + "once every running version writes it"));
+                if (!required || was.columnAt(column.position()).isPresent()) {
+                    continue;
                 }
+                // added nullable, then made NOT NULL (add, backfill, SET NOT NULL): the SET NOT NULL breaks
+                Optional<Statement> setNotNull = statementThat(run, s -> s.effects().becameNotNull().stream()
+                        .anyMatch(c -> c.table().oid() == was.oid() && c.attnum() == column.position()));
+                Optional<Statement> added = statementThat(run, s -> s.tag().equals("ALTER TABLE")
+                        && addsColumn(s, column.name()) && (table.equals(s.target()) || Observations.names(s, table.name())));
+                if (setNotNull.isEmpty() && added.isEmpty() && run.deploy().joint()) {
+                    continue; // another revision of the deploy added it
+                }
+                Statement cited = setNotNull.or(() -> added).or(() -> Observations.about(run, table, column.name()))
+                        .orElse(null);
+                findings.add(incompatible(Evidence.of(run, table, cited),
+                        "NOT NULL column " + table + "." + column.name() + (setNotNull.isPresent()
+                                ? " was added and then set NOT NULL, without a default: every "
+                                : " was added without a default: every ")
+                                + "INSERT of the running application, which does not name it, fails",
+                        "give it a server_default (op.add_column(" + Identifiers.python(table.name()) + ", sa.Column("
+                                + Identifiers.python(column.name())
+                                + ", ..., nullable=False, server_default=...))), or add it nullable and set NOT NULL "
+                                + "once every running version writes it"));
             }
         }
         return findings;
+    }
+
+    private static boolean addsColumn(Statement statement, String column) {
+        return Pattern.compile("\\bADD\\s+(?:COLUMN\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?\"?" + Pattern.quote(column)
+                + "\"?(?![\\w$])", Pattern.CASE_INSENSITIVE).matcher(statement.sql()).find();
     }
 
     /** The same type by identity: a renamed type keeps its oid, and the column is unchanged. */

@@ -80,4 +80,20 @@ class BackwardIncompatibleRuleTest {
         assertEquals(List.of(), rule.check(run().quietTable("archive", "id")
                 .statement("DROP TABLE archive").lock("archive", ACCESS_EXCLUSIVE).droppedTable("archive").build()));
     }
+
+    @Test
+    void aRequiredColumnAddedToASharedTableIsChargedToItsAddColumn() {
+        List<Finding> findings = rule.check(run().table("challenges", "id")
+                .statement("ALTER TABLE challenges ADD COLUMN logic VARCHAR(80) NOT NULL").lock("challenges", ACCESS_EXCLUSIVE)
+                .addedColumn("challenges", "logic", true).sharedWithAnotherRevision("challenges").build());
+        assertEquals(1, findings.size(), findings.toString());
+        assertEquals("ALTER TABLE challenges ADD COLUMN logic VARCHAR(80) NOT NULL", findings.get(0).statement());
+    }
+
+    @Test
+    void aRequiredColumnAnotherRevisionOfTheDeployAddedIsNotThisOnes() {
+        assertEquals(List.of(), rule.check(run().table("challenges", "id")
+                .statement("UPDATE challenges SET id = id").lock("challenges", ROW_EXCLUSIVE)
+                .addedColumn("challenges", "logic", true).sharedWithAnotherRevision("challenges").build()));
+    }
 }

@@ -185,6 +185,16 @@ final class RunBuilder {
                 List.of(), List.of(), List.of(), List.of(), List.of(), Set.of()));
     }
 
+    /** A column the table has once the revision ended, after its existing ones. */
+    RunBuilder addedColumn(String table, String column, boolean notNull) {
+        TableSchema t = after.get(TableRef.parse(table));
+        List<ColumnSchema> columns = new ArrayList<>(t.columns());
+        columns.add(new ColumnSchema(column, 50 + columns.size(), "text", notNull, null, false, false, 25, -1));
+        after.put(t.table(), new TableSchema(t.table(), t.oid(), t.kind(), t.unlogged(), t.filenode(), t.rows(),
+                columns, t.constraints(), t.indexes()));
+        return this;
+    }
+
     /** A valid index on {@code columns} of the table once the revision (and its deploy) ended. */
     RunBuilder indexAfter(String table, String name, String... columns) {
         TableSchema t = after.get(TableRef.parse(table));
