@@ -53,7 +53,7 @@ class BackwardIncompatibleRuleTest {
                 .statement("ALTER TABLE users DROP COLUMN bracket").lock("users", ACCESS_EXCLUSIVE)
                 .droppedColumn("users", "bracket").sharedWithAnotherRevision("users").build());
         assertEquals(1, findings.size(), findings.toString());
-        assertEquals("ALTER TABLE users DROP COLUMN bracket", findings.get(0).statement());
+        assertEquals(Optional.of("ALTER TABLE users DROP COLUMN bracket"), findings.get(0).statement());
         assertTrue(findings.get(0).message().contains("public.users.bracket was dropped"), findings.get(0).message());
     }
 
@@ -64,7 +64,7 @@ class BackwardIncompatibleRuleTest {
                 .statement("DROP TABLE pledges").lock("pledges", ACCESS_EXCLUSIVE).droppedTable("pledges")
                 .sharedWithAnotherRevision("pledges").build());
         assertEquals(1, findings.size(), findings.toString());
-        assertEquals("DROP TABLE pledges", findings.get(0).statement());
+        assertEquals(Optional.of("DROP TABLE pledges"), findings.get(0).statement());
     }
 
     @Test
@@ -87,7 +87,7 @@ class BackwardIncompatibleRuleTest {
                 .statement("ALTER TABLE challenges ADD COLUMN logic VARCHAR(80) NOT NULL").lock("challenges", ACCESS_EXCLUSIVE)
                 .addedColumn("challenges", "logic", true).sharedWithAnotherRevision("challenges").build());
         assertEquals(1, findings.size(), findings.toString());
-        assertEquals("ALTER TABLE challenges ADD COLUMN logic VARCHAR(80) NOT NULL", findings.get(0).statement());
+        assertEquals(Optional.of("ALTER TABLE challenges ADD COLUMN logic VARCHAR(80) NOT NULL"), findings.get(0).statement());
     }
 
     @Test

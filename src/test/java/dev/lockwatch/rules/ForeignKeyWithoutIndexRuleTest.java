@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lockwatch.model.ConstraintSchema;
 import dev.lockwatch.model.Finding;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** foreign-key-without-index, in memory: the key a statement created, judged on the table as the deploy left it. */
@@ -26,7 +27,7 @@ class ForeignKeyWithoutIndexRuleTest {
     void anUnnamedKeyIsCitedAtTheStatementThatCreatedItNotTheAddColumn() {
         List<Finding> findings = rule.check(addKey().build());
         assertEquals(1, findings.size(), findings.toString());
-        assertEquals("ALTER TABLE child ADD FOREIGN KEY(parent_id) REFERENCES parent (id)", findings.get(0).statement());
+        assertEquals(Optional.of("ALTER TABLE child ADD FOREIGN KEY(parent_id) REFERENCES parent (id)"), findings.get(0).statement());
         assertTrue(findings.get(0).message().contains("child_parent_id_fkey (parent_id) of public.child"),
                 findings.get(0).message());
     }
