@@ -17,6 +17,7 @@ import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.watch.Capture;
+import dev.lockwatch.watch.GateProtocol;
 import dev.lockwatch.watch.SchemaReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,8 @@ public final class VerifyRun {
         if (!gated) {
             progress.accept("postgres: role " + target.user() + " is not a superuser: no event triggers, capture is "
                     + "best-effort (polling pg_locks)");
+            // no gate pauses a statement: the migration's session reads its own locks after each one instead
+            alembic.reportAfterEachStatement(GateProtocol.afterStatementSql());
         }
 
         alembic.useDatabase(target, scratch.guardToken());
