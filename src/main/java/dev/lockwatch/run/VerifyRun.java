@@ -91,9 +91,17 @@ public final class VerifyRun {
         }
         PostgresServer server = started;
         Optional<BaselineCache.Entry> saved = found.filter(entry -> Files.isDirectory(entry.data())); // not discarded
-        boolean restored = saved.isPresent() && server instanceof SnapshotServer;
-        ScratchDatabase scratch = cleanup.create(() -> restored
-                ? ScratchDatabase.adopt(server.admin(), saved.get().database()) : ScratchDatabase.create(server.admin()));
+        Optional<ScratchDatabase> adopted = Optional.empty();
+        if (saved.isPresent() && server instanceof SnapshotServer) {
+            try {
+                adopted = Optional.of(cleanup.create(() -> ScratchDatabase.adopt(server.admin(), saved.get().database())));
+            } catch (LockwatchException e) {
+                // the server started, but the entry's database is not in it: damaged too, so rebuilt on this server
+                cache.get().discard(cacheKey, e.getMessage(), progress);
+            }
+        }
+        boolean restored = adopted.isPresent();
+        ScratchDatabase scratch = adopted.orElseGet(() -> cleanup.create(() -> ScratchDatabase.create(server.admin())));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
