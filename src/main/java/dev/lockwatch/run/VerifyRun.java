@@ -138,7 +138,7 @@ public final class VerifyRun {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
         // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
-        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.create(() -> BaselineCopy.take(scratch)))
+        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(BaselineCopy.take(scratch, cleanup))
                 : Optional.empty();
         // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
         boolean busyPerRevision = config.from() == null && config.gitBase() == null
