@@ -91,6 +91,31 @@ class BaselineCacheTest {
         assertEquals(first.rules("new"), second.rules("new"), second.describe());
     }
 
+    /** A saved data folder the server starts from, without the database the entry names: discarded, not fatal. */
+    @Test
+    void anEntryWhoseDatabaseIsMissingIsDiscardedAndRebuiltWithANote() throws Exception {
+        AlembicProject project = chain("pass");
+        Result first = verify(project);
+        try (var files = java.nio.file.Files.walk(dir.resolve("cache"))) {
+            for (Path database : files.filter(p -> p.getFileName().toString().equals("database")
+                    && java.nio.file.Files.isRegularFile(p)).toList()) {
+                java.nio.file.Files.writeString(database, "lockwatch_000000000000");
+            }
+        }
+
+        Result second = verify(project);
+        Result third = verify(project);
+
+        assertTrue(first.err().contains("saved to the cache"), first.err());
+        assertEquals(1, second.exitCode(), second.describe());
+        assertTrue(second.err().contains("is damaged (its data folder has no database lockwatch_000000000000)"),
+                second.err());
+        assertTrue(second.err().contains("saved to the cache"), second.err());
+        assertEquals(first.rules("new"), second.rules("new"), second.describe());
+        assertTrue(third.err().contains("restored from the cache"), third.err());
+        assertEquals(first.rules("new"), third.rules("new"), third.describe());
+    }
+
     @Test
     void noCacheNeitherReadsNorWrites() {
         AlembicProject project = chain("pass");

@@ -45,6 +45,29 @@ class BestEffortCaptureTest {
                 .revision("r4", "r3", "op.create_index('ix_orders_n', 'orders', ['n'])");
     }
 
+    /**
+     * An index build on a small table lasts a millisecond or two, far too short for polling to see reliably; the
+     * migration's session reports the SHARE lock it holds after the statement, so the finding never depends on luck.
+     */
+    @Test
+    void aShortIndexBuildPollingCannotSeeIsFoundEveryTime() {
+        AlembicProject project = AlembicProject.create(dir.resolve("short"))
+                .revision("r1", null, """
+                        op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True), sa.Column('n', sa.Integer))
+                        op.execute('INSERT INTO orders (n) SELECT g FROM generate_series(1, 10) g')
+                        """)
+                .revision("r2", "r1", "op.create_index('ix_orders_n', 'orders', ['n'])");
+        for (int run = 1; run <= 5; run++) {
+            Result result = Lockwatch.runFocused("verify", "-c", project.ini().toString(), "--from", "r1",
+                    "--server-url", url, "--format", "json");
+
+            assertEquals(1, result.exitCode(), "run " + run + ": " + result.describe());
+            assertEquals("best-effort", result.json().get("postgres").get("capture").asText());
+            assertEquals(List.of("non-concurrent-index"), result.errors("r2"), "run " + run + ": " + result.describe());
+            assertTrue(result.locks("r2").contains("public.orders SHARE"), "run " + run + ": " + result.locks("r2"));
+        }
+    }
+
     @Test
     void theValidateLaterPairIsNeverAnErrorAndThePlainIndexBuildStillIs() {
         AlembicProject project = chain();

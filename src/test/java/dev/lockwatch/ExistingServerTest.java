@@ -13,7 +13,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,9 +53,6 @@ class ExistingServerTest {
                 .revision("r2", "r1", "op.create_index('ix_orders_n', 'orders', ['n'])");
     }
 
-    @Disabled("flaky, about one run in two on a loaded 2-core machine: polling alone (no event triggers) attributes "
-            + "the index build's SHARE lock to the version-table UPDATE after it, so the finding is missed; "
-            + "BestEffortCaptureTest holds the never-a-false-error promise meanwhile (open in issue 19)")
     @Test
     void aRoleThatIsNotSuperuserGetsBestEffortCaptureAndStillTheFinding() throws Exception {
         Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1",
@@ -72,9 +68,6 @@ class ExistingServerTest {
         assertEquals(List.of(), SharedPostgres.scratchDatabases(), "the scratch database is dropped");
     }
 
-    @Disabled("flaky, about one run in two on a loaded 2-core machine: polling alone (no event triggers) attributes "
-            + "the index build's SHARE lock to the version-table UPDATE after it, so the finding is missed; "
-            + "BestEffortCaptureTest holds the never-a-false-error promise meanwhile (open in issue 19)")
     @Test
     void theTextReportSaysCaptureIsBestEffort() throws Exception {
         Result result = Lockwatch.runFocused("verify", "-c", chain().ini().toString(), "--from", "r1",

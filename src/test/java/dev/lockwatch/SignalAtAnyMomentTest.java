@@ -8,6 +8,9 @@ import dev.lockwatch.support.Leftovers;
 import dev.lockwatch.support.LockwatchProcess;
 import dev.lockwatch.support.SharedPostgres;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,6 +44,60 @@ class SignalAtAnyMomentTest {
         signalAtRandomMoments(tmp, "", 4500, "verify", "-c", project.ini().toString(), "--from", "r1", "--no-cache",
                 "--server-url", SharedPostgres.url());
         assertEquals(before, SharedPostgres.scratchDatabases(), "scratch database left behind");
+    }
+
+    /**
+     * The moment a random signal rarely hits: the round trip's copy of the baseline ({@code CREATE DATABASE
+     * <scratch>_b TEMPLATE <scratch>}), held in flight by a transaction that commented on the scratch database (a
+     * lock CREATE DATABASE waits for). SIGTERM arrives while the copy waits, the copy then finishes, and neither it
+     * nor the scratch database may remain (CI once found {@code _b} left behind).
+     */
+    @Test
+    void sigtermWhileTheBaselineCopyIsBeingMadeLeavesNeitherDatabase() throws Exception {
+        AlembicProject project = chain();
+        List<String> before = SharedPostgres.scratchDatabases();
+        LockwatchProcess child = new LockwatchProcess(dir.resolve("tmp-copy"), dir.resolve("copy.log"), "verify", "-c",
+                project.ini().toString(), "--from", "r1", "--no-cache", "--server-url", SharedPostgres.url());
+        Process lockwatch = child.start();
+        try (Connection blocker = SharedPostgres.connect("postgres"); Statement s = blocker.createStatement();
+             Connection watch = SharedPostgres.connect("postgres"); Statement w = watch.createStatement()) {
+            String scratch = awaitScratchDatabase(before, lockwatch, child);
+            blocker.setAutoCommit(false);
+            s.execute("comment on database " + scratch + " is 'holds CREATE DATABASE ... TEMPLATE " + scratch + "'");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!copyWaiting(w, scratch)) { // not in the blocker's transaction: it would read one snapshot
+                assertTrue(lockwatch.isAlive() && System.nanoTime() < deadline, "the copy never started: " + child.output());
+                Thread.sleep(20);
+            }
+            new ProcessBuilder("kill", "-TERM", Long.toString(lockwatch.pid())).start().waitFor();
+            Thread.sleep(1000); // the shutdown hook is running, and waits for the copy
+            blocker.commit();
+        }
+        assertTrue(lockwatch.waitFor(120, TimeUnit.SECONDS), "lockwatch did not stop on SIGTERM: " + child.output());
+        assertEquals(before, SharedPostgres.scratchDatabases(), "a database left behind: " + child.output());
+    }
+
+    private static String awaitScratchDatabase(List<String> before, Process lockwatch, LockwatchProcess child)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            List<String> now = new ArrayList<>(SharedPostgres.scratchDatabases());
+            now.removeAll(before);
+            if (!now.isEmpty()) {
+                return now.get(0);
+            }
+            assertTrue(lockwatch.isAlive() && System.nanoTime() < deadline, "no scratch database: " + child.output());
+            Thread.sleep(20);
+        }
+    }
+
+    /** Whether a session waits for a lock in {@code CREATE DATABASE <scratch>_b TEMPLATE <scratch>}. */
+    private static boolean copyWaiting(Statement s, String scratch) throws Exception {
+        try (ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                + "and query ilike 'create database " + scratch + "\\_b template%'")) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
     }
 
     @Test

@@ -111,9 +111,11 @@ final class AlembicDriver implements AutoCloseable {
     /**
      * Runs one command; a timeout or a dead driver ends the driver and says so in the result. With
      * {@code reportGates}, its sessions report lockwatch's gates in-band rather than wait there, and the result
-     * carries the reports.
+     * carries the reports. With {@code afterStatement} too (best-effort capture: no gate pauses anything), each
+     * statement SQLAlchemy runs is followed by that query in its own session, whose answer is reported the same way.
      */
-    AlembicResult run(String op, String revision, String applicationName, boolean reportGates, Duration timeout) {
+    AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
+                      Optional<String> afterStatement, Duration timeout) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
@@ -121,6 +123,7 @@ final class AlembicDriver implements AutoCloseable {
         }
         if (reportGates) {
             request.put("report_gates", true);
+            afterStatement.ifPresent(sql -> request.put("report_after", sql));
         }
         long logFrom = logSize();
         String what = op + (revision == null ? "" : " " + revision);

@@ -45,6 +45,8 @@ public final class AlembicRunner implements AutoCloseable {
     private SessionGuard guard;
     private int invocations;
     private volatile AlembicDriver driver;
+    /** The query judged upgrades' sessions report after each statement (best-effort capture), else empty. */
+    private Optional<String> afterStatement = Optional.empty();
     private boolean driverReady;
     private boolean driverUnavailable;
 
@@ -131,6 +133,14 @@ public final class AlembicRunner implements AutoCloseable {
         return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision);
     }
 
+    /**
+     * Without event triggers (best-effort capture), {@link #upgrade}'s sessions run {@code sql} after each statement
+     * and report its answer as a gate: through the shared driver only; as a subprocess, polling is all there is.
+     */
+    public void reportAfterEachStatement(String sql) {
+        this.afterStatement = Optional.of(sql);
+    }
+
     /** Whether {@link #upgrade}'s sessions report lockwatch's gates in-band: they run in the shared driver. */
     public boolean reportsGates() {
         return driver().isPresent();
@@ -160,7 +170,7 @@ public final class AlembicRunner implements AutoCloseable {
             // every session lockwatch's gates pause (all but the unjudged, as capture.sql's lockwatch.skip() says)
             // reports them instead of waiting
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
-            AlembicResult result = shared.get().run(op, revision, applicationName, paused, timeout);
+            AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, timeout);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }

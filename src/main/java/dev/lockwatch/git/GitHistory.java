@@ -146,13 +146,18 @@ public final class GitHistory {
         }
         Path folder = null;
         try {
+            // made before the run's workspace, so a signal would skip the finally below: each path is also
+            // deleted at JVM exit, which runs on SIGTERM too (last registered first: files before their folders)
             folder = Files.createTempDirectory("lockwatch-deleted-");
+            folder.toFile().deleteOnExit();
             Map<Path, Changed> saved = new LinkedHashMap<>();
             for (Changed c : deleted) {
                 Git.Output old = git.run("show", base + ":" + c.path());
                 if (old.ok()) {
-                    Path copy = Files.createDirectories(folder.resolve(Integer.toString(saved.size())))
-                            .resolve(Path.of(c.path()).getFileName());
+                    Path parent = Files.createDirectories(folder.resolve(Integer.toString(saved.size())));
+                    parent.toFile().deleteOnExit();
+                    Path copy = parent.resolve(Path.of(c.path()).getFileName());
+                    copy.toFile().deleteOnExit();
                     Files.writeString(copy, old.text());
                     saved.put(copy, c);
                 }

@@ -16,11 +16,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
+import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 /**
@@ -102,10 +104,47 @@ public final class EmbeddedBinaries {
     /**
      * Where zonky unpacks the binaries (about 59 MB a major): lockwatch's cache folder, kept between runs, not a
      * fresh copy in the temp folder. zonky unpacks into a folder named by the archive's digest and marks it
-     * complete only once every file is written, so a half-unpacked folder (a full disk, a kill) is unpacked again.
+     * complete only once every file is written; a half-unpacked folder (a full disk, a kill) is emptied first
+     * ({@link #discardHalfUnpacked}), so it is unpacked again whole.
      */
     public Path unpackFolder() {
-        return locations.cache().resolve("unpacked");
+        Path folder = locations.cache().resolve("unpacked");
+        discardHalfUnpacked(folder);
+        return folder;
+    }
+
+    /** zonky's marker of a folder unpacked whole, and the lock file it holds while it unpacks. */
+    private static final String UNPACKED_MARKER = ".exists";
+    private static final String UNPACK_LOCK = "epg-lock";
+
+    /**
+     * zonky unpacking into a folder skips every file that already exists, so a file cut short by a full disk or a
+     * kill would stay cut short for good. A folder without the marker that nobody is unpacking into (zonky holds
+     * its lock file meanwhile, other processes included) is emptied, but for that lock file.
+     */
+    private static void discardHalfUnpacked(Path folder) {
+        List<Path> unfinished;
+        try (Stream<Path> entries = Files.list(folder)) {
+            unfinished = entries.filter(p -> p.getFileName().toString().startsWith("PG-") && Files.isDirectory(p)
+                    && !Files.exists(p.resolve(UNPACKED_MARKER))).toList();
+        } catch (IOException | java.io.UncheckedIOException none) {
+            return; // nothing unpacked yet
+        }
+        for (Path half : unfinished) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(half.resolve(UNPACK_LOCK),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock lock = channel.tryLock()) {
+                if (lock != null && !Files.exists(half.resolve(UNPACKED_MARKER))) {
+                    try (Stream<Path> files = Files.walk(half)) {
+                        files.sorted(java.util.Comparator.reverseOrder())
+                                .filter(p -> !p.equals(half) && !p.getFileName().toString().equals(UNPACK_LOCK))
+                                .forEach(p -> p.toFile().delete());
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException | java.nio.channels.OverlappingFileLockException e) {
+                // being unpacked right now, or not ours to change: zonky decides as before
+            }
+        }
     }
 
     public boolean bundled() {

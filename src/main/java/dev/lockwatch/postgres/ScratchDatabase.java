@@ -100,7 +100,7 @@ public final class ScratchDatabase implements AutoCloseable {
                      + "exists (select 1 from pg_database where datname = '" + name + "')")) {
             rs.next();
             if (!rs.getBoolean(4)) {
-                throw LockwatchException.environment("the cached baseline has no database " + name + "; remove the cache folder");
+                throw LockwatchException.environment("its data folder has no database " + name);
             }
             ScratchDatabase adopted = new ScratchDatabase(admin, admin.withDatabase(name), rs.getString(1), rs.getInt(2),
                     rs.getBoolean(3));

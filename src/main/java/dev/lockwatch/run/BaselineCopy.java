@@ -28,15 +28,18 @@ final class BaselineCopy implements AutoCloseable {
         this.name = name;
     }
 
-    /** Copies the scratch database; every session on it (alembic's kept ones too) is ended first. */
-    static BaselineCopy take(ScratchDatabase scratch) {
+    /**
+     * Copies the scratch database; every session on it (alembic's kept ones too) is ended first. The copy is
+     * registered with {@code cleanup} before it is made: a signal during a copy that outlasts the shutdown hook's
+     * wait still drops it, since the drop runs in the same admin session, after the CREATE.
+     */
+    static BaselineCopy take(ScratchDatabase scratch, Cleanup cleanup) {
         String source = scratch.target().database();
-        BaselineCopy copy = new BaselineCopy(scratch, source + "_b");
-        copy.onAdmin("copy the baseline", s -> {
-            endSessions(s, source);
-            s.execute("create database " + copy.name + " template " + source);
-        });
-        return copy;
+        return cleanup.registerAndCreate(new BaselineCopy(scratch, source + "_b"), copy ->
+                copy.onAdmin("copy the baseline", s -> {
+                    endSessions(s, source);
+                    s.execute("create database " + copy.name + " template " + source);
+                }));
     }
 
     /** Makes the scratch database again from the copy; nobody may be connected to it but alembic's idle sessions. */

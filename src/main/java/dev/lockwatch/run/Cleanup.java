@@ -52,6 +52,26 @@ public final class Cleanup implements AutoCloseable {
     }
 
     /**
+     * Registers {@code resource} first and then creates what it stands for, as one step like {@link #create}. For
+     * a creation that may outlast the shutdown hook's wait (a copy of a large database): the hook then closes the
+     * resource all the same, so its close must wait for the creation in flight (a database's drop waits for the
+     * admin session that runs its CREATE) and then remove it, rather than find nothing registered yet.
+     */
+    public <T extends AutoCloseable> T registerAndCreate(T resource, java.util.function.Consumer<T> creation) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("lockwatch is stopping"); // interrupted before it began: create nothing
+            }
+            register(resource);
+            creation.accept(resource);
+            return resource;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Runs work that makes again something already registered (a database dropped and created from a copy) as
      * one step, like {@link #create}: a signal waits for it instead of dropping the database in between.
      */

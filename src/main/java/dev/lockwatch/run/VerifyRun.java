@@ -17,6 +17,7 @@ import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.postgres.SnapshotServer;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.watch.Capture;
+import dev.lockwatch.watch.GateProtocol;
 import dev.lockwatch.watch.SchemaReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,9 +91,17 @@ public final class VerifyRun {
         }
         PostgresServer server = started;
         Optional<BaselineCache.Entry> saved = found.filter(entry -> Files.isDirectory(entry.data())); // not discarded
-        boolean restored = saved.isPresent() && server instanceof SnapshotServer;
-        ScratchDatabase scratch = cleanup.create(() -> restored
-                ? ScratchDatabase.adopt(server.admin(), saved.get().database()) : ScratchDatabase.create(server.admin()));
+        Optional<ScratchDatabase> adopted = Optional.empty();
+        if (saved.isPresent() && server instanceof SnapshotServer) {
+            try {
+                adopted = Optional.of(cleanup.create(() -> ScratchDatabase.adopt(server.admin(), saved.get().database())));
+            } catch (LockwatchException e) {
+                // the server started, but the entry's database is not in it: damaged too, so rebuilt on this server
+                cache.get().discard(cacheKey, e.getMessage(), progress);
+            }
+        }
+        boolean restored = adopted.isPresent();
+        ScratchDatabase scratch = adopted.orElseGet(() -> cleanup.create(() -> ScratchDatabase.create(server.admin())));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
@@ -102,6 +111,8 @@ public final class VerifyRun {
         if (!gated) {
             progress.accept("postgres: role " + target.user() + " is not a superuser: no event triggers, capture is "
                     + "best-effort (polling pg_locks)");
+            // no gate pauses a statement: the migration's session reads its own locks after each one instead
+            alembic.reportAfterEachStatement(GateProtocol.afterStatementSql());
         }
 
         alembic.useDatabase(target, scratch.guardToken());
@@ -127,7 +138,7 @@ public final class VerifyRun {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
         // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
-        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.create(() -> BaselineCopy.take(scratch)))
+        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(BaselineCopy.take(scratch, cleanup))
                 : Optional.empty();
         // each revision its own deploy: what exists before it is busy; tables named or measured are busy once they exist
         boolean busyPerRevision = config.deploy().busyPerRevision() && config.busyTables().isEmpty()

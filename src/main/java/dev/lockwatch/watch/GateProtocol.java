@@ -28,6 +28,11 @@ import java.util.stream.Collectors;
  *
  * The SQL that builds both comes from here ({@link #sqlFragments()}, substituted into capture.sql), and the same
  * class parses them, so the two sides cannot drift; GateProtocolTest runs the real SQL against both.
+ *
+ * <p>Without event triggers (best-effort capture) no gate pauses a statement; the alembic driver then runs
+ * {@link #afterStatementSql()} in the migration's own session after each statement and reports the same fields
+ * in-band, at an {@code after} gate: a session sees its own transaction's locks deterministically, where polling
+ * from outside can miss a short statement.
  */
 public final class GateProtocol {
     /** What precedes the JSON in a gate's NOTICE; the driver (lockwatch_driver.py's _GateNotices) looks for it too. */
@@ -63,6 +68,40 @@ public final class GateProtocol {
             this.key = key;
             this.sql = sql;
         }
+    }
+
+    /** Starts the after-statement report, so a poll that sees it running knows it is lockwatch's, not the migration's. */
+    public static final String AFTER_STATEMENT_MARKER = "/* lockwatch-after-statement */";
+    private static final String CLOCK_US = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
+
+    /**
+     * The query the driver runs in the migration's session right after each statement of a judged upgrade when
+     * capture is best-effort: one text value, the JSON of {@link NoticeField} at an {@code after} gate, with the
+     * relation locks the session's transaction holds. Its parameters, in psycopg2's pyformat: {@code query} (the
+     * statement as sent), {@code elapsed_us} (how long it ran, as the driver timed it) and {@code tag} (its
+     * command tag). The statement's start is its end less its duration; {@link StatementAssembler} pairs the report
+     * with the statement polling saw, if it saw it.
+     */
+    public static String afterStatementSql() {
+        return AFTER_STATEMENT_MARKER + " select json_build_object(" + Arrays.stream(NoticeField.values())
+                .map(f -> "'" + f.key + "', " + afterStatement(f)).collect(Collectors.joining(", ")) + ")::text";
+    }
+
+    /** Each field as the session reads it after its statement; a new field must say how (the switch is exhaustive). */
+    private static String afterStatement(NoticeField field) {
+        return switch (field) {
+            case TIME, UNTIL -> CLOCK_US;
+            case PID -> "pg_backend_pid()";
+            case PAUSE -> "'" + TAG_PREFIX + "0|" + Pause.Event.AFTER.name().toLowerCase(Locale.ROOT) + "|' || "
+                    + "(extract(epoch from current_setting('lock_timeout')::interval) * 1000)::bigint"
+                    + " || '|' || %(elapsed_us)s || '|||' || %(tag)s::text";
+            case QUERY -> "%(query)s::text";
+            case QUERY_START -> CLOCK_US + " - %(elapsed_us)s";
+            case XACT_START -> "(extract(epoch from transaction_timestamp()) * 1000000)::bigint";
+            case LOCKS -> "(select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]'::json)"
+                    + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
+            case EFFECTS -> "null::json";
+        };
     }
 
     /** The placeholders of capture.sql this protocol fills in. */

@@ -14,8 +14,12 @@ import java.util.Optional;
  */
 public record Pause(long seq, Event event, long lockTimeoutMs, long elapsedUs, long targetOid, String extra, String tag) {
 
-    /** DDL start and end, table rewrite, end of a DML statement, write to alembic's version table. */
-    public enum Event { START, END, REWRITE, DML, VERSION }
+    /**
+     * DDL start and end, table rewrite, end of a DML statement, write to alembic's version table; and, without
+     * event triggers, after any statement, as the driver read it in the statement's own session
+     * ({@link GateProtocol#afterStatementSql()}).
+     */
+    public enum Event { START, END, REWRITE, DML, VERSION, AFTER }
 
     /** A tag as {@link GateProtocol} defines it. */
     public static Optional<Pause> parse(String applicationName) {

@@ -67,12 +67,17 @@ public final class StatementAssembler {
     }
 
     private void accept(BackendSample sample) {
+        if (sample.pause() == null && sample.query() != null
+                && sample.query().startsWith(GateProtocol.AFTER_STATEMENT_MARKER)) {
+            return; // the driver's report after a statement, seen by a poll: the report itself says what it read
+        }
         lastTimeUs = Math.max(lastTimeUs, sample.timeUs());
         Backend backend = backends.computeIfAbsent(sample.pid(), p -> new Backend());
         if (sample.pausedUntilUs() > 0) {
             backend.pauses.add(new long[] {sample.timeUs(), sample.pausedUntilUs()});
         }
-        Key current = new Key(sample.pid(), sample.queryStartUs());
+        Key current = sample.pause() != null && sample.pause().event() == Pause.Event.AFTER ? reported(backend, sample)
+                : new Key(sample.pid(), sample.queryStartUs());
         if (backend.last != null && !backend.last.equals(current)) {
             statements.get(backend.last).endUs = sample.timeUs();
         }
@@ -125,7 +130,56 @@ public final class StatementAssembler {
         }
     }
 
+    /**
+     * The statement an {@code after} report (best-effort capture) is about. The driver cannot know the start the
+     * server gave it, so the report is paired by its text with the last statement polling saw of its session, when
+     * that one is in the same transaction and no report has ended it yet; else it is a statement polling missed.
+     */
+    private Key reported(Backend backend, BackendSample sample) {
+        if (backend.last != null && backend.last.pid == sample.pid()) {
+            Builder seen = statements.get(backend.last);
+            if (!seen.gated() && seen.xactStartUs == sample.xactStartUs() && seen.sql != null
+                    && seen.sql.equals(SourceTag.strip(sample.query()).sql())) {
+                return backend.last;
+            }
+        }
+        return new Key(sample.pid(), sample.queryStartUs());
+    }
+
+    /**
+     * An {@code after} report confirms what its statement held at its end, like an end gate. A statement polling
+     * did not see becomes one only when its report shows a lock no earlier statement took: a SELECT alembic runs
+     * is no statement with triggers either.
+     */
+    private void acceptAfter(Backend backend, BackendSample sample, Key current, Pause pause) {
+        BiFunction<TableRef, LockMode, Key> owner = (table, mode) -> {
+            builder(current, sample);
+            return current;
+        };
+        for (OpenLock lock : backend.live.values()) {
+            if (!lock.confirmed) {
+                settle(lock, current, true, owner);
+            }
+        }
+        track(backend, sample, owner, true);
+        Builder statement = statements.get(current);
+        if (statement == null) {
+            return;
+        }
+        statement.lockTimeoutMs = pause.lockTimeoutMs();
+        if (statement.tag == null && !pause.tag().isEmpty()) {
+            statement.tag = pause.tag();
+        }
+        statement.elapsedUs = pause.elapsedUs();
+        statement.gateEndUs = sample.timeUs();
+        backend.remember(current);
+    }
+
     private void acceptGate(Backend backend, BackendSample sample, Key current, Pause pause) {
+        if (pause.event() == Pause.Event.AFTER) {
+            acceptAfter(backend, sample, current, pause);
+            return;
+        }
         boolean endOfStatement = pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML
                 || pause.event() == Pause.Event.REWRITE;
         Builder statement = builder(current, sample);

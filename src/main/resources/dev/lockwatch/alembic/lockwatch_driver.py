@@ -18,12 +18,17 @@ A command whose sessions lockwatch's gates pause (every command but the unjudged
 lockwatch.report = notice, so at a gate the session reads its own locks and says what it read in a NOTICE
 instead of waiting for the watcher; the answer carries those NOTICEs ({"ok": true, "gates": ["{...}", ...]}). A session without the setting (opened through another DBAPI, or reset by
 its env.py) waits at the gates as before, and the watcher lets it through.
+
+Without event triggers (a role that is not a superuser) nothing pauses; a judged upgrade then also carries
+{"report_after": sql}, and each statement SQLAlchemy runs is followed, in its own session, by that query, whose
+answer (the locks the session's transaction holds, as a gate would report them) joins "gates" (_AfterStatement).
 """
 import argparse
 import json
 import os
 import socket
 import sys
+import time
 import traceback
 
 if sys.argv[3:] == ["--graph"]:  # the one-shot graph read answers on stdout and takes no requests
@@ -165,6 +170,54 @@ except Exception:  # another DBAPI (psycopg 3, asyncpg): every command opens its
     _sessions = None
 
 
+class _AfterStatement:
+    """Best-effort capture (no event triggers, so no gate pauses a statement): while an upgrade asks for it
+    ({"report_after": sql}), each statement SQLAlchemy runs on a psycopg2 session is followed, in that session, by
+    lockwatch's query (watch/GateProtocol.afterStatementSql), whose one value, the locks the session's transaction
+    holds, goes to the command's gate reports. A session sees its own locks for certain; polling from outside can
+    miss a short statement. A report that cannot be read costs the report, never the statement."""
+
+    def __init__(self):
+        self.sql = None
+        self.reports = None
+        self._listening = False
+
+    def start(self, sql, reports):
+        if not self._listening:
+            from sqlalchemy import event
+            from sqlalchemy.engine import Engine
+            event.listen(Engine, "before_cursor_execute", self._before)
+            event.listen(Engine, "after_cursor_execute", self._after)
+            self._listening = True
+        self.sql, self.reports = sql, reports
+
+    def stop(self):
+        self.sql, self.reports = None, None
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["lockwatch_started"] = time.monotonic()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        started = conn.info.pop("lockwatch_started", None)
+        query = getattr(cursor, "query", None)  # psycopg2's: the statement as the server got it
+        status = getattr(cursor, "statusmessage", None)
+        if self.sql is None or started is None or query is None:
+            return
+        elapsed_us = int((time.monotonic() - started) * 1000000)
+        tag = " ".join(word for word in (status or "").split() if not word.isdigit())  # "INSERT 0 1" -> INSERT
+        if isinstance(query, bytes):
+            query = query.decode("utf-8", "replace")
+        try:
+            with cursor.connection.cursor() as report:
+                report.execute(self.sql, {"query": query, "elapsed_us": elapsed_us, "tag": tag})
+                self.reports.append(report.fetchone()[0])
+        except Exception:
+            pass
+
+
+_after_statement = _AfterStatement()
+
+
 def _config():
     # what alembic's own command line builds, so env.py sees the same config (x arguments included)
     options = argparse.Namespace(config=ini, name=section, raiseerr=False, x=[])
@@ -183,6 +236,8 @@ def _run(request, gates):
     op = request["op"]
     if request.get("report_gates") and _sessions is not None:
         _sessions.gates = gates
+    if request.get("report_after"):
+        _after_statement.start(request["report_after"], gates)
     if op == "upgrade":
         command.upgrade(_config(), request["rev"])
     elif op == "downgrade":
@@ -265,6 +320,7 @@ for line in requests:
     finally:
         if _sessions is not None:
             _sessions.gates = None
+        _after_statement.stop()
     if gates:
         answer["gates"] = gates
     sys.stdout.flush()

@@ -107,6 +107,62 @@ class GateProtocolTest {
         assertEquals("['{\"pause\": \"lw|1|end|0|||| x\"}'] 1", out);
     }
 
+    /**
+     * Best-effort capture's report: the driver's _AfterStatement, run alone on a real SQLAlchemy engine, runs
+     * {@link GateProtocol#afterStatementSql()} after each statement, and the Java side reads each answer as an
+     * {@code after} gate with the locks the transaction held at that statement's end.
+     */
+    @Test
+    void theDriverReportsEachStatementsLocksAfterItAndTheJavaSideReadsThem(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("after.py");
+        Files.writeString(script, """
+                import ast, sys, time
+                import sqlalchemy as sa
+                tree = ast.parse(open(sys.argv[1]).read())
+                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_AfterStatement")
+                namespace = {"time": time}
+                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                reports = []
+                after = namespace["_AfterStatement"]()
+                after.start(sys.argv[3], reports)
+                with sa.create_engine(sys.argv[2]).begin() as connection:
+                    connection.exec_driver_sql("create table after_orders (id int, note text)")
+                    connection.exec_driver_sql("create index ix_after_orders on after_orders (id)")
+                    connection.execute(sa.text("insert into after_orders (note) values (:note)"), {"note": "50% off"})
+                after.stop()
+                for report in reports:
+                    print(report)
+                """);
+        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
+        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url,
+                GateProtocol.afterStatementSql()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        List<BackendSample> reports = new ArrayList<>();
+        for (String line : out.lines().toList()) {
+            reports.add(ReportedGate.parse(line, 1024).orElseThrow(() -> new AssertionError(line)));
+        }
+        long oid;
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select 'after_orders'::regclass::oid")) {
+            rs.next();
+            oid = rs.getLong(1);
+        }
+        assertEquals(3, reports.size(), out);
+        assertEquals(List.of("CREATE TABLE", "CREATE INDEX", "INSERT"), reports.stream().map(r -> r.pause().tag()).toList());
+        for (BackendSample report : reports) {
+            assertEquals(Pause.Event.AFTER, report.pause().event(), report.toString());
+            assertEquals(reports.get(0).pid(), report.pid(), "the statement's own session");
+            assertEquals(reports.get(0).xactStartUs(), report.xactStartUs(), "the statement's own transaction");
+            assertTrue(report.pause().elapsedUs() >= 0 && report.queryStartUs() <= report.timeUs(), report.toString());
+        }
+        assertTrue(reports.get(1).query().startsWith("create index ix_after_orders"), reports.get(1).query());
+        assertTrue(reports.get(2).query().contains("'50% off'"), "the statement as the server got it: " + reports.get(2).query());
+        assertTrue(reports.get(1).locks().contains(new BackendSample.HeldLock(oid, dev.lockwatch.model.LockMode.SHARE, true)),
+                reports.get(1).locks().toString());
+    }
+
     private static List<String> chunkTags(long seq, String tag, String effects) throws SQLException {
         List<String> tags = new ArrayList<>();
         try (Connection c = SharedPostgres.connect(DATABASE);

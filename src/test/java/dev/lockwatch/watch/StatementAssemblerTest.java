@@ -57,6 +57,36 @@ class StatementAssemblerTest {
         assertEquals(false, statements.get(0).effects().known());
     }
 
+    /**
+     * Best-effort capture: polling missed a short CREATE INDEX and saw its SHARE lock only under the version-table
+     * UPDATE after it; the session's own report after the build gives the lock to the build. A report about a
+     * statement polling saw is the same statement, and the report's own query, seen by a poll, is none.
+     */
+    @Test
+    void anAfterReportGivesALockToItsStatementNotToTheOnePollingSawNext() {
+        List<BackendSample.HeldLock> share = List.of(new BackendSample.HeldLock(OID, LockMode.SHARE, true));
+        List<Statement> statements = StatementAssembler.assemble(List.of(
+                after(1000, "CREATE INDEX ix_orders_n ON orders (n)", "CREATE INDEX", share),
+                new BackendSample(1050, 7, GateProtocol.AFTER_STATEMENT_MARKER + " select json_build_object(...)",
+                        1040, 800, share, null, false, -1, true),
+                new BackendSample(1100, 7, "UPDATE alembic_version SET version_num='r2'", 1090, 800, share, null,
+                        false, -1, true),
+                new BackendSample(1200, 7, "ALTER TABLE orders ADD COLUMN x int", 1150, 800, share, null, false, -1, true),
+                after(1210, "ALTER TABLE orders ADD COLUMN x int", "ALTER TABLE",
+                        List.of(share.get(0), new BackendSample.HeldLock(OID, LockMode.ACCESS_EXCLUSIVE, true)))),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+
+        assertEquals(List.of("CREATE INDEX", "ALTER TABLE"), statements.stream().map(Statement::tag).toList(),
+                statements.toString());
+        assertEquals(List.of(LockMode.SHARE), statements.get(0).locks().stream().map(l -> l.mode()).toList());
+        assertEquals(List.of(LockMode.ACCESS_EXCLUSIVE), statements.get(1).locks().stream().map(l -> l.mode()).toList());
+    }
+
+    private static BackendSample after(long time, String query, String tag, List<BackendSample.HeldLock> locks) {
+        return new BackendSample(time, 7, query, time - 5, 800, locks,
+                Pause.parse("lw|0|after|0|5|||" + tag).orElseThrow(), false, -1, true, GateEffects.NONE);
+    }
+
     private static TableState state(String index, long filenode, long noteType, boolean noteNotNull) {
         return new TableState(OID, ORDERS, 16400, Map.of(1, new ColumnState(1, "id", true, 23, -1, "integer"),
                 2, new ColumnState(2, "note", noteNotNull, noteType, -1, "text")), Map.of(),
