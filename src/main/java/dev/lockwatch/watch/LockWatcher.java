@@ -40,9 +40,9 @@ public final class LockWatcher implements AutoCloseable {
                    l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint, %s
               from pg_stat_activity a
               left join pg_locks l on l.pid = a.pid
-               and (l.locktype = 'relation'
+               and ((%s)
                     or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
-            %s""".formatted(LOCK_WAIT, MIGRATION_BACKENDS);
+            %s""".formatted(LOCK_WAIT, GateProtocol.TABLE_LOCK, MIGRATION_BACKENDS);
     /**
      * A glance: each backend's statement, transaction and lock wait, from pg_stat_activity alone. One statement
      * the server keeps prepared, and no pg_locks: a fraction of a poll's cost, so it can be asked as often as a
@@ -100,11 +100,11 @@ public final class LockWatcher implements AutoCloseable {
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.relation::bigint, l.mode, l.granted
               from pg_stat_activity a
-              left join pg_locks l on l.pid = a.pid and l.locktype = 'relation'
+              left join pg_locks l on l.pid = a.pid and %2$s
              where a.pid = ?;
             select pg_advisory_unlock(%1$d, ?);
             select pg_advisory_lock(%1$d, ?), (extract(epoch from clock_timestamp()) * 1000000)::bigint
-            """.formatted(Capture.GATE_KEY);
+            """.formatted(Capture.GATE_KEY, GateProtocol.TABLE_LOCK);
 
     private final Connection poll;
     private final Connection gate;
