@@ -137,7 +137,7 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
                 continue;
             }
             applied.add(id);
-            checked.add(run.withDowngrade(roundTrip(id, before, session.schema().readShape())));
+            checked.add(run.withDowngrade(roundTrip(id, before, session.schema().readShape(), false)));
         }
         if (broken != null || !applied.equals(deployed)) {
             applied.clear();
@@ -158,7 +158,7 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
             RevisionRun run = executor.upgrade(revision, session);
             if (run.status() == RevisionStatus.APPLIED) {
                 applied.add(revision.id());
-                run = run.withDowngrade(roundTrip(revision.id(), run.before(), run.after()));
+                run = run.withDowngrade(roundTrip(revision.id(), run.before(), run.after(), true));
             }
             RevisionResult checked = judge(run);
             results.add(checked);
@@ -187,12 +187,13 @@ final class ChainRun implements DowngradeRoundTrip.Restorer {
         return lines[lines.length - 1];
     }
 
-    private DowngradeCheck roundTrip(String id, SchemaSnapshot before, SchemaSnapshot after) throws SQLException {
+    private DowngradeCheck roundTrip(String id, SchemaSnapshot before, SchemaSnapshot after, boolean nextCountsRows)
+            throws SQLException {
         if (roundTrip.isEmpty()) {
             return DowngradeCheck.notChecked();
         }
         Optional<String> down = plan.graph().downgradeTarget(id, applied);
-        return down.isPresent() ? roundTrip.get().check(id, before, after, down.get(), session, this)
+        return down.isPresent() ? roundTrip.get().check(id, before, after, down.get(), session, this, nextCountsRows)
                 : DowngradeCheck.skipped("alembic cannot take back merge revision " + id + " alone: each of its parents "
                         + "has other applied revisions above it");
     }

@@ -47,6 +47,16 @@ public final class GateProtocol {
     private GateProtocol() {
     }
 
+    /**
+     * The pg_locks rows ({@code l}) worth reading: relation locks on user tables, or on relations the reading session
+     * no longer sees (a table dropped in the migration's transaction). Indexes, sequences, TOAST and the system catalogs
+     * never name a table a verdict is about, and in one long transaction they are most of what a session holds: left
+     * out where the locks are read, each gate and poll carries the tables alone. NOT IN, as the planner hashes it:
+     * one pass over pg_class costs less than looking up each of the thousands of locks a long deploy holds.
+     */
+    static final String TABLE_LOCK = "l.locktype = 'relation' and l.relation >= 16384 and l.relation not in (select"
+            + " lc.oid from pg_catalog.pg_class lc where lc.relkind not in ('r', 'p', 'm', 'f'))";
+
     /** The fields of a gate's NOTICE, in order, with the plpgsql expression (inside lockwatch.pause) that fills each. */
     public enum NoticeField {
         TIME("time", "paused_at"),
@@ -117,6 +127,7 @@ public final class GateProtocol {
                 + " || '|' || chunk");
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
+        fragments.put("@TABLE_LOCK@", TABLE_LOCK);
         return fragments;
     }
 

@@ -40,9 +40,9 @@ public final class LockWatcher implements AutoCloseable {
                    l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint, %s
               from pg_stat_activity a
               left join pg_locks l on l.pid = a.pid
-               and (l.locktype = 'relation'
+               and ((%s)
                     or (l.locktype = 'advisory' and l.classid = ? and l.objsubid = 2 and not l.granted))
-            %s""".formatted(LOCK_WAIT, MIGRATION_BACKENDS);
+            %s""".formatted(LOCK_WAIT, GateProtocol.TABLE_LOCK, MIGRATION_BACKENDS);
     /**
      * A glance: each backend's statement, transaction and lock wait, from pg_stat_activity alone. One statement
      * the server keeps prepared, and no pg_locks: a fraction of a poll's cost, so it can be asked as often as a
@@ -100,11 +100,11 @@ public final class LockWatcher implements AutoCloseable {
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.relation::bigint, l.mode, l.granted
               from pg_stat_activity a
-              left join pg_locks l on l.pid = a.pid and l.locktype = 'relation'
+              left join pg_locks l on l.pid = a.pid and %2$s
              where a.pid = ?;
             select pg_advisory_unlock(%1$d, ?);
             select pg_advisory_lock(%1$d, ?), (extract(epoch from clock_timestamp()) * 1000000)::bigint
-            """.formatted(Capture.GATE_KEY);
+            """.formatted(Capture.GATE_KEY, GateProtocol.TABLE_LOCK);
 
     private final Connection poll;
     private final Connection gate;
@@ -121,6 +121,11 @@ public final class LockWatcher implements AutoCloseable {
     private volatile boolean recordWaits;
     private long polls;
     private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
+    /**
+     * Each lock read once, shared by every sample that shows it: in one long transaction each look shows all that the
+     * transaction took so far, so the samples would otherwise hold statements x locks copies.
+     */
+    private final Map<BackendSample.HeldLock, BackendSample.HeldLock> heldLocks = new HashMap<>();
     /** What the last poll saw of each backend, as a glance would; one let through a gate since waits no more. */
     private Map<Integer, Glance> lastPolled = new HashMap<>();
     private long lastPollNanos;
@@ -181,6 +186,7 @@ public final class LockWatcher implements AutoCloseable {
         this.gatesReported = gatesReported && !recordWaits;
         samples.clear();
         lastByPid.clear();
+        heldLocks.clear();
         waits.clear();
         lastPolled = new HashMap<>();
         lastPollNanos = System.nanoTime() - POLL_AT_LEAST_EVERY_NANOS;
@@ -376,8 +382,11 @@ public final class LockWatcher implements AutoCloseable {
             b.locks.sort(LOCK_ORDER);
             boolean settled = Long.valueOf(b.queryStartUs).equals(startsBefore.get(entry.getKey()))
                     && Long.valueOf(b.queryStartUs).equals(startsAfter.get(entry.getKey()));
+            BackendSample last = lastByPid.get(entry.getKey());
+            // the same locks as last time (a new statement that took none yet): the same list, not another copy
+            List<BackendSample.HeldLock> locks = last != null && last.locks().equals(b.locks) ? last.locks() : b.locks;
             BackendSample sample = new BackendSample(now, entry.getKey(), b.query, b.queryStartUs, b.xactStartUs,
-                    b.locks, null, false, -1, settled);
+                    locks, null, false, -1, settled);
             if (b.waitingGate > 0) {
                 BackendSample passed = letThrough(entry.getKey(), b.waitingGate);
                 sample = passed != null ? passed : sample;
@@ -468,12 +477,13 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     /** A relation lock from columns relation, mode, granted starting at {@code first}; empty for modes not tracked. */
-    private static Optional<BackendSample.HeldLock> heldLock(ResultSet rs, int first) throws SQLException {
+    private Optional<BackendSample.HeldLock> heldLock(ResultSet rs, int first) throws SQLException {
         Optional<LockMode> mode = LockMode.fromPgLocks(rs.getString(first + 1));
         if (mode.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new BackendSample.HeldLock(rs.getLong(first), mode.get(), rs.getBoolean(first + 2)));
+        BackendSample.HeldLock lock = new BackendSample.HeldLock(rs.getLong(first), mode.get(), rs.getBoolean(first + 2));
+        return Optional.of(heldLocks.computeIfAbsent(lock, l -> l));
     }
 
     /** Each backend's statement start, and the server's clock (the watcher's own row is always there). */

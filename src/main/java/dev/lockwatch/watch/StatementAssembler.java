@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,7 +100,8 @@ public final class StatementAssembler {
      * revived, not opened anew.
      */
     private static void release(Backend backend, BackendSample sample) {
-        List<LockKey> present = sample.locks().stream().map(l -> new LockKey(l.relation(), l.mode())).toList();
+        Set<LockKey> present = new LinkedHashSet<>(); // a set: a long transaction holds many, looked up per live lock
+        sample.locks().forEach(l -> present.add(new LockKey(l.relation(), l.mode())));
         backend.live.entrySet().removeIf(e -> {
             if (!present.contains(e.getKey())) {
                 e.getValue().releasedUs = sample.timeUs();

@@ -12,16 +12,32 @@ create or replace function lockwatch.lock_timeout_ms() returns bigint language s
 $fn$;
 
 -- Tables whose existing indexes this transaction rewrote (REINDEX fires no event trigger before PostgreSQL 17):
--- only the migration's own session sees its uncommitted catalog rows, so it tells the watcher at its gates.
-create or replace function lockwatch.rebuilt_oids() returns oid[] language sql stable as $fn$
-  select coalesce(array_agg(distinct i.indrelid), '{}')
+-- only the migration's own session sees its uncommitted catalog rows, so it tells the watcher at its gates. Each
+-- index storage is told once per transaction (the session remembers what it told): in one long deploy every index
+-- the transaction created counts too, and telling them all again at every gate grows as statements x indexes.
+create or replace function lockwatch.rebuilt_oids() returns oid[] language plpgsql volatile as $fn$
+declare
+  xact text := transaction_timestamp()::text;
+  told text[] := case when coalesce(current_setting('lockwatch.rebuilt_xact', true), '') = xact
+                      then coalesce(nullif(current_setting('lockwatch.rebuilt_told', true), ''), '{}')::text[]
+                      else '{}' end;
+  fresh text[];
+  tables oid[];
+begin
+  select coalesce(array_agg(c.oid || ':' || c.relfilenode), '{}'), coalesce(array_agg(distinct i.indrelid), '{}')
+    into fresh, tables
     from pg_index i join pg_class c on c.oid = i.indexrelid
-   where age(c.xmin) = 0
+   where age(c.xmin) = 0 and not (c.oid || ':' || c.relfilenode) = any(told);
+  if cardinality(fresh) > 0 then
+    perform set_config('lockwatch.rebuilt_xact', xact, false);
+    perform set_config('lockwatch.rebuilt_told', (told || fresh)::text, false);
+  end if;
+  return tables;
+end
 $fn$;
 
-create or replace function lockwatch.rebuilt_tables() returns text language sql stable as $fn$
-  select array_to_string(lockwatch.rebuilt_oids(), ',')
-$fn$;
+drop function if exists lockwatch.rebuilt_tables(); -- installed by an earlier lockwatch
+drop function if exists lockwatch.rebuilt_states();
 
 -- What a statement did, read in the migration's own session (it alone sees its uncommitted catalog) and sent
 -- with its end gate: each touched table's state by oid (columns by attnum with their type's oid, constraints and
@@ -45,9 +61,7 @@ $fn$;
 
 -- The state of those tables, which the start and version gates send: a REINDEX (no gate pauses it) gave them new index storage,
 -- which no later statement must be charged with.
-create or replace function lockwatch.rebuilt_states() returns json language plpgsql stable as $fn$
-declare
-  rebuilt oid[] := lockwatch.rebuilt_oids();
+create or replace function lockwatch.rebuilt_states(rebuilt oid[]) returns json language plpgsql stable as $fn$
 begin
   return case when cardinality(rebuilt) = 0 then null else json_build_object('tables', lockwatch.table_states(rebuilt)) end;
 end
@@ -143,7 +157,7 @@ begin
     perform set_config('lockwatch.seq', seq::text, false);
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
     select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]') into held
-      from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation';
+      from pg_locks l where l.pid = pg_backend_pid() and @TABLE_LOCK@;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
     return;
   end if;
@@ -159,11 +173,14 @@ end
 $fn$;
 
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
+declare
+  rebuilt oid[];
 begin
   if lockwatch.skip() then return; end if;
   perform lockwatch.scan_base(); -- before the statement runs: its own scans count
-  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_tag,
-      lockwatch.rebuilt_states());
+  rebuilt := lockwatch.rebuilt_oids();
+  perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || array_to_string(rebuilt, ',') || '|' || tg_tag,
+      lockwatch.rebuilt_states(rebuilt));
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
 end
 $fn$;
@@ -213,10 +230,13 @@ end
 $fn$;
 
 create or replace function lockwatch.on_version_write() returns trigger language plpgsql as $fn$
+declare
+  rebuilt oid[];
 begin
   if lockwatch.skip() then return null; end if;
-  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || lockwatch.rebuilt_tables() || '|' || tg_op,
-      lockwatch.rebuilt_states());
+  rebuilt := lockwatch.rebuilt_oids();
+  perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || array_to_string(rebuilt, ',') || '|' || tg_op,
+      lockwatch.rebuilt_states(rebuilt));
   return null;
 end
 $fn$;

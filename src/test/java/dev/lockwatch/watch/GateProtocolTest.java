@@ -58,6 +58,45 @@ class GateProtocolTest {
         assertTrue(end.locks().stream().anyMatch(l -> l.mode() == dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE), end.toString());
     }
 
+    /**
+     * In one long transaction a gate carries what a verdict can name: table locks, not the indexes, sequences and
+     * catalogs the session also holds; and an index the transaction built is told once, not at every later gate.
+     */
+    @Test
+    void inOneTransactionGatesCarryTableLocksAndTellEachIndexOnce() throws SQLException {
+        List<BackendSample> gates = new ArrayList<>();
+        List<Long> tables = new ArrayList<>();
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice");
+            for (String ddl : List.of("create table once_a (id serial primary key, note text)",
+                    "create index once_a_note on once_a (note)", "create table once_b (id int primary key)",
+                    "create table once_c (id int primary key)")) {
+                s.execute(ddl); // each execute clears the warnings of the one before
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    gates.add(ReportedGate.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length()), 1024)
+                            .orElseThrow());
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select oid::bigint from pg_class where relname in ('once_a', 'once_b', 'once_c') order by relname")) {
+                while (rs.next()) {
+                    tables.add(rs.getLong(1));
+                }
+            }
+            c.rollback();
+            BackendSample last = gates.get(gates.size() - 1);
+            assertTrue(last.locks().stream().allMatch(l -> tables.contains(l.relation())), last.locks().toString());
+            assertEquals(tables.size(), last.locks().stream().map(BackendSample.HeldLock::relation).distinct().count(),
+                    last.locks().toString());
+        }
+        List<java.util.Set<Long>> told = gates.stream().filter(g -> g.pause().event() == Pause.Event.START)
+                .map(g -> g.pause().rebuiltTables()).toList();
+        assertEquals(4, told.size(), gates.toString());
+        assertTrue(told.get(1).contains(tables.get(0)), told.toString()); // once_a's primary key (and its TOAST's index)
+        assertEquals(java.util.Set.of(tables.get(0)), told.get(2), told.toString()); // once_a_note alone
+        assertEquals(java.util.Set.of(tables.get(1)), told.get(3), told.toString()); // once_b's key, not once_a's again
+    }
+
     @Test
     void aTagThatFitsTravelsAloneAndALongOneInChunksNoneClipped() throws SQLException {
         String shortTag = "lw|7|end|0|12|34||ALTER TABLE";
