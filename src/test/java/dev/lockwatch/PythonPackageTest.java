@@ -90,7 +90,8 @@ class PythonPackageTest {
                         "--no-downgrade-check", "--rule", "retry-unsafe=off", "--format", "json",
                         "-o", dir.resolve("chain.json").toString()));
 
-        assertEquals(0, result.exitCode(), result.describe());
+        // 1 is findings: each revision is its own deploy, so the tables earlier revisions created are busy
+        assertTrue(result.exitCode() <= 1, "ran to the end: " + result.describe());
         long peakKb = Long.parseLong(result.err().lines().filter(l -> l.startsWith("peak-kb ")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("no peak in " + result.err())).substring("peak-kb ".length()).strip());
         assertTrue(peakKb < 256 * 1024, "peak RSS " + peakKb / 1024 + " MB on 288 revisions");
