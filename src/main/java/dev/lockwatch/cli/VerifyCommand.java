@@ -14,7 +14,7 @@ import dev.lockwatch.rules.FindingKinds;
 import dev.lockwatch.rules.RuleSet;
 import dev.lockwatch.run.Cleanup;
 import dev.lockwatch.run.VerifyRun;
-import dev.lockwatch.watch.Capture;
+import dev.lockwatch.capture.Capture;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package dev.lockwatch.rules;
 
+import dev.lockwatch.capture.Capture;
 import dev.lockwatch.model.ColumnSchema;
 import dev.lockwatch.model.ConstraintSchema;
 import dev.lockwatch.model.Finding;

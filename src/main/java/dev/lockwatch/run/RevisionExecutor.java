@@ -15,7 +15,7 @@ import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.traffic.LockQueue;
 import dev.lockwatch.traffic.TrafficGenerator;
-import dev.lockwatch.watch.Capture;
+import dev.lockwatch.capture.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
 import dev.lockwatch.watch.SchemaReader;

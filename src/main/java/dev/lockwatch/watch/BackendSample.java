@@ -1,5 +1,7 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.Pause;
 import dev.lockwatch.model.LockMode;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
 import dev.lockwatch.model.ColumnSchema;
 import dev.lockwatch.model.ConstraintSchema;
 import dev.lockwatch.model.IndexSchema;
@@ -9,10 +10,10 @@ import dev.lockwatch.model.StatementEffects.Column;
 import dev.lockwatch.model.StatementEffects.TableId;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
-import dev.lockwatch.watch.GateEffects.ColumnState;
-import dev.lockwatch.watch.GateEffects.ConstraintState;
-import dev.lockwatch.watch.GateEffects.IndexState;
-import dev.lockwatch.watch.GateEffects.TableState;
+import dev.lockwatch.capture.GateEffects.ColumnState;
+import dev.lockwatch.capture.GateEffects.ConstraintState;
+import dev.lockwatch.capture.GateEffects.IndexState;
+import dev.lockwatch.capture.GateEffects.TableState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;

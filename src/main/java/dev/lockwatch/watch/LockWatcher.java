@@ -1,5 +1,8 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.GateProtocol;
+import dev.lockwatch.capture.Capture;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.LockwatchException;

@@ -1,8 +1,11 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.Pause;
+import dev.lockwatch.capture.GateProtocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lockwatch.model.LockMode;
-import dev.lockwatch.watch.GateProtocol.NoticeField;
+import dev.lockwatch.capture.GateProtocol.NoticeField;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

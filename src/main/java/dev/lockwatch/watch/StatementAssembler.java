@@ -1,5 +1,7 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.Pause;
+import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.alembic.SourceTag;
 import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;

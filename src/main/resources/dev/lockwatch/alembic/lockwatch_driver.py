@@ -173,7 +173,7 @@ except Exception:  # another DBAPI (psycopg 3, asyncpg): every command opens its
 class _AfterStatement:
     """Best-effort capture (no event triggers, so no gate pauses a statement): while an upgrade asks for it
     ({"report_after": sql}), each statement SQLAlchemy runs on a psycopg2 session is followed, in that session, by
-    lockwatch's query (watch/GateProtocol.afterStatementSql), whose one value, the locks the session's transaction
+    lockwatch's query (capture/GateProtocol.afterStatementSql), whose one value, the locks the session's transaction
     holds, goes to the command's gate reports. A session sees its own locks for certain; polling from outside can
     miss a short statement. A report that cannot be read costs the report, never the statement."""
 

@@ -1,5 +1,9 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.Pause;
+import dev.lockwatch.capture.GateProtocol;
+import dev.lockwatch.capture.Capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.Pause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,8 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.Pause;
+import dev.lockwatch.capture.GateProtocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.lockwatch.model.ColumnSchema;
@@ -11,9 +14,9 @@ import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.StatementEffects;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.model.TableSchema;
-import dev.lockwatch.watch.GateEffects.ColumnState;
-import dev.lockwatch.watch.GateEffects.IndexState;
-import dev.lockwatch.watch.GateEffects.TableState;
+import dev.lockwatch.capture.GateEffects.ColumnState;
+import dev.lockwatch.capture.GateEffects.IndexState;
+import dev.lockwatch.capture.GateEffects.TableState;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

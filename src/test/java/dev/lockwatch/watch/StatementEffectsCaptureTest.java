@@ -1,5 +1,7 @@
 package dev.lockwatch.watch;
 
+import dev.lockwatch.capture.GateProtocol;
+import dev.lockwatch.capture.Capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.lockwatch.watch;
+package dev.lockwatch.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lockwatch.model.TableRef;
@@ -71,7 +71,7 @@ public record GateEffects(boolean reported, List<Command> commands, List<Dropped
     }
 
     /** Reads the {@code effects} field of a gate report; {@link #NONE} when absent. */
-    static GateEffects parse(JsonNode effects) {
+    public static GateEffects parse(JsonNode effects) {
         if (effects == null || !effects.isObject()) {
             return NONE;
         }

@@ -1,4 +1,4 @@
-package dev.lockwatch.watch;
+package dev.lockwatch.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,7 +38,7 @@ public final class GateProtocol {
     /** What precedes the JSON in a gate's NOTICE; the driver (lockwatch_driver.py's _GateNotices) looks for it too. */
     public static final String NOTICE_PREFIX = "lockwatch-gate ";
     /** NAMEDATALEN - 1: application_name longer than this is cut by the server. */
-    static final int APPLICATION_NAME_BYTES = 63;
+    public static final int APPLICATION_NAME_BYTES = 63;
     private static final String TAG_PREFIX = "lw|";
     /** base64 characters per chunk: {@code lw|} + seq + {@code |part|} + chunk stays within 63 bytes up to seq 10^9. */
     static final int CHUNK_CHARS = 44;
@@ -54,7 +54,7 @@ public final class GateProtocol {
      * out where the locks are read, each gate and poll carries the tables alone. NOT IN, as the planner hashes it:
      * one pass over pg_class costs less than looking up each of the thousands of locks a long deploy holds.
      */
-    static final String TABLE_LOCK = "l.locktype = 'relation' and l.relation >= 16384 and l.relation not in (select"
+    public static final String TABLE_LOCK = "l.locktype = 'relation' and l.relation >= 16384 and l.relation not in (select"
             + " lc.oid from pg_catalog.pg_class lc where lc.relkind not in ('r', 'p', 'm', 'f'))";
 
     /** The fields of a gate's NOTICE, in order, with the plpgsql expression (inside lockwatch.pause) that fills each. */

@@ -1,4 +1,4 @@
-package dev.lockwatch.watch;
+package dev.lockwatch.capture;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package dev.lockwatch.watch;
+package dev.lockwatch.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
