@@ -138,4 +138,19 @@ class RealChainDeployPatternsTest {
         assertEquals(List.of("r3 public.sessions " + lineOfR3("drop_column")),
                 where(result, "backward-incompatible"), result.describe());
     }
+
+    /**
+     * indico from base (no --from): each revision is its own deploy, so the tables that exist before a revision are
+     * busy for it. The run judged nothing ("busy tables: 0 that exist at the baseline"): --from defaults to "base",
+     * which was taken for a --from baseline.
+     */
+    @Test
+    void withoutFromTheTablesBeforeEachRevisionAreBusy() {
+        project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """
+                op.create_index('ix_sessions_is_poster', 'sessions', ['is_poster'])
+                """);
+        Result result = Lockwatch.verify(project, "--no-downgrade-check");
+
+        assertEquals(List.of("non-concurrent-index"), result.errors("r2"), result.describe());
+    }
 }

@@ -130,7 +130,8 @@ public final class VerifyRun {
         Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(cleanup.create(() -> BaselineCopy.take(scratch)))
                 : Optional.empty();
         // without --from or --git-base each revision shipped as its own deploy: what exists before it is busy
-        boolean busyPerRevision = config.from() == null && config.gitBase() == null
+        // (--from defaults to "base", never null)
+        boolean busyPerRevision = config.step() && "base".equals(config.from()) && config.gitBase() == null
                 && config.busyTables().isEmpty() && baseline.stats() == null;
         progress.accept(busyPerRevision
                 ? "busy tables: those that exist before each revision (each revision is its own deploy; "
