@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,8 +71,6 @@ class RealChainDeployPatternsTest {
      * revision touched were reported at the first revision, at its first {@code create_foreign_key} line (a
      * statement on another table), and nothing at the renames.
      */
-    @Disabled("backward-incompatible cites an earlier revision of the deploy (its first statement locking a table"
-            + " created in the deploy) for a rename done by a later revision on a table both touched")
     @Test
     void aRenameInALaterRevisionCitesItsOwnRevisionAndLine() {
         Result result = verify("""
@@ -97,8 +94,6 @@ class RealChainDeployPatternsTest {
      * indico 1b741c9123f6: the same column added NOT NULL with a server default to several tables, then each default
      * dropped. Each table's finding must cite a statement on that table; all cited the first table's ADD COLUMN.
      */
-    @Disabled("backward-incompatible 'NOT NULL column added without a default' matches the column by name: the same"
-            + " column on several tables cites the first table's ADD COLUMN for all of them")
     @Test
     void theSameColumnAddedToTwoTablesCitesEachTablesOwnStatement() {
         Result result = verify("""
@@ -125,8 +120,6 @@ class RealChainDeployPatternsTest {
      * EXCLUSIVE lock on it, nothing else), the second drops a column of that busy table. Deployed together the DROP
      * COLUMN drew nothing; each deployed alone, it is reported at its line.
      */
-    @Disabled("backward-incompatible is silent on a column dropped from a table an earlier revision of the same"
-            + " deploy only locked (schema-comparing rule; same class as CTFd's and prefect's misses)")
     @Test
     void aColumnDroppedAfterAnEarlierRevisionLockedTheTableIsReported() {
         Result result = verify("""
