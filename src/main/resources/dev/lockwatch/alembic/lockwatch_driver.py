@@ -208,9 +208,23 @@ class _AfterStatement:
         if isinstance(query, bytes):
             query = query.decode("utf-8", "replace")
         try:
-            with cursor.connection.cursor() as report:
-                report.execute(self.sql, {"query": query, "elapsed_us": elapsed_us, "tag": tag})
-                self.reports.append(report.fetchone()[0])
+            session = cursor.connection
+            # inside the migration's transaction the query runs in a savepoint: should it fail (a revision's tiny
+            # statement_timeout), the transaction goes on as if it had never run
+            in_transaction = session.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+            with session.cursor() as report:
+                if in_transaction:
+                    report.execute("savepoint lockwatch_report")
+                try:
+                    report.execute(self.sql, {"query": query, "elapsed_us": elapsed_us, "tag": tag})
+                    self.reports.append(report.fetchone()[0])
+                except Exception:
+                    if in_transaction:
+                        report.execute("rollback to savepoint lockwatch_report")
+                    raise
+                finally:
+                    if in_transaction:
+                        report.execute("release savepoint lockwatch_report")
         except Exception:
             pass
 
