@@ -180,6 +180,7 @@ class _AfterStatement:
     def __init__(self):
         self.sql = None
         self.reports = None
+        self._in_transaction = None
         self._listening = False
 
     def start(self, sql, reports):
@@ -190,6 +191,11 @@ class _AfterStatement:
             event.listen(Engine, "after_cursor_execute", self._after)
             self._listening = True
         self.sql, self.reports = sql, reports
+        try:
+            from psycopg2.extensions import TRANSACTION_STATUS_INTRANS
+            self._in_transaction = TRANSACTION_STATUS_INTRANS
+        except ImportError:  # only psycopg2's cursors are reported (their query attribute)
+            self._in_transaction = None
 
     def stop(self):
         self.sql, self.reports = None, None
@@ -211,7 +217,7 @@ class _AfterStatement:
             session = cursor.connection
             # inside the migration's transaction the query runs in a savepoint: should it fail (a revision's tiny
             # statement_timeout), the transaction goes on as if it had never run
-            in_transaction = session.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+            in_transaction = session.get_transaction_status() == self._in_transaction
             with session.cursor() as report:
                 if in_transaction:
                     report.execute("savepoint lockwatch_report")

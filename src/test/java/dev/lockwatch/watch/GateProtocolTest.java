@@ -206,6 +206,44 @@ class GateProtocolTest {
                 reports.get(1).locks().toString());
     }
 
+    /**
+     * A report query that fails inside the migration's transaction (a revision's tiny statement_timeout) costs the
+     * report only: its savepoint keeps the transaction usable, so the revision's next statements and its commit run.
+     */
+    @Test
+    void aReportQueryThatFailsLeavesTheMigrationsTransactionUsable(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("failing.py");
+        Files.writeString(script, """
+                import ast, sys, time
+                import sqlalchemy as sa
+                tree = ast.parse(open(sys.argv[1]).read())
+                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_AfterStatement")
+                namespace = {"time": time}
+                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                reports = []
+                after = namespace["_AfterStatement"]()
+                after.start("select (1 / 0)::text where %(query)s is not null or %(elapsed_us)s > 0 or %(tag)s = ''",
+                            reports)
+                with sa.create_engine(sys.argv[2]).begin() as connection:
+                    connection.exec_driver_sql("create table failing_reports (id int)")
+                    connection.exec_driver_sql("insert into failing_reports values (1)")
+                after.stop()
+                print(len(reports))
+                """);
+        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
+        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("0", out, "no report, and no error for the migration");
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from failing_reports")) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "the migration's transaction committed its work");
+        }
+    }
+
     private static List<String> chunkTags(long seq, String tag, String effects) throws SQLException {
         List<String> tags = new ArrayList<>();
         try (Connection c = SharedPostgres.connect(DATABASE);
