@@ -157,16 +157,7 @@ class GateProtocolTest {
      */
     @Test
     void theDriverReportsEachStatementsLocksAfterItAndTheJavaSideReadsThem(@TempDir Path dir) throws Exception {
-        Path script = dir.resolve("after.py");
-        Files.writeString(script, """
-                import ast, sys, time
-                import sqlalchemy as sa
-                tree = ast.parse(open(sys.argv[1]).read())
-                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_AfterStatement")
-                namespace = {"time": time}
-                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
-                reports = []
-                after = namespace["_AfterStatement"]()
+        String out = runAfterStatement(dir, """
                 after.start(sys.argv[3], reports)
                 with sa.create_engine(sys.argv[2]).begin() as connection:
                     connection.exec_driver_sql("create table after_orders (id int, note text)")
@@ -176,12 +167,6 @@ class GateProtocolTest {
                 for report in reports:
                     print(report)
                 """);
-        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
-        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url,
-                GateProtocol.afterStatementSql()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), out);
         List<BackendSample> reports = new ArrayList<>();
         for (String line : out.lines().toList()) {
             reports.add(ReportedGate.parse(line, 1024).orElseThrow(() -> new AssertionError(line)));
@@ -212,7 +197,29 @@ class GateProtocolTest {
      */
     @Test
     void aReportQueryThatFailsLeavesTheMigrationsTransactionUsable(@TempDir Path dir) throws Exception {
-        Path script = dir.resolve("failing.py");
+        String out = runAfterStatement(dir, """
+                after.start("select (1 / 0)::text where %(query)s is not null or %(elapsed_us)s > 0 or %(tag)s = ''",
+                            reports)
+                with sa.create_engine(sys.argv[2]).begin() as connection:
+                    connection.exec_driver_sql("create table failing_reports (id int)")
+                    connection.exec_driver_sql("insert into failing_reports values (1)")
+                after.stop()
+                print(len(reports))
+                """);
+        assertEquals("0", out, "no report, and no error for the migration");
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from failing_reports")) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "the migration's transaction committed its work");
+        }
+    }
+
+    /**
+     * Runs the driver's _AfterStatement class alone (no alembic) in a script: {@code body} sees {@code after} (the
+     * instance), {@code reports}, {@code sa}, and in argv the scratch URL and the protocol's after-statement SQL.
+     */
+    private static String runAfterStatement(Path dir, String body) throws Exception {
+        Path script = dir.resolve("after.py");
         Files.writeString(script, """
                 import ast, sys, time
                 import sqlalchemy as sa
@@ -222,26 +229,14 @@ class GateProtocolTest {
                 exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
                 reports = []
                 after = namespace["_AfterStatement"]()
-                after.start("select (1 / 0)::text where %(query)s is not null or %(elapsed_us)s > 0 or %(tag)s = ''",
-                            reports)
-                with sa.create_engine(sys.argv[2]).begin() as connection:
-                    connection.exec_driver_sql("create table failing_reports (id int)")
-                    connection.exec_driver_sql("insert into failing_reports values (1)")
-                after.stop()
-                print(len(reports))
-                """);
+                """ + body);
         Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
         String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url,
+                GateProtocol.afterStatementSql()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.waitFor(), out);
-        assertEquals("0", out, "no report, and no error for the migration");
-        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select count(*) from failing_reports")) {
-            rs.next();
-            assertEquals(1, rs.getInt(1), "the migration's transaction committed its work");
-        }
+        return out;
     }
 
     private static List<String> chunkTags(long seq, String tag, String effects) throws SQLException {
