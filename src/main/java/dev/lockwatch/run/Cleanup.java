@@ -88,18 +88,20 @@ public final class Cleanup implements AutoCloseable {
             if (!isClosed()) {
                 interrupted = true;
                 System.err.println("lockwatch: interrupted: stopping alembic, dropping the scratch database, removing temp files");
-                boolean waited = false;
-                try {
-                    waited = lock.tryLock(CREATION_WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                try {
-                    closeAll();
-                } finally {
-                    if (waited) {
-                        lock.unlock();
-                    }
+            }
+            // also when the run is closing already: the JVM halts once this hook returns, so it waits for that close
+            // (which holds the lock) instead of cutting it off between the database's drop and the temp folder's
+            boolean waited = false;
+            try {
+                waited = lock.tryLock(CREATION_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                closeAll();
+            } finally {
+                if (waited) {
+                    lock.unlock();
                 }
             }
         }, "lockwatch-cleanup");

@@ -45,6 +45,11 @@ public final class Workspace implements AutoCloseable {
                 if (attempt >= 20) {
                     throw LockwatchException.environment("cannot remove " + root + ": " + e.getMessage(), e);
                 }
+            }
+            if (Files.exists(root)) { // a file written meanwhile (a process still ending), or one that will not go
+                if (attempt >= 20) {
+                    throw LockwatchException.environment("cannot remove " + root + ": it keeps files");
+                }
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException interrupted) {
