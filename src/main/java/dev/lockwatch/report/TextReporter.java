@@ -41,6 +41,8 @@ public final class TextReporter implements Reporter {
     private static final int WHY_MIN = 24;
     /** The why's width worth shortening file names for: a lock, its hold time and what it blocks. */
     private static final int WHY_WANTED = 45;
+    /** Lines a table row's why may take before it is cut. */
+    private static final int WHY_LINES = 2;
     private final Layout layout;
     private final Style style;
 
@@ -147,13 +149,33 @@ public final class TextReporter implements Reporter {
             String start = String.format(cells, row.revisionLabel(), f.rule().name(), table(f));
             String reason = Texts.why(f);
             if (oneLine) {
-                out.println((start + String.format("%-" + why + "s  %s", Texts.cut(reason, why), whereOf(report, row, shortNames))).stripTrailing());
+                List<String> lines = whyLines(reason, why);
+                out.println((start + String.format("%-" + why + "s  %s", lines.get(0), whereOf(report, row, shortNames))).stripTrailing());
+                lines.stream().skip(1).forEach(line -> out.println(" ".repeat(start.length()) + line));
             } else {
                 fitted(out, (start + whereOf(report, row, Where.FULL)).stripTrailing());
                 String indent = " ".repeat(ROW.length() + rev + 2);
                 out.println(indent + Texts.cut(reason, layout.width() - indent.length()));
             }
         }
+    }
+
+    /**
+     * A why too long for its column goes on at most {@value #WHY_LINES} lines under itself, cut after that: the lock,
+     * its hold time and what it blocks stay whole ("blocks r..." said nothing).
+     */
+    private static List<String> whyLines(String reason, int width) {
+        List<String> lines = Texts.wrap(reason, width);
+        if (lines.isEmpty()) {
+            return List.of("");
+        }
+        if (lines.size() <= WHY_LINES) {
+            return lines;
+        }
+        String rest = String.join(" ", lines.subList(WHY_LINES - 1, lines.size()));
+        List<String> kept = new java.util.ArrayList<>(lines.subList(0, WHY_LINES - 1));
+        kept.add(Texts.cut(rest, width));
+        return kept;
     }
 
     /** How a table names a finding's file: as much as leaves the why room. */
