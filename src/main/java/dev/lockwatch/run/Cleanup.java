@@ -40,15 +40,7 @@ public final class Cleanup implements AutoCloseable {
      * yet and leaving it behind.
      */
     public <T extends AutoCloseable> T create(Supplier<T> creation) {
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("lockwatch is stopping"); // interrupted before it began: create nothing
-            }
-            return register(creation.get());
-        } finally {
-            lock.unlock();
-        }
+        return whileOpen(() -> register(creation.get()));
     }
 
     /**
@@ -58,17 +50,11 @@ public final class Cleanup implements AutoCloseable {
      * admin session that runs its CREATE) and then remove it, rather than find nothing registered yet.
      */
     public <T extends AutoCloseable> T registerAndCreate(T resource, java.util.function.Consumer<T> creation) {
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("lockwatch is stopping"); // interrupted before it began: create nothing
-            }
+        return whileOpen(() -> {
             register(resource);
             creation.accept(resource);
             return resource;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -76,10 +62,23 @@ public final class Cleanup implements AutoCloseable {
      * one step, like {@link #create}: a signal waits for it instead of dropping the database in between.
      */
     public void remake(Runnable work) {
-        create(() -> {
+        whileOpen(() -> {
             work.run();
-            return () -> { }; // what it made again is registered already
+            return null;
         });
+    }
+
+    /** Runs {@code step} under the lock the shutdown hook takes; refused once the run is stopping. */
+    private <T> T whileOpen(Supplier<T> step) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("lockwatch is stopping"); // interrupted before it began: create nothing
+            }
+            return step.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A thread that closes everything, for {@link Runtime#addShutdownHook}. */
