@@ -54,8 +54,15 @@ public final class GateProtocol {
      * out where the locks are read, each gate and poll carries the tables alone. NOT IN, as the planner hashes it:
      * one pass over pg_class costs less than looking up each of the thousands of locks a long deploy holds.
      */
-    public static final String TABLE_LOCK = "l.locktype = 'relation' and l.relation >= 16384 and l.relation not in (select"
-            + " lc.oid from pg_catalog.pg_class lc where lc.relkind not in ('r', 'p', 'm', 'f'))";
+    public static final String TABLE_LOCK = "l.locktype = 'relation' and l.relation >= 16384 and " + tableRelation("l.relation");
+
+    /**
+     * The relation {@code oid} is a user table or one the reader cannot see: the part of {@link #TABLE_LOCK} a gate
+     * applies to the relation locks it has already read.
+     */
+    static String tableRelation(String oid) {
+        return oid + " not in (select lc.oid from pg_catalog.pg_class lc where lc.relkind not in ('r', 'p', 'm', 'f'))";
+    }
 
     /** The fields of a gate's NOTICE, in order, with the plpgsql expression (inside lockwatch.pause) that fills each. */
     public enum NoticeField {
@@ -67,6 +74,11 @@ public final class GateProtocol {
         XACT_START("xact_start", "(extract(epoch from transaction_timestamp()) * 1000000)::bigint"),
         /** [[relation oid, pg_locks mode, granted], ...] */
         LOCKS("locks", "held"),
+        /**
+         * True when the session's relation locks are the same as at its previous report in the same transaction
+         * ({@link #LOCKS} is then null: they are that report's).
+         */
+        LOCKS_UNCHANGED("locks_unchanged", "unchanged"),
         UNTIL("until", "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
         /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
         EFFECTS("effects", "effects");
@@ -110,6 +122,7 @@ public final class GateProtocol {
             case XACT_START -> "(extract(epoch from transaction_timestamp()) * 1000000)::bigint";
             case LOCKS -> "(select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]'::json)"
                     + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
+            case LOCKS_UNCHANGED -> "false";
             case EFFECTS -> "null::json";
         };
     }
@@ -127,7 +140,7 @@ public final class GateProtocol {
                 + " || '|' || chunk");
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
-        fragments.put("@TABLE_LOCK@", TABLE_LOCK);
+        fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));
         return fragments;
     }
 

@@ -80,10 +80,13 @@ public final class LockWatcher implements AutoCloseable {
      */
     private static final long REPORTED_MAX_IDLE_NANOS = 25_000_000;
     /**
-     * While glances see nothing move, a poll still comes this often: a statement may take a table lock midway
-     * without waiting for it, which only pg_locks shows (the statement's end gate reads it in any case).
+     * While glances see nothing move, a poll still comes this often (with gates reported in-band, only while a
+     * statement runs long): a statement may take a table lock midway without waiting for it, which only pg_locks
+     * shows (the statement's end gate reads it in any case).
      */
     private static final long POLL_AT_LEAST_EVERY_NANOS = 20_000_000;
+    /** While gates are reported in-band, a statement glanced this long is polled (see {@link #worthAPoll}). */
+    private static final long LONG_STATEMENT_NANOS = 50_000_000;
 
     private static final String CLEAR_SNAPSHOT = "select pg_stat_clear_snapshot()";
     /** Each backend's current statement, read just before and just after a poll (in the same round trip). */
@@ -131,6 +134,8 @@ public final class LockWatcher implements AutoCloseable {
     private final Map<BackendSample.HeldLock, BackendSample.HeldLock> heldLocks = new HashMap<>();
     /** What the last poll saw of each backend, as a glance would; one let through a gate since waits no more. */
     private Map<Integer, Glance> lastPolled = new HashMap<>();
+    /** Each backend's statement as glances saw it: {query_start, System.nanoTime() when first glanced}. */
+    private final Map<Integer, long[]> statementSeen = new HashMap<>();
     private long lastPollNanos;
     /** The gates of this watch are reported in-band ({@link #start(boolean)}), and none has waited yet. */
     private boolean gatesReported;
@@ -192,6 +197,7 @@ public final class LockWatcher implements AutoCloseable {
         heldLocks.clear();
         waits.clear();
         lastPolled = new HashMap<>();
+        statementSeen.clear();
         lastPollNanos = System.nanoTime() - POLL_AT_LEAST_EVERY_NANOS;
         stopRequested = false;
         failure = null;
@@ -255,8 +261,9 @@ public final class LockWatcher implements AutoCloseable {
             throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
         }
         List<BackendSample> seen = new ArrayList<>(samples);
+        ReportedGate reader = new ReportedGate(queryBytes);
         for (String report : reportedGates) {
-            ReportedGate.parse(report, queryBytes).ifPresent(seen::add);
+            reader.parse(report).ifPresent(seen::add);
         }
         seen.sort(Comparator.comparingLong(BackendSample::timeUs));
         return List.copyOf(seen);
@@ -308,7 +315,8 @@ public final class LockWatcher implements AutoCloseable {
      * capture there is) and while the lock queue is recorded, every look is a poll.
      */
     private boolean look() throws SQLException {
-        if (gate == null || recordWaits || System.nanoTime() - lastPollNanos >= POLL_AT_LEAST_EVERY_NANOS) {
+        if (gate == null || recordWaits
+                || !gatesReported && System.nanoTime() - lastPollNanos >= POLL_AT_LEAST_EVERY_NANOS) {
             return pollOnce();
         }
         Map<Integer, Glance> glance = new HashMap<>();
@@ -332,7 +340,39 @@ public final class LockWatcher implements AutoCloseable {
         if (!atGates.isEmpty()) {
             return true;
         }
+        if (gatesReported) {
+            return worthAPoll(glance) && pollOnce();
+        }
         return !glance.equals(lastPolled) && pollOnce();
+    }
+
+    /**
+     * While gates are reported in-band, each statement's gates already carry its locks, read by its own session: a
+     * poll at every statement would read the whole lock table again to learn nothing more, and in a deploy of
+     * hundreds of quick statements those polls cost more than the statements. A poll then comes only for what
+     * gates cannot tell: a backend waiting for a lock (the lock queue), a backend or transaction beginning or ending
+     * (when locks are released), and a statement running long (when it took its locks), every
+     * {@link #POLL_AT_LEAST_EVERY_NANOS}.
+     */
+    private boolean worthAPoll(Map<Integer, Glance> glance) {
+        long now = System.nanoTime();
+        boolean longRunning = false;
+        for (Map.Entry<Integer, Glance> backend : glance.entrySet()) {
+            Glance seen = backend.getValue();
+            Glance polled = lastPolled.get(backend.getKey());
+            if (!seen.lockWait().isEmpty() || polled == null || polled.xactStartUs() != seen.xactStartUs()) {
+                return true;
+            }
+            long[] since = statementSeen.get(backend.getKey());
+            if (since == null || since[0] != seen.queryStartUs()) {
+                statementSeen.put(backend.getKey(), new long[] {seen.queryStartUs(), now});
+            } else if (now - since[1] >= LONG_STATEMENT_NANOS) {
+                longRunning = true;
+            }
+        }
+        statementSeen.keySet().retainAll(glance.keySet());
+        return !glance.keySet().equals(lastPolled.keySet())
+                || longRunning && now - lastPollNanos >= POLL_AT_LEAST_EVERY_NANOS;
     }
 
     /** One poll; returns true when a paused backend was let through (look again at once). */

@@ -8,7 +8,9 @@ import dev.lockwatch.model.LockMode;
 import dev.lockwatch.capture.GateProtocol.NoticeField;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,36 +19,52 @@ import java.util.Optional;
  * itself. Becomes the same sample a gate read by the watcher gives.
  */
 final class ReportedGate {
+    private final int queryBytes;
+    /** Each session's last gate: a gate whose locks are unchanged in the same transaction carries none. */
+    private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
+
+    /**
+     * @param queryBytes the statement's text is cut as pg_stat_activity cuts it (track_activity_query_size), so a
+     *                   statement reads the same whether a poll or a reported gate saw it first
+     */
+    ReportedGate(int queryBytes) {
+        this.queryBytes = queryBytes;
+    }
+
     private static JsonNode field(JsonNode gate, NoticeField field) {
         return GateProtocol.field(gate, field);
     }
 
-    private ReportedGate() {
-    }
-
-    /**
-     * The sample of one report, or empty when it is not one. The statement's text is cut as pg_stat_activity cuts
-     * it ({@code queryBytes}, track_activity_query_size), so a statement reads the same whether a poll or a
-     * reported gate saw it first.
-     */
-    static Optional<BackendSample> parse(String report, int queryBytes) {
+    /** The sample of one report, or empty when it is not one; reports must come in the order each session sent them. */
+    Optional<BackendSample> parse(String report) {
         Optional<JsonNode> notice = GateProtocol.parseNotice(report);
         if (notice.isEmpty()) {
             return Optional.empty();
         }
         JsonNode gate = notice.get();
         Pause pause = GateProtocol.parseTag(field(gate, NoticeField.PAUSE).asText()).orElseThrow();
-        List<BackendSample.HeldLock> locks = new ArrayList<>();
-        for (JsonNode lock : field(gate, NoticeField.LOCKS)) {
-            LockMode.fromPgLocks(lock.path(1).asText()).ifPresent(mode ->
-                    locks.add(new BackendSample.HeldLock(lock.path(0).asLong(), mode, lock.path(2).asBoolean())));
+        int pid = field(gate, NoticeField.PID).asInt();
+        long xactStart = field(gate, NoticeField.XACT_START).asLong(-1);
+        BackendSample previous = lastByPid.get(pid);
+        List<BackendSample.HeldLock> locks;
+        if (field(gate, NoticeField.LOCKS_UNCHANGED).asBoolean(false) && previous != null
+                && previous.xactStartUs() == xactStart) {
+            locks = previous.locks();
+        } else {
+            locks = new ArrayList<>();
+            for (JsonNode lock : field(gate, NoticeField.LOCKS)) {
+                LockMode.fromPgLocks(lock.path(1).asText()).ifPresent(mode ->
+                        locks.add(new BackendSample.HeldLock(lock.path(0).asLong(), mode, lock.path(2).asBoolean())));
+            }
+            locks.sort(LockWatcher.LOCK_ORDER);
         }
-        locks.sort(LockWatcher.LOCK_ORDER);
         long time = field(gate, NoticeField.TIME).asLong();
-        BackendSample sample = new BackendSample(time, field(gate, NoticeField.PID).asInt(),
+        BackendSample sample = new BackendSample(time, pid,
                 clip(field(gate, NoticeField.QUERY).asText(""), queryBytes), field(gate, NoticeField.QUERY_START).asLong(-1),
-                field(gate, NoticeField.XACT_START).asLong(-1), locks, pause, false, -1, true,
-                GateEffects.parse(field(gate, NoticeField.EFFECTS)));
+                xactStart, locks, pause, false, -1, true, GateEffects.parse(field(gate, NoticeField.EFFECTS)));
+        if (pause.event() != Pause.Event.AFTER) { // the driver's after-statement reads are not what gates compare with
+            lastByPid.put(pid, sample);
+        }
         return Optional.of(sample.released(field(gate, NoticeField.UNTIL).asLong(time)));
     }
 

@@ -13,24 +13,33 @@ $fn$;
 
 -- Tables whose existing indexes this transaction rewrote (REINDEX fires no event trigger before PostgreSQL 17):
 -- only the migration's own session sees its uncommitted catalog rows, so it tells the watcher at its gates. Each
--- index storage is told once per transaction (the session remembers what it told): in one long deploy every index
--- the transaction created counts too, and telling them all again at every gate grows as statements x indexes.
+-- index storage is told once: new storage takes its relfilenode from the OID counter, above every relfilenode the
+-- session saw before, so after a first look (a full scan) only pg_class rows above the highest relfilenode seen
+-- (lockwatch.rebuilt_mark, an index range scan) are new. A scan of the whole catalog at every gate grew with the schema.
+-- The mark is a setting, so a rolled-back transaction takes its own advances back with it. Storage in a tablespace
+-- other than the database's default is not followed.
 create or replace function lockwatch.rebuilt_oids() returns oid[] language plpgsql volatile as $fn$
 declare
-  xact text := transaction_timestamp()::text;
-  told text[] := case when coalesce(current_setting('lockwatch.rebuilt_xact', true), '') = xact
-                      then coalesce(nullif(current_setting('lockwatch.rebuilt_told', true), ''), '{}')::text[]
-                      else '{}' end;
-  fresh text[];
+  mark text := nullif(current_setting('lockwatch.rebuilt_mark', true), '');
+  top oid;
   tables oid[];
 begin
-  select coalesce(array_agg(c.oid || ':' || c.relfilenode), '{}'), coalesce(array_agg(distinct i.indrelid), '{}')
-    into fresh, tables
-    from pg_index i join pg_class c on c.oid = i.indexrelid
-   where age(c.xmin) = 0 and not (c.oid || ':' || c.relfilenode) = any(told);
-  if cardinality(fresh) > 0 then
-    perform set_config('lockwatch.rebuilt_xact', xact, false);
-    perform set_config('lockwatch.rebuilt_told', (told || fresh)::text, false);
+  if mark is null then
+    select coalesce(array_agg(distinct i.indrelid), '{}') into tables
+      from pg_index i join pg_class c on c.oid = i.indexrelid
+     where age(c.xmin) = 0 and c.relfilenode <> 0;
+    select c.relfilenode into top from pg_class c where c.reltablespace = 0 order by c.relfilenode desc limit 1;
+  else
+    -- the upper bound is always true: it makes the cached plan a range scan of pg_class_tblspc_relfilenode_index
+    select coalesce(array_agg(distinct s.owner) filter (where s.owner is not null), '{}'), max(s.relfilenode)
+      into tables, top
+      from (select c.relfilenode, case when c.relkind = 'i' and age(c.xmin) = 0
+                                       then (select i.indrelid from pg_index i where i.indexrelid = c.oid) end as owner
+              from pg_class c
+             where c.reltablespace = 0 and c.relfilenode > mark::oid and c.relfilenode <= 4294967295::oid) s;
+  end if;
+  if top is not null then
+    perform set_config('lockwatch.rebuilt_mark', top::text, false);
   end if;
   return tables;
 end
@@ -41,9 +50,10 @@ drop function if exists lockwatch.rebuilt_states();
 
 -- What a statement did, read in the migration's own session (it alone sees its uncommitted catalog) and sent
 -- with its end gate: each touched table's state by oid (columns by attnum with their type's oid, constraints and
--- indexes by oid, index storage by relfilenode); lockwatch compares it with the state before the statement.
-create or replace function lockwatch.table_states(tables oid[]) returns json language sql stable as $fn$
-  select coalesce(json_agg(json_build_object(
+-- indexes by oid, index storage by relfilenode); lockwatch compares it with the state before the statement. plpgsql, as the other functions a gate calls: it keeps its plan, where a SQL function with a FROM is planned at every call.
+create or replace function lockwatch.table_states(tables oid[]) returns json language plpgsql stable as $fn$
+begin
+  return (select coalesce(json_agg(json_build_object(
            'oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname, 'filenode', c.relfilenode::bigint,
            'columns', (select coalesce(json_agg(json_build_array(a.attnum, a.attname, a.attnotnull, a.atttypid::bigint,
                                                                  a.atttypmod, format_type(a.atttypid, a.atttypmod))), '[]')
@@ -56,7 +66,8 @@ create or replace function lockwatch.table_states(tables oid[]) returns json lan
            'indexes', (select coalesce(json_agg(json_build_array(i.indexrelid::bigint, ic.relname, ic.relfilenode::bigint)), '[]')
                          from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid))), '[]')
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.oid = any(tables) and c.relkind in ('r', 'p', 'm')
+   where c.oid = any(tables) and c.relkind in ('r', 'p', 'm'));
+end
 $fn$;
 
 -- The state of those tables, which the start and version gates send: a REINDEX (no gate pauses it) gave them new index storage,
@@ -87,10 +98,14 @@ end
 $fn$;
 
 -- seq_scan of each table in this transaction so far (pg_stat_xact_user_tables): a scan shows as growth.
-create or replace function lockwatch.scans(tables oid[]) returns json language sql volatile as $fn$
-  select coalesce(json_agg(json_build_array(t::bigint,
-                                            pg_stat_get_xact_numscans(t) - coalesce((b.base ->> t::text)::bigint, 0))), '[]')
-    from unnest(tables) t cross join (select lockwatch.scan_base() as base) b
+create or replace function lockwatch.scans(tables oid[]) returns json language plpgsql volatile as $fn$
+declare
+  base jsonb := lockwatch.scan_base();
+begin
+  return (select coalesce(json_agg(json_build_array(t::bigint,
+                                                    pg_stat_get_xact_numscans(t) - coalesce((base ->> t::text)::bigint, 0))), '[]')
+            from unnest(tables) t);
+end
 $fn$;
 
 -- The objects a command dropped, kept until its end gate sends them (sql_drop fires before ddl_command_end).
@@ -150,14 +165,30 @@ declare
   app text := current_setting('application_name');
   tag text := @TAG@;
   paused_at bigint;
+  fingerprint text;
+  rels bigint[];
+  modes text[];
+  grants boolean[];
+  unchanged boolean;
   held json;
   waiting text;
 begin
   if current_setting('lockwatch.report', true) = 'notice' then
     perform set_config('lockwatch.seq', seq::text, false);
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
-    select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]') into held
-      from pg_locks l where l.pid = pg_backend_pid() and @TABLE_LOCK@;
+    -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
+    -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
+    select count(*) || ':' || coalesce(sum(hashint8(l.relation::bigint) # hashtext(l.mode) # l.granted::int), 0),
+           array_agg(l.relation::bigint), array_agg(l.mode), array_agg(l.granted)
+      into fingerprint, rels, modes, grants
+      from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384;
+    fingerprint := transaction_timestamp() || '|' || fingerprint;
+    unchanged := coalesce(current_setting('lockwatch.locks_told', true), '') = fingerprint;
+    if not unchanged then
+      perform set_config('lockwatch.locks_told', fingerprint, false);
+      select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
+        from unnest(rels, modes, grants) as l(relation, mode, granted) where @TABLE_RELATION@;
+    end if;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
     return;
   end if;
@@ -207,6 +238,8 @@ begin
                                             c.object_type, c.object_identity)), '[]')
     into touched, commands
     from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid;
+  -- the index storage the statement made is in these states: told here, the next start gate has none to tell
+  touched := touched || lockwatch.rebuilt_oids();
   -- the version table appears during the run: gate its writes too (the end of each revision's transaction)
   for created in select object_identity from pg_event_trigger_ddl_commands()
                   where command_tag = 'CREATE TABLE' and object_identity like '%.' || '@VERSION_TABLE@' loop
@@ -245,8 +278,10 @@ $fn$;
 -- only the migration's own session can read: read before the statement (rows_before, a trigger that never pauses)
 -- and at its end gate. Both reads are needed: pg_stat_xact_user_tables also counts earlier transactions of the
 -- session whose statistics are not yet flushed.
-create or replace function lockwatch.rows_counted(rel oid) returns bigint language sql as $fn$
-  select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint from pg_stat_xact_user_tables where relid = rel
+create or replace function lockwatch.rows_counted(rel oid) returns bigint language plpgsql as $fn$
+begin
+  return pg_stat_get_xact_tuples_inserted(rel) + pg_stat_get_xact_tuples_updated(rel) + pg_stat_get_xact_tuples_deleted(rel);
+end
 $fn$;
 
 create or replace function lockwatch.rows_before() returns trigger language plpgsql as $fn$

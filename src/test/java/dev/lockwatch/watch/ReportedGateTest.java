@@ -17,7 +17,7 @@ class ReportedGateTest {
                  "locks" : [[16391, "ShareLock", true], [1259, "AccessShareLock", true], [16391, "AccessExclusiveLock", true]],
                  "until" : 2100}""";
 
-        BackendSample sample = ReportedGate.parse(report, 1024).orElseThrow();
+        BackendSample sample = new ReportedGate(1024).parse(report).orElseThrow();
 
         assertEquals(new BackendSample(2000, 42, "CREATE INDEX ix ON t (a)", 1500, 1000,
                 List.of(new BackendSample.HeldLock(1259, LockMode.ACCESS_SHARE, true),
@@ -27,10 +27,31 @@ class ReportedGateTest {
     }
 
     @Test
+    void aGateWhoseLocksAreUnchangedInTheSameTransactionHasTheLastGatesLocks() {
+        ReportedGate reader = new ReportedGate(1024);
+        BackendSample end = reader.parse("""
+                {"time" : 2000, "pid" : 42, "pause" : "lw|2|end|0|1217|16391||CREATE INDEX", "query" : "CREATE INDEX ix ON t (a)",
+                 "query_start" : 1500, "xact_start" : 1000, "locks" : [[16391, "ShareLock", true]],
+                 "locks_unchanged" : false, "until" : 2100}""").orElseThrow();
+        BackendSample start = reader.parse("""
+                {"time" : 2200, "pid" : 42, "pause" : "lw|3|start|0||||ALTER TABLE", "query" : "ALTER TABLE t ADD b int",
+                 "query_start" : 2150, "xact_start" : 1000, "locks" : null, "locks_unchanged" : true, "until" : 2210}""")
+                .orElseThrow();
+        BackendSample otherSession = reader.parse("""
+                {"time" : 2300, "pid" : 43, "pause" : "lw|1|start|0||||ALTER TABLE", "query" : "ALTER TABLE u ADD b int",
+                 "query_start" : 2250, "xact_start" : 2250, "locks" : [], "locks_unchanged" : false, "until" : 2310}""")
+                .orElseThrow();
+
+        assertEquals(List.of(new BackendSample.HeldLock(16391, LockMode.SHARE, true)), end.locks());
+        assertEquals(end.locks(), start.locks());
+        assertEquals(List.of(), otherSession.locks());
+    }
+
+    @Test
     void anythingElseIsNotAReport() {
-        assertTrue(ReportedGate.parse("not json", 1024).isEmpty());
-        assertTrue(ReportedGate.parse("{\"time\": 1, \"pid\": 2, \"pause\": \"lockwatch-migration\"}", 1024).isEmpty());
-        assertTrue(ReportedGate.parse("{\"pid\": 2, \"pause\": \"lw|1|start|0||||ALTER TABLE\"}", 1024).isEmpty());
+        assertTrue(new ReportedGate(1024).parse("not json").isEmpty());
+        assertTrue(new ReportedGate(1024).parse("{\"time\": 1, \"pid\": 2, \"pause\": \"lockwatch-migration\"}").isEmpty());
+        assertTrue(new ReportedGate(1024).parse("{\"pid\": 2, \"pause\": \"lw|1|start|0||||ALTER TABLE\"}").isEmpty());
     }
 
     @Test

@@ -125,13 +125,13 @@ class StatementEffectsCaptureTest {
             before = new SchemaReader(c, Capture.DEFAULT_VERSION_TABLE, 16).read();
             c.setAutoCommit(false);
             try (var s = c.createStatement()) {
+                ReportedGate reader = new ReportedGate(4096);
                 s.execute("set lockwatch.report = notice");
                 for (String statement : sql) {
                     s.execute(statement);
                     for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                         String notice = w.getMessage();
-                        ReportedGate.parse(notice.substring(GateProtocol.NOTICE_PREFIX.length()), 4096)
-                                .ifPresent(samples::add);
+                        reader.parse(notice.substring(GateProtocol.NOTICE_PREFIX.length())).ifPresent(samples::add);
                     }
                     s.clearWarnings();
                 }
