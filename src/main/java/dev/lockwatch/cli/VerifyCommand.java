@@ -40,11 +40,13 @@ import picocli.CommandLine.Spec;
         description = {
                 "Run each revision on a throwaway Postgres and report the locks that would block production.",
                 "",
-                "Applies the baseline with one alembic upgrade, then upgrades each newer revision on its own while a "
-                        + "second connection watches pg_locks, and reports every lock each revision takes on a table "
-                        + "that existed before it, with what that lock would do to a busy production table. Findings "
-                        + "also cover table rewrites, validating scans, missing lock timeouts and changes the running "
-                        + "application cannot survive; each revision is round-tripped through its downgrade.",
+                "Applies the baseline with one alembic upgrade, then runs the revisions above it as they deploy: "
+                        + "with --from or --git-base one alembic upgrade of them all, as production runs it; without, "
+                        + "each revision its own upgrade. Triggers in the server report what each statement locks and "
+                        + "changes; every lock on a table that existed before the deploy is reported with what it "
+                        + "would do to a busy production table. Findings also cover table rewrites, validating scans, "
+                        + "missing lock timeouts and changes the running application cannot survive. Then each "
+                        + "revision is round-tripped, unwatched: upgrade, downgrade one step, upgrade again.",
                 "Runs on lockwatch's own Postgres and scratch database, never on yours, and never changes the project.",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
