@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  * <p>Only the first read reads every table. Later ones read again only the tables that changed and keep the rest
  * of the last snapshot, so a read costs what changed, not what exists:
  * <ul>
- * <li>{@link #readAfter} is told the tables a judged upgrade touched (its statements' locks and effects, by oid);
+ * <li>{@link #readAfter} is told the tables a judged upgrade touched (its statements' locks and effects, by oid),
+ * and adds those whose storage a statement no gate sees renewed (REINDEX, CLUSTER in an autocommit block);
  * <li>{@link #read} finds them itself: a catalog row written since the last read carries a newer transaction id
  * ({@code xmin}), and a dropped index or constraint shows in its table's count of them. Nothing but row counts
  * escapes it: a table whose rows an unwatched command changed without touching its definition keeps its count
@@ -108,6 +109,10 @@ public final class SchemaReader {
                     + " union all select false, " + FRESH.formatted("e") + " from pg_enum e"
                     + " union all select false, " + FRESH.formatted("r") + " from pg_rewrite r where r.ev_class >= 16384"
                     + ") o");
+    /** Tables (by oid) whose pg_class row or one of whose indexes' was written since the last read. */
+    private static final String NEW_STORAGE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
+            + " left join pg_index i on i.indexrelid = c.oid where c.oid >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i')"
+            + " and " + FRESH.formatted("c");
     /** {@link #CHANGES}' parameters: the version table's name second, the rest where "since" begins. */
     private static final int CHANGES_PARAMETERS = (int) CHANGES.chars().filter(c -> c == '?').count();
 
@@ -162,7 +167,31 @@ public final class SchemaReader {
         if (last == null) {
             return full(transactions, true);
         }
-        return scoped(transactions, oidsOfTables(touched), objects, true);
+        Set<Long> tables = oidsOfTables(touched);
+        tables.addAll(newStorage());
+        return scoped(transactions, tables, objects, true);
+    }
+
+    /**
+     * Tables whose own or whose indexes' pg_class row was written since the last read: new storage from a statement
+     * no gate pauses (REINDEX, CLUSTER or VACUUM FULL in an autocommit block). One scan of pg_class's user rows.
+     */
+    private Set<Long> newStorage() throws SQLException {
+        Set<Long> tables = new HashSet<>();
+        try (PreparedStatement s = connection.prepareStatement(NEW_STORAGE)) {
+            s.setString(1, Long.toString(since()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getLong(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** The oldest transaction that had not ended when the last read began, as a 32-bit xid. */
+    private long since() {
+        return Long.parseLong(lastTransactions.substring(0, lastTransactions.indexOf(':'))) % (1L << 32);
     }
 
     private SchemaSnapshot read(boolean countRows, Set<Long> alsoCount) throws SQLException {
@@ -199,7 +228,7 @@ public final class SchemaReader {
 
     /** What changed since the last read: {@link #CHANGES}, compared with the last snapshot. */
     private Changes changes() throws SQLException {
-        long since = Long.parseLong(lastTransactions.substring(0, lastTransactions.indexOf(':'))) % (1L << 32);
+        long since = since();
         Set<Long> changed = new HashSet<>();
         boolean objects;
         Map<Long, TableSchema> known = byOid(last);

@@ -9,9 +9,10 @@ import java.util.Set;
 
 /**
  * What a judged upgrade touched, by oid, as its gates told: every table a statement locked, acted on, rewrote or
- * reported the state of, and every table, index or constraint it created or dropped. Anything that changes a
- * table's definition or rows does one of these, so a read after the upgrade need read no other table
- * ({@link SchemaReader#readAfter}).
+ * reported the state of, and every table, index or constraint it created or dropped. Every DDL statement and every
+ * write to a table that existed before passes a gate, which reports the locks its transaction holds, so a read
+ * after the upgrade need read no other table ({@link SchemaReader#readAfter} adds what no gate sees: new storage
+ * from a REINDEX or CLUSTER in an autocommit block).
  *
  * @param oids    tables, indexes and constraints (an index or constraint stands for its table)
  * @param objects sequences, views or types were created, changed or dropped: they are read again too

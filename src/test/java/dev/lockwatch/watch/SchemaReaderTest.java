@@ -144,6 +144,20 @@ class SchemaReaderTest {
         }
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"reindex table concurrently other", "vacuum full busy",
+            "cluster child using ix_child_parent", "reindex index ix_other_x"})
+    void newStorageNoGateReportsIsReadToo(String sql) throws SQLException {
+        try (Connection reading = SharedPostgres.connect(DATABASE)) {
+            SchemaReader reader = new SchemaReader(reading, Capture.DEFAULT_VERSION_TABLE, 16);
+            reader.read();
+            try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
+                s.execute(sql); // autocommit: no gate, and no lock left for a later one to see
+            }
+            assertEquals(fullRead(), reader.readAfter(Set.of(), false), sql);
+        }
+    }
+
     @Test
     void aCommandThatMayRedefineTablesItDoesNotTouchTellsNothing() throws SQLException {
         assertEquals(Optional.empty(), Touched.of(runReportingGates("alter type mood rename to feeling")));
