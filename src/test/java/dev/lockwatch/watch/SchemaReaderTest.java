@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.capture.Capture;
-import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.TableRef;
 import dev.lockwatch.support.SharedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -60,11 +57,8 @@ class SchemaReaderTest {
 
     @BeforeEach
     void schema() throws SQLException {
-        try (Connection c = SharedPostgres.connect(DATABASE); var s = c.createStatement()) {
-            s.execute("drop event trigger if exists lockwatch_ddl_start; drop event trigger if exists lockwatch_ddl_end;"
-                    + " drop event trigger if exists lockwatch_rewrite; drop event trigger if exists lockwatch_drop;");
-            s.execute(SCHEMA);
-            Capture.install(c, Capture.DEFAULT_VERSION_TABLE);
+        CaptureDatabase.reset(DATABASE, SCHEMA);
+        try (Connection c = SharedPostgres.connect(DATABASE)) {
             Capture.gateTables(c);
         }
     }
@@ -117,12 +111,9 @@ class SchemaReaderTest {
     @MethodSource("changes")
     void aReadAfterAnUnwatchedCommandFindsWhatChanged(String name, String sql) throws SQLException {
         try (Connection reading = SharedPostgres.connect(DATABASE)) {
-            SchemaReader reader = new SchemaReader(reading, Capture.DEFAULT_VERSION_TABLE, 16);
+            SchemaReader reader = reader(reading);
             SchemaSnapshot before = reader.read();
-            try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
-                s.execute("set application_name = 'lockwatch-unjudged'"); // no gate: as the round trip runs it
-                s.execute(sql);
-            }
+            runUnwatched(sql);
             Set<Long> written = sql.contains("insert") || sql.contains("truncate") ? oids(before, "busy", "child") : Set.of();
             assertEquals(fullRead(), reader.read(written), name);
             assertEquals(REDEFINING.contains(name) && !name.equals("rename a schema") ? 2 : 1, reader.fullReads(), name);
@@ -133,7 +124,7 @@ class SchemaReaderTest {
     @MethodSource("changes")
     void aReadAfterAJudgedUpgradeReadsWhatItsGatesSayItTouched(String name, String sql) throws SQLException {
         try (Connection reading = SharedPostgres.connect(DATABASE)) {
-            SchemaReader reader = new SchemaReader(reading, Capture.DEFAULT_VERSION_TABLE, 16);
+            SchemaReader reader = reader(reading);
             reader.read();
             List<BackendSample> samples = runReportingGates(sql);
             Optional<Touched> touched = Touched.of(samples);
@@ -149,11 +140,9 @@ class SchemaReaderTest {
             "cluster child using ix_child_parent", "reindex index ix_other_x"})
     void newStorageNoGateReportsIsReadToo(String sql) throws SQLException {
         try (Connection reading = SharedPostgres.connect(DATABASE)) {
-            SchemaReader reader = new SchemaReader(reading, Capture.DEFAULT_VERSION_TABLE, 16);
+            SchemaReader reader = reader(reading);
             reader.read();
-            try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
-                s.execute(sql); // autocommit: no gate, and no lock left for a later one to see
-            }
+            runUnwatched(sql); // autocommit: no lock left for a later gate to see
             assertEquals(fullRead(), reader.readAfter(Set.of(), false), sql);
         }
     }
@@ -171,12 +160,10 @@ class SchemaReaderTest {
     @Test
     void aReadWhenNothingHappenedIsTheLastOneAndAShapeReadCountsNothingUntilAsked() throws SQLException {
         try (Connection reading = SharedPostgres.connect(DATABASE)) {
-            SchemaReader reader = new SchemaReader(reading, Capture.DEFAULT_VERSION_TABLE, 16);
+            SchemaReader reader = reader(reading);
             SchemaSnapshot first = reader.read();
             assertTrue(first == reader.read(), "answered from the last read");
-            try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
-                s.execute("alter table busy add column w int");
-            }
+            runUnwatched("alter table busy add column w int");
             SchemaSnapshot shape = reader.readShape();
             assertEquals(null, shape.table(new TableRef("public", "busy")).orElseThrow().rows(), "not counted");
             assertNotEquals(null, shape.table(new TableRef("public", "other")).orElseThrow().rows(), "kept");
@@ -186,7 +173,19 @@ class SchemaReaderTest {
 
     private static SchemaSnapshot fullRead() throws SQLException {
         try (Connection c = SharedPostgres.connect(DATABASE)) {
-            return new SchemaReader(c, Capture.DEFAULT_VERSION_TABLE, 16).read();
+            return reader(c).read();
+        }
+    }
+
+    private static SchemaReader reader(Connection connection) {
+        return new SchemaReader(connection, Capture.DEFAULT_VERSION_TABLE, 16);
+    }
+
+    /** Runs {@code sql} in a session of its own that passes no gate, as the round trip's unwatched commands do. */
+    private static void runUnwatched(String sql) throws SQLException {
+        try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
+            s.execute("set application_name = 'lockwatch-unjudged'");
+            s.execute(sql);
         }
     }
 
@@ -200,25 +199,10 @@ class SchemaReaderTest {
 
     /** Runs {@code sql} in one committed transaction of a session reporting its gates in-band: a judged upgrade's samples. */
     private static List<BackendSample> runReportingGates(String sql) throws SQLException {
-        List<BackendSample> samples = new ArrayList<>();
         try (Connection c = SharedPostgres.connect(DATABASE)) {
-            c.setAutoCommit(false);
-            try (var s = c.createStatement()) {
-                s.execute("set lockwatch.report = notice");
-                for (String statement : sql.split("; ")) {
-                    s.execute(statement);
-                    for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-                        String notice = w.getMessage();
-                        if (notice.startsWith(GateProtocol.NOTICE_PREFIX)) {
-                            ReportedGate.parse(notice.substring(GateProtocol.NOTICE_PREFIX.length()), 4096)
-                                    .ifPresent(samples::add);
-                        }
-                    }
-                    s.clearWarnings();
-                }
-            }
+            List<BackendSample> samples = CaptureDatabase.reportingGates(c, List.of(sql.split("; ")));
             c.commit();
+            return samples;
         }
-        return samples;
     }
 }
