@@ -21,6 +21,9 @@ public final class SchemaDiff {
         for (TableRef name : union(before.tables().keySet(), after.tables().keySet())) {
             TableSchema was = before.tables().get(name);
             TableSchema now = after.tables().get(name);
+            if (was == now) {
+                continue; // one table kept from read to read (see SchemaReader): nothing to compare
+            }
             if (was == null || now == null) {
                 differences.add(was == null ? now.kind() + " " + name + ": added" : was.kind() + " " + name + ": removed");
                 continue;

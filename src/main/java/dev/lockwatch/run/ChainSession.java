@@ -1,9 +1,12 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.capture.Capture;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
+import dev.lockwatch.model.SchemaSnapshot;
 import dev.lockwatch.model.TableRef;
+import dev.lockwatch.model.TableSchema;
 import dev.lockwatch.postgres.ScratchDatabase;
 import dev.lockwatch.traffic.TrafficGenerator;
 import dev.lockwatch.watch.LockWatcher;
@@ -11,7 +14,9 @@ import dev.lockwatch.watch.SchemaReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,6 +29,9 @@ final class ChainSession implements AutoCloseable {
     private final SchemaReader schema;
     private final LockWatcher watcher;
     private final TrafficGenerator traffic;
+    /** The tables lockwatch's DML gates are on (or could not be put on), by oid. */
+    private final Set<Long> gated = new HashSet<>();
+    private Optional<Set<Long>> touched = Optional.empty();
     private boolean closed;
 
     private ChainSession(Connection connection, SchemaReader schema, LockWatcher watcher, TrafficGenerator traffic) {
@@ -64,6 +72,28 @@ final class ChainSession implements AutoCloseable {
             s.setString(1, versionTable);
             s.execute();
         }
+    }
+
+    /**
+     * Gates DML on the tables of {@code schema} that have no gate yet (tables appear as the chain runs); nothing to do,
+     * and no catalog scan, when every table is one gated before.
+     */
+    void gateNewTables(SchemaSnapshot schema) {
+        List<Long> oids = schema.tables().values().stream().map(TableSchema::oid).toList();
+        if (!gated.containsAll(oids)) {
+            Capture.gateTables(connection);
+            gated.addAll(oids);
+        }
+    }
+
+    /** What the last judged upgrade touched, by oid; empty when its gates could not tell. */
+    void touched(Optional<Set<Long>> oids) {
+        touched = oids;
+    }
+
+    /** What the last judged upgrade touched, by oid ({@link dev.lockwatch.watch.Touched}); empty when unknown. */
+    Optional<Set<Long>> touched() {
+        return touched;
     }
 
     Connection connection() {

@@ -15,11 +15,11 @@ import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.traffic.LockQueue;
 import dev.lockwatch.traffic.TrafficGenerator;
-import dev.lockwatch.capture.Capture;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
 import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.StatementAssembler;
+import dev.lockwatch.watch.Touched;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -99,7 +99,7 @@ final class RevisionExecutor {
         watcher.recordLockQueue(traffic != null);
         SchemaSnapshot before = schema.read();
         if (gated) {
-            Capture.gateTables(session.connection()); // after the read: new triggers would make it read again rather than reuse
+            session.gateNewTables(before);
         }
         Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
         busyNow.retainAll(before.tables().keySet());
@@ -118,8 +118,14 @@ final class RevisionExecutor {
         }
         SchemaSnapshot after;
         Optional<String> lingering = Optional.empty();
+        // what the gates say the upgrade touched is read again, the rest kept; without gates, after a failure (it
+        // may have committed part of itself) or with the workload writing rows, everything is
+        Optional<Touched> touched = gated && traffic == null && watched.result().succeeded()
+                ? Touched.of(watched.samples()) : Optional.empty();
+        session.touched(touched.map(Touched::oids));
         try {
-            after = schema.read();
+            after = touched.isPresent() ? schema.readAfter(touched.get().oids(), touched.get().objects())
+                    : schema.readAll();
         } catch (SQLException e) {
             // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
             lingering = Optional.of(LingeringLocks.describe(e, session.connection(), config.revisionTimeout()));

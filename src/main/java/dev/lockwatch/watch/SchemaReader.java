@@ -16,10 +16,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -27,10 +29,25 @@ import java.util.stream.Collectors;
  * a migration runs). Queries are written for PostgreSQL 10 and later; newer catalog columns are read only where
  * they exist.
  *
- * <p>A read is answered from the last one while no write transaction has begun or ended on the server since:
- * the next revision's "before" is then the last one's "after", read once. The server's transaction snapshot
- * ({@code txid_current_snapshot()}) is the witness: every change to a table or the catalog takes a transaction
- * id, which moves its upper bound, and ending one changes its list of running transactions.
+ * <p>Only the first read reads every table. Later ones read again only the tables that changed and keep the rest
+ * of the last snapshot, so a read costs what changed, not what exists:
+ * <ul>
+ * <li>{@link #readAfter} is told the tables a judged upgrade touched (its statements' locks and effects, by oid),
+ * and adds those whose storage a statement no gate sees renewed (REINDEX, CLUSTER in an autocommit block);
+ * <li>{@link #read} finds them itself: a catalog row written since the last read carries a newer transaction id
+ * ({@code xmin}), and a dropped index or constraint shows in its table's count of them. Nothing but row counts
+ * escapes it: a table whose rows an unwatched command changed without touching its definition keeps its count
+ * unless named in {@code alsoCount}.
+ * </ul>
+ * A read is answered from the last one while no write transaction has begun or ended on the server since. The
+ * server's transaction snapshot ({@code txid_current_snapshot()}) is the witness: every change to a table or the
+ * catalog takes a transaction id, which moves its upper bound, and ending one changes its list of running
+ * transactions. Its lower bound, taken before a read, is where "written since" starts.
+ *
+ * <p>Another table's definition can change when one changes: a foreign key's definition names the table and
+ * columns it references, so renaming those reads the referencing tables again too. A change that can alter the
+ * definition of tables it neither touches nor renames (an existing sequence, type or schema renamed, an enum's
+ * values changed) makes a read a full one.
  */
 public final class SchemaReader {
     private static final String USER_SCHEMA = " n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')"
@@ -44,9 +61,7 @@ public final class SchemaReader {
             + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA;
     private static final String CONSTRAINTS = "select co.conrelid::bigint, co.conname, co.contype::text,"
             + " co.convalidated, pg_get_constraintdef(co.oid), coalesce(array_to_string(co.conkey, ' '), ''),"
-            + " co.confrelid::bigint, co.oid::bigint"
-            + " from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace"
-            + " where" + USER_SCHEMA + " order by co.conrelid, co.conname";
+            + " co.confrelid::bigint, co.oid::bigint";
     /** Sequences, views and user types: what else a revision creates and its downgrade must remove. */
     private static final String OBJECTS = "select case c.relkind when 'S' then 'sequence' else 'view' end || ' ' || n.nspname"
             + " || '.' || c.relname, case c.relkind when 'v' then pg_get_viewdef(c.oid) else '' end"
@@ -59,70 +74,395 @@ public final class SchemaReader {
     private static final String VERSION_TABLE = "select format('%I.%I', n.nspname, c.relname)"
             + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ? and c.relkind = 'r'"
             + " and" + USER_SCHEMA + " order by n.nspname = 'public' desc limit 1";
+    /** A catalog query's rows limited to some tables, by oid: {@code %s} is the column that names the table. */
+    private static final String SCOPE = " %s = any(?::oid[])";
+    /**
+     * Written by a transaction that had not ended when the last read began, or by a later one: {@code ?} is the
+     * oldest that had not.
+     */
+    private static final String FRESH = "age(%s.xmin) <= age(?::text::xid)";
+    /**
+     * What changed since the last read, in one round trip: every table with its name and whether its pg_class row
+     * is new; the tables with a newer column, constraint, index or default row; each table's constraints and
+     * indexes (a dropped one leaves no row behind); how many other objects there are and whether one is new.
+     */
+    private static final String CHANGES = String.join(";\n",
+            "select c.oid::bigint, n.nspname, c.relname, " + FRESH.formatted("c")
+                    + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                    + " where" + TABLE_KINDS + " and c.relname <> ? and" + USER_SCHEMA,
+            "select a.attrelid::bigint from pg_attribute a where a.attrelid >= 16384 and a.attnum > 0 and "
+                    + FRESH.formatted("a")
+                    + " union all select co.conrelid::bigint from pg_constraint co where co.conrelid >= 16384 and "
+                    + FRESH.formatted("co")
+                    + " union all select i.indrelid::bigint from pg_index i join pg_class ic on ic.oid = i.indexrelid"
+                    + " where i.indrelid >= 16384 and (" + FRESH.formatted("i") + " or " + FRESH.formatted("ic") + ")"
+                    + " union all select d.adrelid::bigint from pg_attrdef d where d.adrelid >= 16384 and "
+                    + FRESH.formatted("d"),
+            "select co.conrelid::bigint, count(*) from pg_constraint co where co.conrelid >= 16384"
+                    + " and co.contype in ('c', 'f', 'p', 'u', 'x') group by 1",
+            "select i.indrelid::bigint, count(*) from pg_index i where i.indrelid >= 16384 group by 1",
+            "select count(*) filter (where o.counted), coalesce(bool_or(o.fresh), false) from ("
+                    + "select true as counted, " + FRESH.formatted("c") + " as fresh from pg_class c"
+                    + " join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('S', 'v') and" + USER_SCHEMA
+                    + " union all select true, " + FRESH.formatted("t") + " from pg_type t"
+                    + " join pg_namespace n on n.oid = t.typnamespace where t.typtype in ('e', 'd') and" + USER_SCHEMA
+                    + " union all select false, " + FRESH.formatted("e") + " from pg_enum e"
+                    + " union all select false, " + FRESH.formatted("r") + " from pg_rewrite r where r.ev_class >= 16384"
+                    + ") o");
+    /** Tables (by oid) whose pg_class row or one of whose indexes' was written since the last read. */
+    private static final String NEW_STORAGE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
+            + " left join pg_index i on i.indexrelid = c.oid where c.oid >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i')"
+            + " and " + FRESH.formatted("c");
+    /** {@link #CHANGES}' parameters: the version table's name second, the rest where "since" begins. */
+    private static final int CHANGES_PARAMETERS = (int) CHANGES.chars().filter(c -> c == '?').count();
 
     private final Connection connection;
     private final String versionTable;
     private final int major;
-    /** Every catalog query of a read, one after another: a read sends them in one round trip. */
-    private final String catalog;
     private long blockSize;
     private SchemaSnapshot last;
-    private boolean lastCounted;
+    /** How many reads read every table: the first, and those nothing could tell the changes of. */
+    private int fullReads;
+    /** Tables of the last snapshot (by oid) whose rows a read of shapes alone left uncounted. */
+    private Set<Long> uncounted = Set.of();
+    /** The server's transaction snapshot, taken before the last read. */
     private String lastTransactions;
 
     public SchemaReader(Connection connection, String versionTable, int major) {
         this.connection = connection;
         this.versionTable = versionTable;
         this.major = major;
-        this.catalog = String.join(";\n", TABLES, columnsQuery(major), CONSTRAINTS, indexesQuery(major), OBJECTS,
-                VERSION_TABLE);
     }
 
     /** The schema with each table's rows: what rules judge. */
     public SchemaSnapshot read() throws SQLException {
-        return read(true);
+        return read(true, Set.of());
+    }
+
+    /**
+     * The schema with each table's rows; the tables of {@code alsoCount} (by oid) are read and counted again even
+     * when their definition did not change: the tables an unwatched command may have written rows to.
+     */
+    public SchemaSnapshot read(Set<Long> alsoCount) throws SQLException {
+        return read(true, alsoCount);
     }
 
     /** The schema without counting rows: enough to compare shapes (the downgrade round trip). */
     public SchemaSnapshot readShape() throws SQLException {
-        return read(false);
+        return read(false, Set.of());
     }
 
-    private SchemaSnapshot read(boolean countRows) throws SQLException {
+    /** Every table read and counted, whatever the last read saw: when nothing tells what changed. */
+    public SchemaSnapshot readAll() throws SQLException {
+        return full(transactions(), true);
+    }
+
+    /**
+     * The schema after a judged upgrade that touched (locked, or changed by its statements' effects) the tables
+     * and indexes of {@code touched}, by oid, and nothing else: those are read again, with their rows; the rest is
+     * the last read's. Other objects (sequences, views, types) are read again when {@code objects}.
+     */
+    public SchemaSnapshot readAfter(Set<Long> touched, boolean objects) throws SQLException {
         String transactions = transactions();
-        if (last != null && transactions.equals(lastTransactions) && (lastCounted || !countRows)) {
+        if (last == null) {
+            return full(transactions, true);
+        }
+        Set<Long> tables = oidsOfTables(touched);
+        tables.addAll(newStorage());
+        return scoped(transactions, tables, objects, true);
+    }
+
+    /**
+     * Tables whose own or whose indexes' pg_class row was written since the last read: new storage from a statement
+     * no gate pauses (REINDEX, CLUSTER or VACUUM FULL in an autocommit block). One scan of pg_class's user rows.
+     */
+    private Set<Long> newStorage() throws SQLException {
+        Set<Long> tables = new HashSet<>();
+        try (PreparedStatement s = connection.prepareStatement(NEW_STORAGE)) {
+            s.setString(1, Long.toString(since()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getLong(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** The oldest transaction that had not ended when the last read began, as a 32-bit xid. */
+    private long since() {
+        return Long.parseLong(lastTransactions.substring(0, lastTransactions.indexOf(':'))) % (1L << 32);
+    }
+
+    private SchemaSnapshot read(boolean countRows, Set<Long> alsoCount) throws SQLException {
+        String transactions = transactions();
+        if (last == null) {
+            return full(transactions, countRows);
+        }
+        boolean unchanged = transactions.equals(lastTransactions);
+        if (unchanged && alsoCount.isEmpty() && (!countRows || uncounted.isEmpty())) {
             return last;
         }
+        Changes changes = unchanged ? new Changes(Set.of(), false) : changes();
+        Set<Long> tables = new HashSet<>(changes.tables());
+        tables.addAll(alsoCount);
+        return scoped(transactions, tables, changes.objects(), countRows);
+    }
+
+    /** The tables and indexes of {@code oids} as the tables they are or belong to, by the last read. */
+    private Set<Long> oidsOfTables(Set<Long> oids) {
+        Set<Long> tables = new HashSet<>(oids);
+        Map<Long, Long> owners = new HashMap<>();
+        for (TableSchema table : last.tables().values()) {
+            table.indexes().forEach(i -> owners.put(i.oid(), table.oid()));
+            table.constraints().forEach(c -> owners.put(c.oid(), table.oid()));
+        }
+        for (Long oid : oids) {
+            Long owner = owners.get(oid);
+            if (owner != null) {
+                tables.add(owner);
+            }
+        }
+        return tables;
+    }
+
+    /** What changed since the last read: {@link #CHANGES}, compared with the last snapshot. */
+    private Changes changes() throws SQLException {
+        long since = since();
+        Set<Long> changed = new HashSet<>();
+        boolean objects;
+        Map<Long, TableSchema> known = byOid(last);
+        Set<Long> present = new HashSet<>();
+        try (PreparedStatement s = connection.prepareStatement(CHANGES)) {
+            for (int i = 1; i <= CHANGES_PARAMETERS; i++) {
+                s.setString(i, i == 2 ? versionTable : Long.toString(since));
+            }
+            s.execute();
+            try (ResultSet rs = s.getResultSet()) {
+                while (rs.next()) {
+                    long oid = rs.getLong(1);
+                    present.add(oid);
+                    TableSchema was = known.get(oid);
+                    if (was == null || rs.getBoolean(4)
+                            || !was.table().equals(new TableRef(rs.getString(2), rs.getString(3)))) {
+                        changed.add(oid);
+                    }
+                }
+            }
+            known.keySet().stream().filter(oid -> !present.contains(oid)).forEach(changed::add); // dropped
+            s.getMoreResults();
+            try (ResultSet rs = s.getResultSet()) {
+                while (rs.next()) {
+                    changed.add(rs.getLong(1));
+                }
+            }
+            s.getMoreResults();
+            Map<Long, Long> constraints = counts(s.getResultSet());
+            s.getMoreResults();
+            Map<Long, Long> indexes = counts(s.getResultSet());
+            for (TableSchema table : known.values()) {
+                if (constraints.getOrDefault(table.oid(), 0L) != table.constraints().size()
+                        || indexes.getOrDefault(table.oid(), 0L) != table.indexes().size()) {
+                    changed.add(table.oid());
+                }
+            }
+            s.getMoreResults();
+            try (ResultSet rs = s.getResultSet()) {
+                rs.next();
+                objects = rs.getLong(1) != last.objects().size() || rs.getBoolean(2);
+            }
+        }
+        present.addAll(known.keySet());
+        changed.retainAll(present); // the rest are indexes, sequences and views: their tables are named already
+        return new Changes(changed, objects);
+    }
+
+    private static Map<Long, Long> counts(ResultSet rs) throws SQLException {
+        Map<Long, Long> counts = new HashMap<>();
+        try (rs) {
+            while (rs.next()) {
+                counts.put(rs.getLong(1), rs.getLong(2));
+            }
+        }
+        return counts;
+    }
+
+    /** Tables (by oid) whose definition may have changed since the last read; other objects too, when {@code objects}. */
+    private record Changes(Set<Long> tables, boolean objects) {
+    }
+
+    /** How many reads so far read every table. */
+    int fullReads() {
+        return fullReads;
+    }
+
+    private SchemaSnapshot full(String transactions, boolean countRows) throws SQLException {
+        fullReads++;
+        Catalog read = catalog(null, true);
+        Map<Long, RowCount> rows = countRows ? rows(read.drafts().values()) : Map.of();
+        Map<TableRef, TableSchema> tables = new HashMap<>();
+        for (Draft d : read.drafts().values()) {
+            tables.put(d.table, d.schema(rows.get(d.oid)));
+        }
+        return remember(SchemaSnapshot.of(tables, read.objects(), versions(read.versionTable())),
+                countRows ? Set.of() : read.drafts().keySet(), transactions);
+    }
+
+    /**
+     * The last snapshot with the tables of {@code oids} read again (gone when dropped, added when new), and the
+     * tables whose foreign keys name one of them that was renamed or had a column renamed. With {@code countRows},
+     * those read are counted, and so are tables an earlier read of shapes left uncounted.
+     */
+    private SchemaSnapshot scoped(String transactions, Set<Long> changed, boolean objects, boolean countRows)
+            throws SQLException {
+        Set<Long> oids = new HashSet<>(changed);
+        if (countRows) {
+            oids.addAll(uncounted);
+        }
+        Map<Long, TableSchema> known = byOid(last);
+        Catalog read = catalog(oids, objects);
+        Map<Long, Draft> drafts = new HashMap<>(read.drafts());
+        Set<TableRef> renamed = new HashSet<>();
+        for (Draft d : drafts.values()) {
+            TableSchema was = known.get(d.oid);
+            if (was != null && (!was.table().equals(d.table) || columnRenamed(was, d.columns))) {
+                renamed.add(was.table());
+            }
+        }
+        Map<String, String> objectsNow = read.objects();
+        if (!renamed.isEmpty()) {
+            Set<Long> referencing = new HashSet<>();
+            for (TableSchema table : known.values()) {
+                if (!oids.contains(table.oid()) && table.constraints().stream()
+                        .anyMatch(c -> c.references() != null && renamed.contains(c.references()))) {
+                    referencing.add(table.oid());
+                }
+            }
+            Catalog again = catalog(referencing, !objects); // views name tables and columns too
+            drafts.putAll(again.drafts());
+            objectsNow = objects ? objectsNow : again.objects();
+            objects = true;
+        }
+        if (objects && redefinesOthers(last.objects(), objectsNow)) {
+            return full(transactions, countRows);
+        }
+        resolveReferences(drafts, known);
+        Map<Long, RowCount> rows = countRows ? rows(drafts.values()) : Map.of();
+        Map<TableRef, TableSchema> tables = new HashMap<>();
+        for (TableSchema table : known.values()) {
+            if (!oids.contains(table.oid()) && !drafts.containsKey(table.oid())) {
+                tables.put(table.table(), table);
+            }
+        }
+        for (Draft d : drafts.values()) {
+            tables.put(d.table, d.schema(rows.get(d.oid)));
+        }
+        Set<Long> stillUncounted = new HashSet<>();
+        if (!countRows) {
+            stillUncounted.addAll(uncounted);
+            stillUncounted.addAll(drafts.keySet());
+            stillUncounted.retainAll(tables.values().stream().map(TableSchema::oid).toList());
+        }
+        return remember(SchemaSnapshot.of(tables, objects ? objectsNow : last.objects(), versions(read.versionTable())),
+                stillUncounted, transactions);
+    }
+
+    /**
+     * Whether other objects changed in a way that can change the definition of tables no read looks at: an
+     * existing one gone while another came (a rename: a sequence a default names, a type columns have), or an
+     * existing enum type's or domain's definition changed. Objects only added or only dropped change no table
+     * that is not read again anyway.
+     */
+    private static boolean redefinesOthers(Map<String, String> before, Map<String, String> now) {
+        boolean gone = before.keySet().stream().anyMatch(k -> !now.containsKey(k));
+        boolean came = now.keySet().stream().anyMatch(k -> !before.containsKey(k));
+        boolean redefined = before.entrySet().stream().anyMatch(e -> !e.getKey().startsWith("view ")
+                && now.containsKey(e.getKey()) && !now.get(e.getKey()).equals(e.getValue()));
+        return (gone && came) || redefined;
+    }
+
+    /** Whether a column kept its position under another name. */
+    private static boolean columnRenamed(TableSchema was, List<ColumnSchema> now) {
+        return now.stream().anyMatch(c -> was.columnAt(c.position()).filter(old -> !old.name().equals(c.name())).isPresent());
+    }
+
+    private static Map<Long, TableSchema> byOid(SchemaSnapshot snapshot) {
+        Map<Long, TableSchema> tables = new HashMap<>();
+        snapshot.tables().values().forEach(t -> tables.put(t.oid(), t));
+        return tables;
+    }
+
+    /** A foreign key's referenced table by its name now: read in the same pass, else as the last read has it. */
+    private static void resolveReferences(Map<Long, Draft> drafts, Map<Long, TableSchema> known) {
+        for (Draft d : drafts.values()) {
+            d.constraints.clear();
+            for (Pending p : d.pending) {
+                Draft referenced = drafts.get(p.referencedOid());
+                TableRef name = referenced != null ? referenced.table
+                        : Optional.ofNullable(known.get(p.referencedOid())).map(TableSchema::table).orElse(null);
+                ConstraintSchema c = p.constraint();
+                d.constraints.add(new ConstraintSchema(c.name(), c.kind(), c.validated(), c.definition(), c.columns(),
+                        name, c.oid()));
+            }
+        }
+    }
+
+    private SchemaSnapshot remember(SchemaSnapshot snapshot, Set<Long> notCounted, String transactions) {
+        last = snapshot;
+        uncounted = Set.copyOf(notCounted);
+        lastTransactions = transactions; // taken before reading: a change during the read makes the next one read again
+        return snapshot;
+    }
+
+    /** One catalog read's answers: tables (all, or those of a scope) with their parts, other objects, version table. */
+    private record Catalog(Map<Long, Draft> drafts, Map<String, String> objects, String versionTable) {
+    }
+
+    /**
+     * The catalog queries one after another, in one round trip: the tables of {@code oids} (every table when null),
+     * other objects when {@code objects}, then where the version table is.
+     */
+    private Catalog catalog(Set<Long> oids, boolean objects) throws SQLException {
+        boolean scoped = oids != null;
+        List<String> queries = new ArrayList<>(List.of(TABLES + (scoped ? " and" + SCOPE.formatted("c.oid") : ""),
+                columnsQuery(major, scoped), constraintsQuery(scoped), indexesQuery(major, scoped)));
+        if (objects) {
+            queries.add(OBJECTS);
+        }
+        queries.add(VERSION_TABLE);
         Map<Long, Draft> drafts;
-        Map<String, String> objects;
-        String qualifiedVersionTable;
-        // one statement after another, each answering in turn: tables first, as the rest is filed under them
-        try (PreparedStatement s = connection.prepareStatement(catalog)) {
-            s.setString(1, versionTable);
-            s.setString(2, versionTable);
+        Map<String, String> objectsRead = Map.of();
+        // one statement after another, each answering in turn: tables first, as the rest is filed under them; the
+        // same few texts every time, with the tables as a parameter, so the server plans each once
+        try (PreparedStatement s = connection.prepareStatement(String.join(";\n", queries))) {
+            int parameter = 1;
+            s.setString(parameter++, versionTable);
+            if (oids != null) {
+                java.sql.Array array = connection.createArrayOf("int8", oids.toArray(Long[]::new));
+                for (int i = 0; i < 4; i++) {
+                    s.setArray(parameter++, array);
+                }
+            }
+            s.setString(parameter, versionTable);
             s.execute();
             drafts = tables(s.getResultSet());
             s.getMoreResults();
             file(s.getResultSet(), drafts, SchemaReader::addColumn);
             s.getMoreResults();
-            file(s.getResultSet(), drafts, (d, rs) -> addConstraint(d, rs, drafts));
+            file(s.getResultSet(), drafts, SchemaReader::addConstraint);
             s.getMoreResults();
             file(s.getResultSet(), drafts, SchemaReader::addIndex);
+            if (objects) {
+                s.getMoreResults();
+                objectsRead = objects(s.getResultSet());
+            }
             s.getMoreResults();
-            objects = objects(s.getResultSet());
-            s.getMoreResults();
-            qualifiedVersionTable = firstValue(s.getResultSet());
+            String qualified = firstValue(s.getResultSet());
+            if (oids == null) {
+                resolveReferences(drafts, Map.of());
+            }
+            return new Catalog(drafts, objectsRead, qualified);
         }
-        Map<Long, RowCount> rows = countRows ? rows(drafts.values()) : Map.of();
-        Map<TableRef, TableSchema> tables = new HashMap<>();
-        for (Draft d : drafts.values()) {
-            tables.put(d.table, new TableSchema(d.table, d.oid, d.kind, d.unlogged, d.filenode,
-                    rows.get(d.oid), d.columns, d.constraints, d.indexes));
-        }
-        last = SchemaSnapshot.of(tables, objects, versions(qualifiedVersionTable));
-        lastCounted = countRows;
-        lastTransactions = transactions; // taken before reading: a change during the read makes the next one read again
-        return last;
     }
 
     private String transactions() throws SQLException {
@@ -133,23 +473,34 @@ public final class SchemaReader {
         }
     }
 
-    private static String columnsQuery(int major) {
+    /** @param scoped limited to the tables of an oid[] parameter, which are user tables: no join says so */
+    private static String columnsQuery(int major, boolean scoped) {
         String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
         return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
                 + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
-                + ", a.atttypid::bigint, a.atttypmod"
-                + " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
+                + ", a.atttypid::bigint, a.atttypmod from pg_attribute a"
+                + (scoped ? "" : " join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace")
                 + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
-                + " where a.attnum > 0 and not a.attisdropped and" + TABLE_KINDS + " and" + USER_SCHEMA
+                + " where a.attnum > 0 and not a.attisdropped and"
+                + (scoped ? SCOPE.formatted("a.attrelid") : TABLE_KINDS + " and" + USER_SCHEMA)
                 + " order by a.attrelid, a.attnum";
     }
 
-    private static String indexesQuery(int major) {
+    private static String constraintsQuery(boolean scoped) {
+        return CONSTRAINTS + (scoped ? " from pg_constraint co where" + SCOPE.formatted("co.conrelid")
+                : " from pg_constraint co join pg_class c on c.oid = co.conrelid"
+                        + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA)
+                + " order by co.conrelid, co.conname";
+    }
+
+    private static String indexesQuery(int major, boolean scoped) {
         String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
         return "select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
                 + keyColumns + ", pg_get_indexdef(i.indexrelid), ic.oid::bigint, ic.relfilenode::bigint"
-                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
-                + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA + " order by i.indrelid, ic.relname";
+                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid"
+                + (scoped ? " where" + SCOPE.formatted("i.indrelid") : " join pg_class c on c.oid = i.indrelid"
+                        + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA)
+                + " order by i.indrelid, ic.relname";
     }
 
     private static Map<Long, Draft> tables(ResultSet rs) throws SQLException {
@@ -175,14 +526,17 @@ public final class SchemaReader {
                 rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9), rs.getInt(10)));
     }
 
-    private static void addConstraint(Draft d, ResultSet rs, Map<Long, Draft> drafts) throws SQLException {
+    /** A constraint, its referenced table (by oid) named once every table of the read is known. */
+    private static void addConstraint(Draft d, ResultSet rs) throws SQLException {
         Optional<ConstraintSchema.Kind> kind = ConstraintSchema.Kind.fromCode(rs.getString(3));
-        Draft referenced = drafts.get(rs.getLong(7));
         if (kind.isPresent()) {
-            d.constraints.add(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4), rs.getString(5),
-                    d.columnNames(rs.getString(6), Integer.MAX_VALUE), referenced == null ? null : referenced.table,
-                    rs.getLong(8)));
+            d.pending.add(new Pending(new ConstraintSchema(rs.getString(2), kind.get(), rs.getBoolean(4), rs.getString(5),
+                    d.columnNames(rs.getString(6), Integer.MAX_VALUE), null, rs.getLong(8)), rs.getLong(7)));
         }
+    }
+
+    /** A constraint as read, with the oid of the table a foreign key references (0 for other kinds). */
+    private record Pending(ConstraintSchema constraint, long referencedOid) {
     }
 
     private static void addIndex(Draft d, ResultSet rs) throws SQLException {
@@ -345,8 +699,13 @@ public final class SchemaReader {
         double reltuples;
         long relpages;
         final List<ColumnSchema> columns = new ArrayList<>();
+        final List<Pending> pending = new ArrayList<>();
         final List<ConstraintSchema> constraints = new ArrayList<>();
         final List<IndexSchema> indexes = new ArrayList<>();
+
+        TableSchema schema(RowCount rows) {
+            return new TableSchema(table, oid, kind, unlogged, filenode, rows, columns, constraints, indexes);
+        }
 
         /** {@code "2 3"} (attnums) as column names, at most {@code limit}; 0 is an expression. */
         List<String> columnNames(String attnums, int limit) {

@@ -1,6 +1,5 @@
 package dev.lockwatch.watch;
 
-import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.capture.Capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +11,6 @@ import dev.lockwatch.model.TableRef;
 import dev.lockwatch.support.SharedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -52,12 +49,7 @@ class StatementEffectsCaptureTest {
 
     @BeforeEach
     void schema() throws SQLException {
-        try (Connection c = SharedPostgres.connect(DATABASE); var s = c.createStatement()) {
-            s.execute("drop event trigger if exists lockwatch_ddl_start; drop event trigger if exists lockwatch_ddl_end;"
-                    + " drop event trigger if exists lockwatch_rewrite; drop event trigger if exists lockwatch_drop;");
-            s.execute(SCHEMA);
-            Capture.install(c, Capture.DEFAULT_VERSION_TABLE);
-        }
+        CaptureDatabase.reset(DATABASE, SCHEMA);
     }
 
     @Test
@@ -119,23 +111,11 @@ class StatementEffectsCaptureTest {
 
     /** Runs {@code sql} in one transaction, reporting gates in-band, and assembles the statements. */
     private static List<Statement> run(String... sql) throws SQLException {
-        List<BackendSample> samples = new ArrayList<>();
+        List<BackendSample> samples;
         SchemaSnapshot before;
         try (Connection c = SharedPostgres.connect(DATABASE)) {
             before = new SchemaReader(c, Capture.DEFAULT_VERSION_TABLE, 16).read();
-            c.setAutoCommit(false);
-            try (var s = c.createStatement()) {
-                ReportedGate reader = new ReportedGate(4096);
-                s.execute("set lockwatch.report = notice");
-                for (String statement : sql) {
-                    s.execute(statement);
-                    for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-                        String notice = w.getMessage();
-                        reader.parse(notice.substring(GateProtocol.NOTICE_PREFIX.length())).ifPresent(samples::add);
-                    }
-                    s.clearWarnings();
-                }
-            }
+            samples = CaptureDatabase.reportingGates(c, List.of(sql));
             c.rollback();
         }
         return StatementAssembler.assemble(samples, Catalog.of(before), before.tables().keySet(),
