@@ -147,6 +147,18 @@ public final class EmbeddedBinaries {
         }
     }
 
+    /**
+     * The cluster initdb makes with these binaries in this environment, kept beside them ({@link InitdbTemplate}):
+     * like the binaries, it is no part of the baseline cache that {@code --no-cache} skips.
+     */
+    InitdbTemplate initdbTemplate() {
+        return InitdbTemplate.of(locations.cache().resolve("initdb"), version, System.getenv());
+    }
+
+    Consumer<String> progress() {
+        return progress;
+    }
+
     public boolean bundled() {
         return BUNDLED_MAJOR.equals(major);
     }

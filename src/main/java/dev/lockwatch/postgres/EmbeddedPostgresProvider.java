@@ -41,18 +41,41 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
             try {
-                return new Running(launch(0));
+                return new Running(launch(dataFolder, 0));
             } catch (LockwatchException e) {
                 emptyDataFolder(); // a damaged saved folder: the caller may start afresh in the same place
                 throw e;
             }
         }
-        return new Running(launch(0));
+        InitdbTemplate template = binaries.initdbTemplate();
+        Optional<Path> made = template.obtain(this::makeTemplate, binaries.progress());
+        if (made.isPresent()) {
+            try {
+                copyTree(made.get(), dataFolder); // zonky skips initdb
+                return new Running(launch(dataFolder, 0));
+            } catch (LockwatchException e) {
+                emptyDataFolder();
+                Running fresh = new Running(launch(dataFolder, 0)); // initdb; should it fail too, the template is no cause
+                template.discard(e.getMessage(), binaries.progress());
+                return fresh;
+            }
+        }
+        return new Running(launch(dataFolder, 0));
     }
 
-    private EmbeddedPostgres launch(int port) {
+    /** initdb into {@code folder}, through zonky as every run did, and one start and stop that prove the cluster. */
+    private void makeTemplate(Path folder) {
+        EmbeddedPostgres made = launch(folder, 0);
+        try {
+            made.close();
+        } catch (IOException e) {
+            throw LockwatchException.environment("the initdb template's server did not stop: " + e.getMessage(), e);
+        }
+    }
+
+    private EmbeddedPostgres launch(Path folder, int port) {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                .setDataDirectory(dataFolder)
+                .setDataDirectory(folder)
                 .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
                 .setPGStartupWait(java.time.Duration.ofSeconds(60))
@@ -90,7 +113,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(target);
                     Files.setPosixFilePermissions(target, OWNER_ONLY);
-                } else if (!name.equals("postmaster.pid") && !name.equals("epg-lock")) {
+                } else if (!InitdbTemplate.NOT_COPIED.contains(name)) {
                     Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
@@ -126,7 +149,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
             int port = postgres.getPort();
             close();
             copyTree(dataFolder, folder);
-            postgres = launch(port);
+            postgres = launch(dataFolder, port);
         }
 
         @Override
