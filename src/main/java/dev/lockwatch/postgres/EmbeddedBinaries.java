@@ -155,6 +155,13 @@ public final class EmbeddedBinaries {
         return InitdbTemplate.of(locations.cache().resolve("initdb"), version, System.getenv());
     }
 
+    /** Whether {@code bin} is the bin folder of binaries unpacked whole into {@link #unpackFolder()}. */
+    boolean unpackedWhole(Path bin) {
+        Path unpacked = bin.getParent();
+        return unpacked != null && unpackFolder().equals(unpacked.getParent())
+                && Files.exists(unpacked.resolve(UNPACKED_MARKER));
+    }
+
     Consumer<String> progress() {
         return progress;
     }

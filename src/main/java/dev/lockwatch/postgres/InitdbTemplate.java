@@ -35,10 +35,15 @@ final class InitdbTemplate {
     /** The variables initdb reads the locale and the time zone from. */
     private static final List<String> ENVIRONMENT = List.of("LANG", "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_MESSAGES",
             "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "TZ");
-    /** What initdb leaves that makes a cluster (a quick check against a folder emptied behind lockwatch's back). */
-    private static final List<String> REQUIRED = List.of("PG_VERSION", "postgresql.conf", "global/pg_control");
-    /** Files of the start that proved the template, not of the cluster. */
-    static final List<String> NOT_COPIED = List.of("postmaster.pid", "postmaster.opts", "epg-lock");
+    /** Where the binaries that made it are: their {@code bin} folder, read from the proving start's command line. */
+    private static final String BINARIES = "lockwatch-binaries";
+    /**
+     * What initdb leaves that makes a cluster (a quick check against a folder emptied behind lockwatch's back), and
+     * the binaries' record.
+     */
+    private static final List<String> REQUIRED = List.of("PG_VERSION", "postgresql.conf", "global/pg_control", BINARIES);
+    /** Files of the start that proved the template, not of the cluster; and lockwatch's record. */
+    static final List<String> NOT_COPIED = List.of("postmaster.pid", "postmaster.opts", "epg-lock", BINARIES);
     private static final Object IN_THIS_JVM = new Object();
 
     private final Path folder;
@@ -100,7 +105,8 @@ final class InitdbTemplate {
                     try {
                         progress.accept("postgres: making the initdb template " + folder + " (once for these binaries)");
                         build.accept(building);
-                        for (String name : NOT_COPIED) {
+                        Files.writeString(building.resolve(BINARIES), binFolder(building.resolve("postmaster.opts")));
+                        for (String name : NOT_COPIED.subList(0, NOT_COPIED.size() - 1)) {
                             Files.deleteIfExists(building.resolve(name));
                         }
                         Files.move(building, folder, StandardCopyOption.ATOMIC_MOVE);
@@ -114,6 +120,29 @@ final class InitdbTemplate {
                 return Optional.empty();
             }
         }
+    }
+
+    /**
+     * The {@code bin} folder of the binaries the template was made with, as recorded; empty when the record is
+     * unreadable.
+     */
+    Optional<Path> binaries() {
+        try {
+            return Optional.of(Path.of(Files.readString(folder.resolve(BINARIES)).strip()));
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** The folder of the postgres binary a postmaster.opts names first: {@code /path/bin/postgres "-D" ...}. */
+    static String binFolder(Path postmasterOpts) throws IOException {
+        String line = Files.readString(postmasterOpts).strip();
+        int options = line.indexOf(" \"");
+        Path postgres = Path.of(options < 0 ? line : line.substring(0, options));
+        if (!postgres.getFileName().toString().equals("postgres") || postgres.getParent() == null) {
+            throw new IOException("unexpected " + postmasterOpts + ": " + line);
+        }
+        return postgres.getParent().toString();
     }
 
     /** Removes a template a server would not start from, under the lock, so the next run builds it again. */
