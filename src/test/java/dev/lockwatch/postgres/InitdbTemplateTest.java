@@ -49,7 +49,9 @@ class InitdbTemplateTest {
             Files.writeString(folder.resolve("PG_VERSION"), "16\n");
             Files.writeString(folder.resolve("postgresql.conf"), "max_connections = 100\n");
             Files.writeString(folder.resolve("global/pg_control"), "control");
-            Files.writeString(folder.resolve("postmaster.opts"), "the proving start's command line");
+            // the proving start's command line, as the postmaster writes it
+            Files.writeString(folder.resolve("postmaster.opts"), "/cache/unpacked/PG-72e2/bin/postgres \"-D\" \""
+                    + folder + "\" \"-p\" \"40123\" \"-c\" \"fsync=off\"\n");
             Files.writeString(folder.resolve("epg-lock"), "");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -71,6 +73,7 @@ class InitdbTemplateTest {
         assertTrue(first.get().getFileName().toString().startsWith("16.15.0-"), first.toString());
         assertFalse(Files.exists(first.get().resolve("postmaster.opts")), "a start's options are no part of it");
         assertFalse(Files.exists(first.get().resolve("epg-lock")));
+        assertEquals(Optional.of(Path.of("/cache/unpacked/PG-72e2/bin")), template().binaries(), "its binaries, recorded");
         assertEquals(List.of(), leftovers());
     }
 
