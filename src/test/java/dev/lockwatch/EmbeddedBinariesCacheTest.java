@@ -1,6 +1,7 @@
 package dev.lockwatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.support.AlembicProject;
@@ -54,6 +55,78 @@ class EmbeddedBinariesCacheTest {
         assertEquals(size, Files.size(postgres), "unpacked again");
         assertTrue(Files.exists(unpacked.resolve(".exists")));
         assertTrue(bytesUnder(tmp) < 1024 * 1024, "the temp folder holds no binaries: " + list(tmp));
+    }
+
+    /**
+     * The initdb template: made by the first of two runs started at once on an empty cache (the other waits for
+     * it), reused by the next run; a template damaged behind lockwatch's back costs that run nothing but a fresh
+     * initdb, and is made again by the run after.
+     */
+    @Test
+    void concurrentRunsMakeOneInitdbTemplateAndADamagedOneIsMadeAgain() throws Exception {
+        AlembicProject project = AlembicProject.create(dir.resolve("project"))
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
+                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))");
+        Path cacheHome = dir.resolve("cache");
+        Path tmp = dir.resolve("tmp");
+        Path templates = cacheHome.resolve("lockwatch/postgres-binaries/initdb");
+
+        LockwatchProcess one = process(cacheHome, tmp, project, "one.log");
+        LockwatchProcess two = process(cacheHome, tmp, project, "two.log");
+        Process first = one.start();
+        Process second = two.start();
+        assertTrue(first.waitFor(600, java.util.concurrent.TimeUnit.SECONDS) && second.waitFor(600,
+                java.util.concurrent.TimeUnit.SECONDS), one.output() + two.output());
+        assertTrue(verified(first.exitValue()) && verified(second.exitValue()), one.output() + "\n" + two.output());
+        assertEquals(1, count(one.output() + two.output(), "making the initdb template"), one.output() + two.output());
+        Path template = single(templates, p -> Files.isDirectory(p));
+        assertTrue(Files.exists(template.resolve("global/pg_control")));
+        assertEquals(List.of(), building(templates), "no temp folder of a builder left");
+
+        Result reused = run(cacheHome, tmp, project, "reused.log");
+        assertTrue(verified(reused.exitCode()), reused.describe());
+        assertFalse(reused.err().contains("making the initdb template"), reused.describe());
+
+        Files.write(template.resolve("global/pg_control"), new byte[0]); // a cluster no server starts from
+        Result damaged = run(cacheHome, tmp, project, "damaged.log");
+        assertTrue(verified(damaged.exitCode()), damaged.describe());
+        assertTrue(damaged.err().contains("discarding the initdb template"), damaged.describe());
+
+        Result rebuilt = run(cacheHome, tmp, project, "rebuilt.log");
+        assertTrue(verified(rebuilt.exitCode()), rebuilt.describe());
+        assertTrue(rebuilt.err().contains("making the initdb template"), rebuilt.describe());
+        assertTrue(Files.size(template.resolve("global/pg_control")) > 0);
+        assertEquals(List.of(), building(templates));
+        assertTrue(bytesUnder(tmp) < 1024 * 1024, "nothing left in the temp folder: " + list(tmp));
+    }
+
+    private LockwatchProcess process(Path cacheHome, Path tmp, AlembicProject project, String log) {
+        return new LockwatchProcess(tmp, dir.resolve(log), "verify", "-c", project.ini().toString(), "--from", "r1",
+                "--no-cache", "--no-downgrade-check", "--postgres", "embedded")
+                .env("XDG_CACHE_HOME", cacheHome.toString());
+    }
+
+    /** Verified, whatever the verdict. */
+    private static boolean verified(int exitCode) {
+        return exitCode == 0 || exitCode == 1;
+    }
+
+    private static int count(String text, String fragment) {
+        return text.split(java.util.regex.Pattern.quote(fragment), -1).length - 1;
+    }
+
+    private static List<Path> building(Path templates) throws IOException {
+        try (Stream<Path> entries = Files.list(templates)) {
+            return entries.filter(p -> p.getFileName().toString().contains(".building-")).toList();
+        }
+    }
+
+    private static Path single(Path folder, java.util.function.Predicate<Path> which) throws IOException {
+        try (Stream<Path> entries = Files.list(folder)) {
+            List<Path> all = entries.filter(which).toList();
+            assertEquals(1, all.size(), all.toString());
+            return all.get(0);
+        }
     }
 
     private static Path single(Path folder) throws IOException {

@@ -145,6 +145,19 @@ final class AlembicDriver implements AutoCloseable {
         return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false, gates);
     }
 
+    /**
+     * The revision graph as this interpreter's alembic reads it (lockwatch_driver.py's {@code graph} request), its
+     * answer as it came, ok or not; empty (and the driver ended) when none came within {@code timeout}. The driver
+     * keeps the script directory it read for the commands that follow.
+     */
+    Optional<JsonNode> graph(Duration timeout) {
+        Optional<JsonNode> answer = send(JSON.createObjectNode().put("op", "graph")) ? answer(timeout) : Optional.empty();
+        if (answer.isEmpty()) {
+            close();
+        }
+        return answer;
+    }
+
     /** A request the driver answers at once; empty (and the driver ended) when it did not. */
     private Optional<JsonNode> request(JsonNode request) {
         Optional<JsonNode> answer = send(request) ? answer(READY_TIMEOUT) : Optional.empty();

@@ -33,6 +33,9 @@ public final class AlembicRunner implements AutoCloseable {
      */
     public static final String UNJUDGED_APPLICATION_NAME = "lockwatch-unjudged";
 
+    /** As long as the one-shot graph read ({@link ScriptDirectoryReader}) is given. */
+    private static final Duration GRAPH_TIMEOUT = Duration.ofMinutes(3);
+
     private final List<String> command;
     private final AlembicIni ini;
     private final Path iniCopy;
@@ -47,6 +50,9 @@ public final class AlembicRunner implements AutoCloseable {
     private volatile AlembicDriver driver;
     /** The query judged upgrades' sessions report after each statement (best-effort capture), else empty. */
     private Optional<String> afterStatement = Optional.empty();
+    /** The driver answered that it imported alembic. */
+    private boolean driverStarted;
+    /** ... and was told the database. */
     private boolean driverReady;
     private boolean driverUnavailable;
 
@@ -70,12 +76,31 @@ public final class AlembicRunner implements AutoCloseable {
                     Files.write(hookFolder.resolve(file), hook.readAllBytes());
                 }
             }
+            // what the driver reads the revision graph from before the database is known: a URL that names none
+            Files.writeString(iniCopy, ini.withUrl(""));
         } catch (IOException e) {
             throw unwritable(e);
         }
         if (shareInterpreter) {
             launchDriver();
         }
+    }
+
+    /**
+     * The revision graph as the shared driver's alembic reads it, before any database is known (the run's first
+     * request, so Python's start serves both, and the upgrades reuse the script directory it read); empty when
+     * commands run as subprocesses, or when the driver could not answer (no alembic in that Python).
+     */
+    Optional<com.fasterxml.jackson.databind.JsonNode> graphFromDriver() {
+        AlembicDriver shared = startedDriver();
+        if (shared == null) {
+            return Optional.empty();
+        }
+        Optional<com.fasterxml.jackson.databind.JsonNode> answer = shared.graph(GRAPH_TIMEOUT);
+        if (answer.isEmpty()) {
+            driver = null; // it ended: the next command starts a fresh one
+        }
+        return answer;
     }
 
     /** Where every command runs: lockwatch's scratch database, named in a copy of the ini and the environment. */
@@ -199,18 +224,32 @@ public final class AlembicRunner implements AutoCloseable {
         } catch (IOException e) {
             driver = null;
         }
+        driverStarted = false;
         driverReady = false;
         driverUnavailable = driver == null;
     }
 
-    /** The shared driver, ready and told the database; empty when commands run as subprocesses. */
-    private Optional<AlembicDriver> driver() {
+    /** The shared driver once it has imported alembic, database or not; null without one. */
+    private AlembicDriver startedDriver() {
         if (driver == null && !driverUnavailable && shareInterpreter) {
             launchDriver(); // the previous one ended (a timeout, a crash)
         }
         AlembicDriver shared = driver;
+        if (shared != null && !driverStarted) {
+            driverStarted = shared.awaitReady();
+            if (!driverStarted) {
+                driver = null;
+                driverUnavailable = true;
+            }
+        }
+        return driver;
+    }
+
+    /** The shared driver, ready and told the database; empty when commands run as subprocesses. */
+    private Optional<AlembicDriver> driver() {
+        AlembicDriver shared = startedDriver();
         if (shared != null && !driverReady) {
-            driverReady = shared.awaitReady() && shared.environment(databaseEnvironment(APPLICATION_NAME));
+            driverReady = shared.environment(databaseEnvironment(APPLICATION_NAME));
             if (!driverReady) {
                 driver = null;
                 driverUnavailable = true;

@@ -37,21 +37,38 @@ public final class ScriptDirectoryReader {
     private final AlembicIni ini;
     private final List<String> command;
     private final String urlVariable;
+    private final Optional<AlembicRunner> shared;
 
     public ScriptDirectoryReader(AlembicIni ini, List<String> command, String urlVariable) {
+        this(ini, command, urlVariable, Optional.empty());
+    }
+
+    /**
+     * @param shared the run's alembic, whose long-lived driver (when it has one) reads the graph instead of a
+     *               one-shot Python: one interpreter start less, and the script directory it reads is the one the
+     *               upgrades then run
+     */
+    public ScriptDirectoryReader(AlembicIni ini, List<String> command, String urlVariable,
+                                 Optional<AlembicRunner> shared) {
         this.ini = ini;
         this.command = List.copyOf(command);
         this.urlVariable = urlVariable;
+        this.shared = shared;
     }
 
     /** Every revision of the script directory, in alembic's upgrade order (base first). */
     public List<Revision> revisions() {
-        return read(List.of()).revisions();
+        Optional<JsonNode> driverAnswer = shared.flatMap(AlembicRunner::graphFromDriver);
+        if (driverAnswer.isPresent() && driverAnswer.get().path("graph").asBoolean()) {
+            return answer(driverAnswer.get()).revisions();
+        }
+        return read(List.of()).revisions(); // no driver, or one that failed outside alembic's graph: as ever
     }
 
     /**
      * The revision ids that files no longer in the work tree declared (a branch deleted them), read by alembic's
-     * module loader from their old text, saved under the given paths; a file it cannot load has none.
+     * module loader from their old text, saved under the given paths; a file it cannot load has none. Always in a
+     * one-shot Python: what their old imports leave behind must not stay in the driver that runs the upgrades.
      */
     public Map<Path, String> deletedRevisions(Collection<Path> savedOldFiles) {
         return read(savedOldFiles).deleted();

@@ -147,6 +147,25 @@ public final class EmbeddedBinaries {
         }
     }
 
+    /**
+     * The cluster initdb makes with these binaries in this environment, kept beside them ({@link InitdbTemplate}):
+     * like the binaries, it is no part of the baseline cache that {@code --no-cache} skips.
+     */
+    InitdbTemplate initdbTemplate() {
+        return InitdbTemplate.of(locations.cache().resolve("initdb"), version, System.getenv());
+    }
+
+    /** Whether {@code bin} is the bin folder of binaries unpacked whole into {@link #unpackFolder()}. */
+    boolean unpackedWhole(Path bin) {
+        Path unpacked = bin.getParent();
+        return unpacked != null && unpackFolder().equals(unpacked.getParent())
+                && Files.exists(unpacked.resolve(UNPACKED_MARKER));
+    }
+
+    Consumer<String> progress() {
+        return progress;
+    }
+
     public boolean bundled() {
         return BUNDLED_MAJOR.equals(major);
     }

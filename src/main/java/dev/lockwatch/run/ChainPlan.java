@@ -38,9 +38,8 @@ public record ChainPlan(AlembicIni ini, RevisionGraph graph, List<String> baseli
         revisions = List.copyOf(revisions);
     }
 
-    public static ChainPlan of(VerifyConfig config) {
-        AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
-        ScriptDirectoryReader alembic = new ScriptDirectoryReader(ini, config.alembicCommand(), config.urlVariable());
+    /** @param alembic reads the graph of {@code ini}'s script directory */
+    public static ChainPlan of(VerifyConfig config, AlembicIni ini, ScriptDirectoryReader alembic) {
         RevisionGraph graph = new RevisionGraph(alembic.revisions());
         if (graph.size() == 0) {
             throw LockwatchException.usage("no revision files under " + ini.versionLocations().get(0)

@@ -1,6 +1,8 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.alembic.AlembicIni;
 import dev.lockwatch.alembic.AlembicRunner;
+import dev.lockwatch.alembic.ScriptDirectoryReader;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.git.GitHistory;
 import dev.lockwatch.model.Finding;
@@ -47,13 +49,39 @@ public final class VerifyRun {
     }
 
     public VerifyReport execute() {
-        ChainPlan plan = ChainPlan.of(config);
+        AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
+        AlembicRunner.requireInstalled(config.alembicCommand());
+        Workspace workspace = cleanup.create(Workspace::create);
+        Optional<StartingServer> early = startsEarly()
+                ? Optional.of(StartingServer.begin(cleanup, () -> ServerStarter.start(config, workspace, progress,
+                        Optional.empty())))
+                : Optional.empty();
+        AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), ini,
+                workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
+        ChainPlan plan = ChainPlan.of(config, ini, new ScriptDirectoryReader(ini, config.alembicCommand(),
+                config.urlVariable(), Optional.of(alembic))); // read by the driver, when there is one
         Review review = new Review(new FindingKinds(rules), config.allowances(), plan.graph().all());
-        return review.apply(observe(plan));
+        return review.apply(observe(plan, workspace, alembic, early));
     }
 
-    /** Runs the plan's revisions and applies the rules; with nothing to verify, starts no server at all. */
-    private VerifyReport observe(ChainPlan plan) {
+    /**
+     * Whether the server starts before the revision graph is read, alongside it: when the run is sure to need one
+     * that no cached baseline replaces. Not with a server URL (there is nothing to start), a cacheable baseline
+     * (the cache entry, known only from the graph, decides what the server starts from), or {@code --git-base}
+     * (a branch without a new revision, common in CI, needs no server at all).
+     */
+    private boolean startsEarly() {
+        boolean cacheable = config.cacheDir() != null && config.data().restore() == null
+                && (config.from() != null || config.gitBase() != null);
+        return config.serverUrl() == null && !cacheable && config.gitBase() == null;
+    }
+
+    /**
+     * Runs the plan's revisions and applies the rules; with nothing to verify, uses no server at all (and stops one
+     * started early).
+     */
+    private VerifyReport observe(ChainPlan plan, Workspace workspace, AlembicRunner alembic,
+                                 Optional<StartingServer> early) {
         List<Finding> chainFindings = new ArrayList<>(FindingKinds.EDITED_APPLIED_REVISION.check(plan.git()));
         chainFindings.addAll(rules.checkChain(plan.summary()));
         Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
@@ -64,30 +92,30 @@ public final class VerifyRun {
             return new VerifyReport(plan.ini().folder(), none, plan.baselineLabel(), List.of(), chainFindings,
                     null, repository, plan.git());
         }
-        AlembicRunner.requireInstalled(config.alembicCommand());
         BaselineSetup baseline = new BaselineSetup(config, progress);
 
         ChainPlan planned = plan;
-        boolean cacheable = !plan.baseline().isEmpty() && config.cacheDir() != null && config.serverUrl() == null
-                && config.data().restore() == null;
+        boolean cacheable = early.isEmpty() && !plan.baseline().isEmpty() && config.cacheDir() != null
+                && config.serverUrl() == null && config.data().restore() == null;
         Optional<BaselineCache> cache = cacheable ? Optional.of(new BaselineCache(config.cacheDir())) : Optional.empty();
         String cacheKey = cache.flatMap(c -> c.keyOf(planned, config.alembicCommand(), ServerStarter.embeddedKey(config),
                 progress)).orElse(null);
         cache = cacheKey == null ? Optional.empty() : cache;
         Optional<BaselineCache.Entry> found = cache.flatMap(c -> c.lookup(cacheKey));
-        Workspace workspace = cleanup.create(Workspace::create);
-        AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), planned.ini(),
-                workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
         PostgresServer started;
-        try {
-            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
-                    found.map(BaselineCache.Entry::data)));
-        } catch (LockwatchException e) {
-            if (found.isEmpty()) {
-                throw e;
+        if (early.isPresent()) {
+            started = early.get().await();
+        } else {
+            try {
+                started = cleanup.create(() -> ServerStarter.start(config, workspace, progress,
+                        found.map(BaselineCache.Entry::data)));
+            } catch (LockwatchException e) {
+                if (found.isEmpty()) {
+                    throw e;
+                }
+                cache.get().discard(cacheKey, e.getMessage(), progress); // a damaged entry: rebuilt by this run
+                started = cleanup.create(() -> ServerStarter.start(config, workspace, progress, Optional.empty()));
             }
-            cache.get().discard(cacheKey, e.getMessage(), progress); // a damaged entry: rebuilt by this run
-            started = cleanup.create(() -> ServerStarter.start(config, workspace, progress, Optional.empty()));
         }
         PostgresServer server = started;
         Optional<BaselineCache.Entry> saved = found.filter(entry -> Files.isDirectory(entry.data())); // not discarded

@@ -266,8 +266,8 @@ def _run(request, gates):
         command.stamp(_config(), request["rev"])
     elif op == "current":
         command.current(_config())
-    elif op == "graph":  # the revision graph, as the --graph mode answers it: the answer itself
-        return _graph(request.get("deleted", []))
+    elif op == "graph":  # the revision graph, as the --graph mode answers it, marked as _graph's own answer
+        return dict(_graph(request.get("deleted", [])), graph=True)
     else:
         raise ValueError("unknown operation " + op)
 
