@@ -23,17 +23,19 @@ class EmbeddedBinariesCacheTest {
     @TempDir
     Path dir;
 
+    private AlembicProject project() {
+        return AlembicProject.create(dir.resolve("project"))
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
+                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))");
+    }
+
     private Result run(Path cacheHome, Path tmp, AlembicProject project, String log) {
-        return new LockwatchProcess(tmp, dir.resolve(log), "verify", "-c", project.ini().toString(), "--from", "r1",
-                "--no-cache", "--no-downgrade-check", "--postgres", "embedded")
-                .env("XDG_CACHE_HOME", cacheHome.toString()).run(600);
+        return process(cacheHome, tmp, project, log).run(600);
     }
 
     @Test
     void binariesAreUnpackedIntoTheCacheOnceAndAHalfUnpackedFolderIsUnpackedAgain() throws Exception {
-        AlembicProject project = AlembicProject.create(dir.resolve("project"))
-                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
-                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))");
+        AlembicProject project = project();
         Path cacheHome = dir.resolve("cache");
         Path tmp = dir.resolve("tmp");
 
@@ -64,9 +66,7 @@ class EmbeddedBinariesCacheTest {
      */
     @Test
     void concurrentRunsMakeOneInitdbTemplateAndADamagedOneIsMadeAgain() throws Exception {
-        AlembicProject project = AlembicProject.create(dir.resolve("project"))
-                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
-                .revision("r2", "r1", "op.add_column('orders', sa.Column('note', sa.Text))");
+        AlembicProject project = project();
         Path cacheHome = dir.resolve("cache");
         Path tmp = dir.resolve("tmp");
         Path templates = cacheHome.resolve("lockwatch/postgres-binaries/initdb");
