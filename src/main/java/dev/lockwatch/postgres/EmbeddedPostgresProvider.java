@@ -82,7 +82,13 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     interface Postmaster {
         int port();
 
+        /** A clean stop, with its shutdown checkpoint: the data folder is used again. */
         void stop() throws IOException;
+
+        /** A stop for good: the data folder goes with the run, so no checkpoint need write it out first. */
+        default void discard() throws IOException {
+            stop();
+        }
     }
 
     /** Through zonky (which unpacks the binaries and runs initdb when need be), or with pg_ctl from {@code bin}. */
@@ -177,7 +183,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         @Override
         public synchronized void saveDataTo(Path folder) {
             int port = postgres.port();
-            close();
+            stop(false);
             copyTree(dataFolder, folder);
             postgres = launch(dataFolder, port, bin);
             stopped = false;
@@ -185,12 +191,20 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
         @Override
         public synchronized void close() {
+            stop(true);
+        }
+
+        private void stop(boolean forGood) {
             if (stopped) {
                 return;
             }
             stopped = true;
             try {
-                postgres.stop();
+                if (forGood) {
+                    postgres.discard();
+                } else {
+                    postgres.stop();
+                }
             } catch (IOException e) {
                 throw LockwatchException.environment("embedded Postgres did not stop cleanly: " + e.getMessage(), e);
             }

@@ -69,6 +69,14 @@ final class PgCtl implements EmbeddedPostgresProvider.Postmaster {
         }
     }
 
+    /** Immediate: no shutdown checkpoint writes out a data folder that is removed next. */
+    @Override
+    public void discard() throws IOException {
+        if (pgCtl(30, "-m", "immediate", "-t", "5", "-w", "stop") != 0) {
+            throw new IOException("pg_ctl stop failed for " + dataFolder);
+        }
+    }
+
     private int pgCtl(long timeoutSeconds, String... arguments) {
         List<String> argv = new ArrayList<>();
         if (LinuxUtils.isUnshareAvailable()) { // as root: Postgres refuses to run as root, zonky does the same

@@ -223,27 +223,29 @@ declare
   target oid;
   touched oid[];
   commands json;
-  created text;
+  created text[];
+  version_table text;
 begin
   if lockwatch.skip() then return; end if;
   if started is null or started < extract(epoch from statement_timestamp()) then
     started := extract(epoch from statement_timestamp());
   end if;
   elapsed := ((extract(epoch from clock_timestamp()) - started) * 1000000)::bigint;
-  select coalesce(i.indrelid, c.objid) into target
-    from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid
-   where c.object_type in ('table', 'index') limit 1;
-  select coalesce(array_agg(distinct coalesce(i.indrelid, c.objid)), '{}'),
+  -- one pass over the commands (each row's identity is a catalog lookup): the first table or index the statement
+  -- names, every table it touched, the commands themselves, and the version table if it made it
+  select (array_agg(coalesce(i.indrelid, c.objid)) filter (where c.object_type in ('table', 'index')))[1],
+         coalesce(array_agg(coalesce(i.indrelid, c.objid)), '{}'), -- no DISTINCT here: it may sort the others' input
          coalesce(json_agg(json_build_array(c.classid::regclass::text, c.objid::bigint, c.objsubid, c.command_tag,
-                                            c.object_type, c.object_identity)), '[]')
-    into touched, commands
+                                            c.object_type, c.object_identity)), '[]'),
+         coalesce(array_agg(c.object_identity) filter (where c.command_tag = 'CREATE TABLE'
+                                                          and c.object_identity like '%.' || '@VERSION_TABLE@'), '{}')
+    into target, touched, commands, created
     from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid;
   -- the index storage the statement made is in these states: told here, the next start gate has none to tell
-  touched := touched || lockwatch.rebuilt_oids();
+  touched := array(select distinct t from unnest(touched || lockwatch.rebuilt_oids()) t);
   -- the version table appears during the run: gate its writes too (the end of each revision's transaction)
-  for created in select object_identity from pg_event_trigger_ddl_commands()
-                  where command_tag = 'CREATE TABLE' and object_identity like '%.' || '@VERSION_TABLE@' loop
-    perform lockwatch.gate_version_table(created);
+  foreach version_table in array created loop
+    perform lockwatch.gate_version_table(version_table);
   end loop;
   perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag,
       json_build_object('commands', commands,
