@@ -104,7 +104,13 @@ final class InitdbTemplate {
                     Path building = Files.createTempDirectory(folder.getParent(), folder.getFileName() + ".building-");
                     try {
                         progress.accept("postgres: making the initdb template " + folder + " (once for these binaries)");
-                        build.accept(building);
+                        try {
+                            build.accept(building);
+                        } catch (RuntimeException e) {
+                            delete(building);
+                            forgetLock(); // binaries that cannot be had (a corrupt download) leave nothing cached
+                            throw e;
+                        }
                         Files.writeString(building.resolve(BINARIES), binFolder(building.resolve("postmaster.opts")));
                         for (String name : NOT_COPIED.subList(0, NOT_COPIED.size() - 1)) {
                             Files.deleteIfExists(building.resolve(name));
@@ -158,6 +164,15 @@ final class InitdbTemplate {
             } catch (IOException | RuntimeException e) {
                 progress.accept("postgres: cannot discard the initdb template " + folder + ": " + e.getMessage());
             }
+        }
+    }
+
+    /** Removes the lock file: a run waiting on it then finds no template and builds one itself, as it would anyway. */
+    private void forgetLock() {
+        try {
+            Files.deleteIfExists(lockFile());
+        } catch (IOException | RuntimeException ignored) {
+            // a lock file left is harmless: the next builder takes it
         }
     }
 

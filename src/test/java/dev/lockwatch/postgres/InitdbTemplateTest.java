@@ -135,6 +135,7 @@ class InitdbTemplateTest {
         assertEquals(Optional.empty(), made);
         assertFalse(Files.exists(template().folder()));
         assertEquals(List.of(), leftovers());
+        assertFalse(Files.exists(dir.resolve(template().folder().getFileName() + ".lock")), "nothing kept, not even the lock");
         assertTrue(said.stream().anyMatch(line -> line.contains("disk full") && line.contains("running initdb")), said.toString());
     }
 
