@@ -6,11 +6,12 @@
 
 The reference side of scripts/bench's watcher target.  lockwatch runs every revision through one
 long-lived Python (src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py: one JSON request per
-line on stdin, one JSON answer per line on stdout, {"ready": true} first).  This starts that same
-script the way lockwatch does (AlembicRunner.environment: PYTHONPATH with lockwatch's sitecustomize,
-LOCKWATCH_SOURCE_ROOTS, PYTHONDONTWRITEBYTECODE, PYTHONUNBUFFERED, the URL variable and the libpq
-PG* variables; cwd = the project folder; args INI SECTION), but with no watcher, no gates and no
-catalog reads while it runs:
+line, one JSON answer per line, {"ready": true} first, on a Unix socket the driver connects to, named
+by its third argument).  This starts that same script the way lockwatch does (AlembicDriver and
+AlembicRunner.environment: PYTHONPATH with lockwatch's sitecustomize, LOCKWATCH_SOURCE_ROOTS,
+PYTHONDONTWRITEBYTECODE, PYTHONUNBUFFERED, the guard's LOCKWATCH_GUARD_DATABASE, the URL variable
+and the libpq PG* variables; cwd = the project folder; args INI SECTION SOCKET), but with no watcher, no gates and no catalog reads while
+it runs:
 
   1. {"op": "current"} and {"op": "upgrade", "rev": BASELINE}, untimed: the same commands lockwatch's
      driver has run before the revision, so imports and the revision files are equally warm;
@@ -28,22 +29,69 @@ stopped, on Ctrl-C too.  Standard library only.
 import argparse
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 
+class Driver:
+    """The driver process and its channel: the Unix socket it connects to once it has started."""
+
+    def __init__(self, argv, cwd, env, log):
+        self.folder = tempfile.mkdtemp(prefix="bench-unwatched.")
+        path = os.path.join(self.folder, "driver.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(1)
+        self.listener.settimeout(0.2)
+        self.process = subprocess.Popen(argv + [path], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                        stderr=log)
+        self.answers = self.requests = self.channel = None
+        deadline = time.monotonic() + 60
+        try:
+            while self.channel is None:
+                try:
+                    self.channel, _ = self.listener.accept()
+                except socket.timeout:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the driver ended before answering ready")
+        except BaseException:
+            self.close()
+            raise
+        self.channel.settimeout(None)
+        self.answers = self.channel.makefile("r", encoding="utf-8")
+        self.requests = self.channel.makefile("w", encoding="utf-8")
+
+    def close(self):
+        try:
+            if self.requests is not None:
+                self.requests.close()
+            if self.channel is not None:
+                self.channel.shutdown(socket.SHUT_WR)  # the driver's loop ends at EOF
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired, KeyboardInterrupt):
+            pass
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.listener.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def read_answer(driver, what):
-    line = driver.stdout.readline()
+    line = driver.answers.readline()
     if not line:
         raise RuntimeError("the driver ended before answering %s" % what)
     return json.loads(line)
 
 
 def request(driver, payload):
-    driver.stdin.write(json.dumps(payload) + "\n")
-    driver.stdin.flush()
+    driver.requests.write(json.dumps(payload) + "\n")
+    driver.requests.flush()
 
 
 def command(driver, payload):
@@ -78,6 +126,7 @@ def main():
     env[args.url_env] = args.url
     env["PGDATABASE"] = args.database
     env["PGAPPNAME"] = "bench-unwatched"
+    env["LOCKWATCH_GUARD_DATABASE"] = args.database  # lockwatch's connection guard admits this database only
     env.pop("PGSERVICE", None)
     env.pop("PGSERVICEFILE", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -88,9 +137,9 @@ def main():
     # SIGTERM ends this harness like Ctrl-C does, so the finally below always stops the driver
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     log = open(args.log, "w")
-    driver = subprocess.Popen([args.python, args.driver, args.ini, args.section], cwd=args.project, env=env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
+    driver = None
     try:
+        driver = Driver([args.python, args.driver, args.ini, args.section], args.project, env, log)
         ready = read_answer(driver, "ready")
         if not ready.get("ready"):
             raise RuntimeError("the driver is not ready: %s" % ready.get("error", ready))
@@ -110,14 +159,8 @@ def main():
         sys.stderr.write("bench-unwatched.py: %s\n" % e)
         return 3
     finally:
-        try:
-            driver.stdin.close()  # the driver's loop ends at EOF
-            driver.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired, KeyboardInterrupt):
-            pass
-        if driver.poll() is None:
-            driver.kill()
-            driver.wait()
+        if driver is not None:
+            driver.close()
         log.close()
 
 
