@@ -75,10 +75,16 @@ public final class GateProtocol {
         /** [[relation oid, pg_locks mode, granted], ...] */
         LOCKS("locks", "held"),
         /**
-         * True when the session's relation locks are the same as at its previous report in the same transaction
-         * ({@link #LOCKS} is then null: they are that report's).
+         * True when the session's relation locks are those of a report it sent before, the one with the same
+         * {@link #LOCKS_FINGERPRINT} ({@link #LOCKS} is then null).
          */
         LOCKS_UNCHANGED("locks_unchanged", "unchanged"),
+        /**
+         * The transaction and a count and hash of the session's relation locks. Named by the report, not by "the
+         * last one": a rolled-back savepoint takes the session's memory of what it told back with it, and its
+         * locks, so an unchanged report can name one from before the savepoint.
+         */
+        LOCKS_FINGERPRINT("locks_fingerprint", "fingerprint"),
         UNTIL("until", "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
         /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
         EFFECTS("effects", "effects");
@@ -123,6 +129,7 @@ public final class GateProtocol {
             case LOCKS -> "(select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]'::json)"
                     + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
             case LOCKS_UNCHANGED -> "false";
+            case LOCKS_FINGERPRINT -> "null::text";
             case EFFECTS -> "null::json";
         };
     }

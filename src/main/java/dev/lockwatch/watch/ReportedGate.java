@@ -20,8 +20,14 @@ import java.util.Optional;
  */
 final class ReportedGate {
     private final int queryBytes;
-    /** Each session's last gate: a gate whose locks are unchanged in the same transaction carries none. */
-    private final Map<Integer, BackendSample> lastByPid = new HashMap<>();
+    /**
+     * The locks each session's gates sent in its current transaction, by fingerprint: a gate whose locks are those of
+     * an earlier gate carries none, only their fingerprint.
+     */
+    private final Map<Integer, Told> toldByPid = new HashMap<>();
+
+    private record Told(long xactStartUs, Map<String, List<BackendSample.HeldLock>> byFingerprint) {
+    }
 
     /**
      * @param queryBytes the statement's text is cut as pg_stat_activity cuts it (track_activity_query_size), so a
@@ -45,11 +51,15 @@ final class ReportedGate {
         Pause pause = GateProtocol.parseTag(field(gate, NoticeField.PAUSE).asText()).orElseThrow();
         int pid = field(gate, NoticeField.PID).asInt();
         long xactStart = field(gate, NoticeField.XACT_START).asLong(-1);
-        BackendSample previous = lastByPid.get(pid);
+        Told told = toldByPid.get(pid);
+        if (told == null || told.xactStartUs() != xactStart) {
+            told = new Told(xactStart, new HashMap<>());
+            toldByPid.put(pid, told);
+        }
+        String fingerprint = field(gate, NoticeField.LOCKS_FINGERPRINT).asText("");
         List<BackendSample.HeldLock> locks;
-        if (field(gate, NoticeField.LOCKS_UNCHANGED).asBoolean(false) && previous != null
-                && previous.xactStartUs() == xactStart) {
-            locks = previous.locks();
+        if (field(gate, NoticeField.LOCKS_UNCHANGED).asBoolean(false) && told.byFingerprint().containsKey(fingerprint)) {
+            locks = told.byFingerprint().get(fingerprint);
         } else {
             locks = new ArrayList<>();
             for (JsonNode lock : field(gate, NoticeField.LOCKS)) {
@@ -57,14 +67,14 @@ final class ReportedGate {
                         locks.add(new BackendSample.HeldLock(lock.path(0).asLong(), mode, lock.path(2).asBoolean())));
             }
             locks.sort(LockWatcher.LOCK_ORDER);
+            if (!fingerprint.isEmpty()) {
+                told.byFingerprint().put(fingerprint, locks);
+            }
         }
         long time = field(gate, NoticeField.TIME).asLong();
         BackendSample sample = new BackendSample(time, pid,
                 clip(field(gate, NoticeField.QUERY).asText(""), queryBytes), field(gate, NoticeField.QUERY_START).asLong(-1),
                 xactStart, locks, pause, false, -1, true, GateEffects.parse(field(gate, NoticeField.EFFECTS)));
-        if (pause.event() != Pause.Event.AFTER) { // the driver's after-statement reads are not what gates compare with
-            lastByPid.put(pid, sample);
-        }
         return Optional.of(sample.released(field(gate, NoticeField.UNTIL).asLong(time)));
     }
 

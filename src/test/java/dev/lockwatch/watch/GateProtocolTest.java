@@ -5,6 +5,7 @@ import dev.lockwatch.capture.Pause;
 import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.capture.Capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.support.SharedPostgres;
@@ -111,6 +112,44 @@ class GateProtocolTest {
         assertEquals(Pause.Event.END, firstEnd.pause().event());
         assertEquals(firstEnd.locks(), secondStart.locks());
         assertTrue(secondStart.locks().stream().anyMatch(l -> l.relation() == tables.get(0)), secondStart.toString());
+    }
+
+    /**
+     * A rolled-back savepoint releases the locks taken in it and takes back the session's memory of what it told: the
+     * next gate, unchanged against what was told before the savepoint, must get those locks, not the savepoint's.
+     */
+    @Test
+    void aGateAfterARolledBackSavepointHasTheLocksOfBeforeIt() throws SQLException {
+        List<BackendSample> gates = new ArrayList<>();
+        ReportedGate reader = new ReportedGate(1024);
+        long[] inside = new long[1];
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
+             Statement probe = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice");
+            for (String sql : List.of("create table sp_outer (id int primary key)", "savepoint lw_sp",
+                    "create table sp_inner (id int primary key)", "rollback to savepoint lw_sp",
+                    "alter table sp_outer add column note text")) {
+                s.execute(sql);
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    gates.add(reader.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length())).orElseThrow());
+                }
+                if (sql.startsWith("create table sp_inner")) {
+                    try (ResultSet rs = probe.executeQuery("select 'sp_inner'::regclass::oid::bigint")) {
+                        rs.next();
+                        inside[0] = rs.getLong(1);
+                    }
+                }
+            }
+            c.rollback();
+        }
+        BackendSample lastStart = gates.stream().filter(g -> g.pause().event() == Pause.Event.START)
+                .reduce((a, b) -> b).orElseThrow();
+        assertEquals("ALTER TABLE", lastStart.pause().tag());
+        assertTrue(gates.stream().anyMatch(g -> g.locks().stream().anyMatch(l -> l.relation() == inside[0])),
+                "the savepoint's statement was reported with its locks: " + gates);
+        assertTrue(lastStart.locks().stream().noneMatch(l -> l.relation() == inside[0]), lastStart.locks().toString());
+        assertFalse(lastStart.locks().isEmpty(), lastStart.toString());
     }
 
     @Test

@@ -27,23 +27,35 @@ class ReportedGateTest {
     }
 
     @Test
-    void aGateWhoseLocksAreUnchangedInTheSameTransactionHasTheLastGatesLocks() {
+    void aGateWhoseLocksAreUnchangedHasTheLocksOfTheGateWithTheSameFingerprint() {
         ReportedGate reader = new ReportedGate(1024);
         BackendSample end = reader.parse("""
                 {"time" : 2000, "pid" : 42, "pause" : "lw|2|end|0|1217|16391||CREATE INDEX", "query" : "CREATE INDEX ix ON t (a)",
                  "query_start" : 1500, "xact_start" : 1000, "locks" : [[16391, "ShareLock", true]],
-                 "locks_unchanged" : false, "until" : 2100}""").orElseThrow();
+                 "locks_unchanged" : false, "locks_fingerprint" : "1000|1:7", "until" : 2100}""").orElseThrow();
         BackendSample start = reader.parse("""
                 {"time" : 2200, "pid" : 42, "pause" : "lw|3|start|0||||ALTER TABLE", "query" : "ALTER TABLE t ADD b int",
-                 "query_start" : 2150, "xact_start" : 1000, "locks" : null, "locks_unchanged" : true, "until" : 2210}""")
-                .orElseThrow();
+                 "query_start" : 2150, "xact_start" : 1000, "locks" : null, "locks_unchanged" : true,
+                 "locks_fingerprint" : "1000|1:7", "until" : 2210}""").orElseThrow();
+        BackendSample inSavepoint = reader.parse("""
+                {"time" : 2300, "pid" : 42, "pause" : "lw|4|end|0|50|16400||ALTER TABLE", "query" : "ALTER TABLE u ADD b int",
+                 "query_start" : 2250, "xact_start" : 1000, "locks" : [[16391, "ShareLock", true],
+                 [16400, "AccessExclusiveLock", true]], "locks_unchanged" : false, "locks_fingerprint" : "1000|2:9",
+                 "until" : 2310}""").orElseThrow();
+        // the savepoint rolled back: the session's locks, and its memory of what it told, are those of before it
+        BackendSample afterRollback = reader.parse("""
+                {"time" : 2400, "pid" : 42, "pause" : "lw|5|start|0||||ALTER TABLE", "query" : "ALTER TABLE t ADD c int",
+                 "query_start" : 2350, "xact_start" : 1000, "locks" : null, "locks_unchanged" : true,
+                 "locks_fingerprint" : "1000|1:7", "until" : 2410}""").orElseThrow();
         BackendSample otherSession = reader.parse("""
-                {"time" : 2300, "pid" : 43, "pause" : "lw|1|start|0||||ALTER TABLE", "query" : "ALTER TABLE u ADD b int",
-                 "query_start" : 2250, "xact_start" : 2250, "locks" : [], "locks_unchanged" : false, "until" : 2310}""")
-                .orElseThrow();
+                {"time" : 2500, "pid" : 43, "pause" : "lw|1|start|0||||ALTER TABLE", "query" : "ALTER TABLE u ADD b int",
+                 "query_start" : 2450, "xact_start" : 2450, "locks" : [], "locks_unchanged" : false,
+                 "locks_fingerprint" : "2450|0:0", "until" : 2510}""").orElseThrow();
 
         assertEquals(List.of(new BackendSample.HeldLock(16391, LockMode.SHARE, true)), end.locks());
         assertEquals(end.locks(), start.locks());
+        assertEquals(2, inSavepoint.locks().size());
+        assertEquals(end.locks(), afterRollback.locks());
         assertEquals(List.of(), otherSession.locks());
     }
 
