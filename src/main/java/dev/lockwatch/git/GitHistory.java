@@ -1,5 +1,6 @@
 package dev.lockwatch.git;
 
+import dev.lockwatch.process.Folders;
 import dev.lockwatch.model.GitSelection;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.RevisionChange;
@@ -9,12 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Which revision files a branch added, edited or deleted since it forked from a base ref, asked of the real
@@ -168,18 +167,9 @@ public final class GitHistory {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            delete(folder);
-        }
-    }
-
-    private static void delete(Path folder) {
-        if (folder == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: the folder is lockwatch's own temp copy
+            if (folder != null) {
+                Folders.deleteQuietly(folder); // lockwatch's own temp copy
+            }
         }
     }
 

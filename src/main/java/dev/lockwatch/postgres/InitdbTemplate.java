@@ -1,5 +1,6 @@
 package dev.lockwatch.postgres;
 
+import dev.lockwatch.process.Folders;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -11,7 +12,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +107,7 @@ final class InitdbTemplate {
                         try {
                             build.accept(building);
                         } catch (RuntimeException e) {
-                            delete(building);
+                            Folders.deleteQuietly(building);
                             forgetLock(); // binaries that cannot be had (a corrupt download) leave nothing cached
                             throw e;
                         }
@@ -117,7 +117,7 @@ final class InitdbTemplate {
                         }
                         Files.move(building, folder, StandardCopyOption.ATOMIC_MOVE);
                     } finally {
-                        delete(building);
+                        Folders.deleteQuietly(building);
                     }
                     return ready() ? Optional.of(folder) : Optional.empty();
                 }
@@ -160,7 +160,7 @@ final class InitdbTemplate {
                 // renamed away first: a run that checks it meanwhile finds it whole or not at all
                 Path gone = folder.resolveSibling(folder.getFileName() + ".building-discarded-" + ProcessHandle.current().pid());
                 Files.move(folder, gone, StandardCopyOption.ATOMIC_MOVE);
-                delete(gone);
+                Folders.deleteQuietly(gone);
             } catch (IOException | RuntimeException e) {
                 progress.accept("postgres: cannot discard the initdb template " + folder + ": " + e.getMessage());
             }
@@ -187,20 +187,9 @@ final class InitdbTemplate {
         try (Stream<Path> entries = Files.list(folder.getParent())) {
             entries.filter(p -> p.getFileName().toString().startsWith(prefix)).forEach(left::add);
         }
-        left.forEach(InitdbTemplate::delete);
+        left.forEach(Folders::deleteQuietly);
         if (Files.exists(folder) && !ready()) {
-            delete(folder); // a half-removed template (a discard cut short)
-        }
-    }
-
-    private static void delete(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException ignored) {
-            // the next builder removes what is left
+            Folders.deleteQuietly(folder); // a half-removed template (a discard cut short)
         }
     }
 }

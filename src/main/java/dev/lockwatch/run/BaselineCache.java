@@ -1,5 +1,6 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.process.Folders;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.postgres.SnapshotServer;
@@ -120,7 +121,7 @@ final class BaselineCache {
     void discard(String key, String why, java.util.function.Consumer<String> progress) {
         progress.accept("baseline: note: the cached baseline " + root.resolve(key) + " is damaged (" + why
                 + "); discarded, the baseline is rebuilt and saved again");
-        delete(root.resolve(key));
+        Folders.deleteQuietly(root.resolve(key));
     }
 
     /** Saves the server's data folder under {@code key}; a failure costs the cache, never the run. */
@@ -137,7 +138,7 @@ final class BaselineCache {
         } catch (IOException | LockwatchException e) {
             System.err.println("lockwatch: note: the baseline was not cached: " + e.getMessage());
         } finally {
-            delete(staging);
+            Folders.deleteQuietly(staging);
         }
         evict();
     }
@@ -147,7 +148,7 @@ final class BaselineCache {
         try (Stream<Path> entries = Files.list(root)) {
             List<Path> saved = entries.filter(p -> Files.isRegularFile(p.resolve(DATABASE_FILE)))
                     .sorted(Comparator.comparing(BaselineCache::modified).reversed()).toList();
-            saved.stream().skip(KEEP).forEach(BaselineCache::delete);
+            saved.stream().skip(KEEP).forEach(Folders::deleteQuietly);
         } catch (IOException ignored) {
             // an unreadable cache folder is only a missed optimisation
         }
@@ -158,17 +159,6 @@ final class BaselineCache {
             return Files.getLastModifiedTime(path).toMillis();
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static void delete(Path folder) {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort: a leftover partial folder is never looked up
         }
     }
 
