@@ -14,10 +14,12 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -53,7 +55,8 @@ public final class LockWatcher implements AutoCloseable {
      */
     private static final String GLANCE = """
             select a.pid, coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
-                   coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1), %s, a.application_name
+                   coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1), %s, a.application_name,
+                   a.state = 'active'
               from pg_stat_activity a
             %s""".formatted(LOCK_WAIT, MIGRATION_BACKENDS);
     /** Who waits on whom, for the lock queue report when traffic runs. */
@@ -79,6 +82,12 @@ public final class LockWatcher implements AutoCloseable {
      * same makes the watcher eager again).
      */
     private static final long REPORTED_MAX_IDLE_NANOS = 25_000_000;
+    /**
+     * The shortest wait between two looks while the migration reports its gates in-band: a look then only watches for
+     * lock waits and long statements, and a glance every half millisecond (the base interval) costs the server more
+     * CPU, taken from the migration, than a wait noticed 2 ms later is worth.
+     */
+    private static final long REPORTED_MIN_IDLE_NANOS = 2_000_000;
     /**
      * While glances see nothing move, a poll still comes this often (with gates reported in-band, only while a
      * statement runs long): a statement may take a table lock midway without waiting for it, which only pg_locks
@@ -303,7 +312,7 @@ public final class LockWatcher implements AutoCloseable {
      */
     private long idleWait(long quietNanos) {
         if (gatesReported) {
-            return Math.min(REPORTED_MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 5));
+            return Math.min(REPORTED_MAX_IDLE_NANOS, Math.max(Math.max(idleNanos, REPORTED_MIN_IDLE_NANOS), quietNanos / 5));
         }
         return Math.min(MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 20));
     }
@@ -321,11 +330,15 @@ public final class LockWatcher implements AutoCloseable {
         }
         Map<Integer, Glance> glance = new HashMap<>();
         Map<Integer, Integer> atGates = new HashMap<>();
+        Set<Integer> active = new HashSet<>();
         try (ResultSet rs = glanceStatement.executeQuery()) {
             while (rs.next()) {
                 int pid = rs.getInt(1);
                 Glance backend = new Glance(rs.getLong(2), rs.getLong(3), rs.getString(4));
                 glance.put(pid, backend);
+                if (rs.getBoolean(6)) {
+                    active.add(pid);
+                }
                 if (backend.lockWait().equals("advisory")) {
                     GateProtocol.gateOf(rs.getString(5)).ifPresent(gate -> atGates.put(pid, gate));
                 }
@@ -341,7 +354,7 @@ public final class LockWatcher implements AutoCloseable {
             return true;
         }
         if (gatesReported) {
-            return worthAPoll(glance) && pollOnce();
+            return worthAPoll(glance, active) && pollOnce();
         }
         return !glance.equals(lastPolled) && pollOnce();
     }
@@ -352,9 +365,13 @@ public final class LockWatcher implements AutoCloseable {
      * hundreds of quick statements those polls cost more than the statements. A poll then comes only for what
      * gates cannot tell: a backend waiting for a lock (the lock queue), a backend or transaction beginning or ending
      * (when locks are released), and a statement running long (when it took its locks), every
-     * {@link #POLL_AT_LEAST_EVERY_NANOS}.
+     * {@link #POLL_AT_LEAST_EVERY_NANOS}. A session idle in its transaction (Python between two statements, or
+     * loading the next revision of a joint deploy) takes no lock, however long it idles: only a running statement
+     * counts as long.
+     *
+     * @param active the backends running a statement ({@code state = 'active'})
      */
-    private boolean worthAPoll(Map<Integer, Glance> glance) {
+    private boolean worthAPoll(Map<Integer, Glance> glance, Set<Integer> active) {
         long now = System.nanoTime();
         boolean longRunning = false;
         for (Map.Entry<Integer, Glance> backend : glance.entrySet()) {
@@ -366,7 +383,7 @@ public final class LockWatcher implements AutoCloseable {
             long[] since = statementSeen.get(backend.getKey());
             if (since == null || since[0] != seen.queryStartUs()) {
                 statementSeen.put(backend.getKey(), new long[] {seen.queryStartUs(), now});
-            } else if (now - since[1] >= LONG_STATEMENT_NANOS) {
+            } else if (now - since[1] >= LONG_STATEMENT_NANOS && active.contains(backend.getKey())) {
                 longRunning = true;
             }
         }

@@ -353,6 +353,19 @@ begin
 end
 $fn$;
 
+-- A gate's queries are planned with the generic plan from their first call: a custom plan is made anew at each of a
+-- session's first five calls and after every DDL statement (each invalidates the session's cached plans), and
+-- planning these catalog queries costs more than running them. The setting exists from PostgreSQL 12.
+do $do$
+begin
+  if current_setting('server_version_num')::int >= 120000 then
+    execute (select string_agg(format('alter function %s set plan_cache_mode = force_generic_plan', p.oid::regprocedure), '; ')
+               from pg_proc p where p.pronamespace = 'lockwatch'::regnamespace
+                and p.prolang = (select l.oid from pg_language l where l.lanname = 'plpgsql'));
+  end if;
+end
+$do$;
+
 -- the triggers run as whichever role the migration is at the moment (SET ROLE app_owner): every role may use
 -- lockwatch's functions (EXECUTE is PUBLIC's by default, and granted again for a database that revoked it)
 grant usage on schema lockwatch to public;
