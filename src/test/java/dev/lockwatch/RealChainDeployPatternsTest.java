@@ -137,6 +137,44 @@ class RealChainDeployPatternsTest {
      * busy for it. The run judged nothing ("busy tables: 0 that exist at the baseline"): --from defaults to "base",
      * which was taken for a --from baseline.
      */
+    /**
+     * CTFd 364b4efa1686 then 24ad6790bc3c: the first creates a table, the second fills it. Deployed together, the
+     * table had no DML gate (gates were put on the tables before the deploy): the second revision listed no
+     * statement, and its INSERT was a nameless statement of the first.
+     */
+    @Test
+    void dataChangedInATableAnEarlierRevisionOfTheDeployCreatedIsItsOwn() {
+        Result result = verify("op.execute(\"CREATE TABLE ratings (id int PRIMARY KEY, v int)\")", """
+                op.execute("INSERT INTO ratings SELECT id, 0 FROM principals")
+                op.execute("UPDATE ratings SET v = 1")
+                """);
+
+        assertEquals(List.of("INSERT", "UPDATE"), tags(result, "r3"), result.describe());
+        assertEquals(List.of("CREATE TABLE"), tags(result, "r2"), result.describe());
+    }
+
+    /**
+     * CTFd 080d29b15cd3 then a03403986a32: a statement no trigger pauses (there a SELECT, here LOCK TABLE) in the
+     * later revision is known only at that revision's next gate; it was listed, with its finding, under the earlier.
+     */
+    @Test
+    void aStatementNoGatePausesInALaterRevisionIsItsOwn() {
+        Result result = verify("op.execute(\"ALTER TABLE principals ADD COLUMN v int\")",
+                "op.execute(\"LOCK TABLE sessions IN SHARE MODE\")");
+
+        assertEquals(List.of("ALTER TABLE"), tags(result, "r2"), result.describe());
+        assertEquals(List.of("public.sessions SHARE"), result.locks("r3"), result.describe());
+        assertEquals(List.of(), result.findings("r2", "missing-lock-timeout").stream()
+                .filter(f -> f.get("table").asText().equals("public.sessions")).toList(), result.describe());
+        assertEquals("public.sessions", result.finding("r3", "missing-lock-timeout").get("table").asText());
+    }
+
+    private static List<String> tags(Result result, String revision) {
+        List<String> tags = new java.util.ArrayList<>();
+        result.revision(revision).get("statements").forEach(s -> tags.add(s.get("tag").asText()));
+        return tags;
+    }
+
     @Test
     void withoutFromTheTablesBeforeEachRevisionAreBusy() {
         project = AlembicProject.create(dir).revision("r1", null, BASE).revision("r2", "r1", """

@@ -37,6 +37,19 @@ class TableRewriteTest {
     }
 
     @Test
+    void eachStatementThatRewritesTheTableIsAFindingOfItsOwn() {
+        Result result = verify("""
+                op.alter_column('orders', 'qty', type_=sa.BigInteger)
+                op.alter_column('orders', 'qty', type_=sa.Numeric)
+                """, "op.alter_column('orders', 'qty', type_=sa.Integer)");
+
+        List<JsonNode> rewrites = result.findings("r2", "table-rewrite");
+        assertEquals(2, rewrites.size(), result.describe()); // each copies the table again, each on its own line
+        assertTrue(rewrites.get(0).get("statement").asText().contains("TYPE BIGINT"), rewrites.toString());
+        assertTrue(rewrites.get(1).get("statement").asText().contains("TYPE NUMERIC"), rewrites.toString());
+    }
+
+    @Test
     void aVolatileDefaultRewritesTheTable() {
         Result result = verify("op.add_column('orders', sa.Column('seen_at', sa.DateTime, server_default=sa.text('clock_timestamp()')))",
                 "op.drop_column('orders', 'seen_at')");

@@ -45,15 +45,19 @@ public final class TableRewriteRule implements Rule {
         List<Finding> findings = new ArrayList<>();
         for (Observations.Kept kept : Observations.keptBusyTables(run)) {
             TableRef table = kept.table();
-            Optional<Statement> announced = run.statements().stream()
-                    .filter(s -> s.rewrite() && table.equals(s.target())).findFirst();
+            // each statement the server says rewrote the table copied it again, on its own line: one finding each
+            List<Statement> announced = run.statements().stream()
+                    .filter(s -> s.rewrite() && table.equals(s.target())).toList();
             boolean newStorage = kept.was().filenode() != kept.now().filenode() && kept.now().filenode() != 0
                     && !truncated(run, table);
-            if (announced.isEmpty() && !newStorage) {
-                continue;
+            if (announced.isEmpty() && newStorage) {
+                findings.add(finding(Evidence.of(run, table, rewritingCommand(run, table).orElse(null))
+                        .orMode(LockMode.ACCESS_EXCLUSIVE), run.serverMajor()));
             }
-            Statement statement = announced.or(() -> rewritingCommand(run, table)).orElse(null);
-            findings.add(finding(Evidence.of(run, table, statement).orMode(LockMode.ACCESS_EXCLUSIVE), run.serverMajor()));
+            for (Statement statement : announced) {
+                findings.add(finding(Evidence.of(run, table, statement).orMode(LockMode.ACCESS_EXCLUSIVE),
+                        run.serverMajor()));
+            }
         }
         return findings;
     }

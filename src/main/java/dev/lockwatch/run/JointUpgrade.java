@@ -56,7 +56,7 @@ final class JointUpgrade {
         String target = targets.size() == 1 ? targets.get(0) : "heads";
         String command = "alembic upgrade " + target;
         RevisionExecutor.Observed deploy = executor.observe(target, session, true);
-        Map<Revision, List<Statement>> byRevision = attribute(revisions, deploy.statements());
+        Map<Revision, List<Statement>> byRevision = attribute(revisions, deploy.statements(), deploy.recordedNext());
         Set<String> committed = new HashSet<>(deploy.after().versions().isEmpty() ? List.of()
                 : committedRevisions(revisions, deploy.after()));
         Optional<Revision> failed = Optional.empty();
@@ -97,18 +97,30 @@ final class JointUpgrade {
     }
 
     /**
-     * Each statement to the revision whose file its source tag names; untagged ones (env.py's, a placeholder for a
-     * statement too brief to see) go with the statement before them, or the first revision.
+     * Each statement to the revision whose file its source tag names. An untagged one (env.py's, a placeholder for a
+     * statement no gate paused, known only at the next gate) goes with the revision alembic recorded next in its
+     * version table: a revision's write comes after all it ran, before the next one starts. Failing that (a deploy
+     * that failed before its write, a driver that binds values server-side), with the statement before it, or the
+     * first revision.
+     *
+     * @param recordedNext for each statement, the revision the next version-table write recorded
      */
-    private static Map<Revision, List<Statement>> attribute(List<Revision> revisions, List<Statement> statements) {
+    static Map<Revision, List<Statement>> attribute(List<Revision> revisions, List<Statement> statements,
+                                                    List<Optional<String>> recordedNext) {
         Map<Path, Revision> byFile = new HashMap<>();
-        revisions.forEach(r -> byFile.put(real(r.file()), r));
+        Map<String, Revision> byId = new HashMap<>();
+        revisions.forEach(r -> {
+            byFile.put(real(r.file()), r);
+            byId.put(r.id(), r);
+        });
         Map<Revision, List<Statement>> byRevision = new LinkedHashMap<>();
         revisions.forEach(r -> byRevision.put(r, new ArrayList<>()));
         Revision current = revisions.get(0);
-        for (Statement statement : statements) {
+        for (int i = 0; i < statements.size(); i++) {
+            Statement statement = statements.get(i);
             Revision tagged = statement.source() == null ? null : byFile.get(real(statement.source().file()));
-            current = tagged != null ? tagged : current;
+            Revision recorded = i < recordedNext.size() ? recordedNext.get(i).map(byId::get).orElse(null) : null;
+            current = tagged != null ? tagged : recorded != null ? recorded : current;
             byRevision.get(current).add(statement);
         }
         return byRevision;

@@ -59,7 +59,8 @@ final class RevisionExecutor {
      * their locks, the busy tables (those that existed before it) and what the workload felt.
      */
     record Observed(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, List<Statement> statements,
-                    Set<TableRef> busy, TrafficObservation traffic, Optional<String> lingering) {
+                    List<Optional<String>> recordedNext, Set<TableRef> busy, TrafficObservation traffic,
+                    Optional<String> lingering) {
         boolean succeeded() {
             return watched.result().succeeded() && lingering.isEmpty();
         }
@@ -134,12 +135,14 @@ final class RevisionExecutor {
         Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
                 catalog, startedUs, config.traffic().stallThreshold().toMillis());
-        List<Statement> statements = StatementAssembler.assemble(watched.samples(), catalog, busyNow,
+        StatementAssembler.Assembled assembled = StatementAssembler.assembleDeploy(watched.samples(), catalog, busyNow,
                 config.versionTable());
+        List<Statement> statements = assembled.statements();
         if (stats != null) {
             statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
         }
-        return new Observed(before, after, watched, statements, busyNow, trafficObservation, lingering);
+        return new Observed(before, after, watched, statements, assembled.recordedNext(), busyNow, trafficObservation,
+                lingering);
     }
 
     /**

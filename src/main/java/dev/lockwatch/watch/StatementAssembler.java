@@ -41,6 +41,10 @@ public final class StatementAssembler {
     private static final Pattern FIRST_WORDS = Pattern.compile(
             "^\\s*(?:(CREATE|ALTER|DROP)\\s+(?:UNIQUE\\s+)?(\\w+)|(LOCK)\\b|(\\w+))", Pattern.CASE_INSENSITIVE);
     private static final Pattern CONCURRENTLY = Pattern.compile("\\bCONCURRENTLY\\b", Pattern.CASE_INSENSITIVE);
+    /** The revision a version-table write records: alembic's UPDATE ... SET version_num='x' or INSERT ... VALUES ('x'). */
+    private static final Pattern VERSION_WRITTEN = Pattern.compile(
+            "^\\s*(?:UPDATE\\b.*?\\bSET\\s+version_num\\s*=\\s*'([^']*)'|INSERT\\b.*?\\bVALUES\\s*\\(\\s*'([^']*)')",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
     private final Catalog before;
     private final Set<TableRef> busy;
@@ -48,6 +52,8 @@ public final class StatementAssembler {
     private final Map<Key, Builder> statements = new LinkedHashMap<>();
     private final Map<Integer, Backend> backends = new HashMap<>();
     private final EffectsTracker effects;
+    /** The version-table writes, in time order: {time, the revision written, or empty when the text does not say}. */
+    private final List<VersionWrite> versionWrites = new ArrayList<>();
     private long lastTimeUs;
 
     private StatementAssembler(Catalog before, Set<TableRef> busy, String versionTable) {
@@ -64,9 +70,39 @@ public final class StatementAssembler {
      */
     public static List<Statement> assemble(List<BackendSample> samples, Catalog before, Set<TableRef> busy,
                                            String versionTable) {
+        return assembleDeploy(samples, before, busy, versionTable).statements();
+    }
+
+    /** The statements, each with the revision whose version-table write came next: see {@link Assembled}. */
+    public static Assembled assembleDeploy(List<BackendSample> samples, Catalog before, Set<TableRef> busy,
+                                           String versionTable) {
         StatementAssembler assembler = new StatementAssembler(before, busy, versionTable);
         samples.stream().sorted(Comparator.comparingLong(BackendSample::timeUs)).forEach(assembler::accept);
         return assembler.result();
+    }
+
+    /**
+     * The statements in order and, for each, the revision alembic recorded next in its version table, at or after the
+     * statement began (empty when no later write names one): in a deploy of several revisions, the revision a
+     * statement with no source tag ran for, such as one no gate paused, known only at the next gate.
+     */
+    public record Assembled(List<Statement> statements, List<Optional<String>> recordedNext) {
+        public Assembled {
+            statements = List.copyOf(statements);
+            recordedNext = List.copyOf(recordedNext);
+        }
+    }
+
+    private record VersionWrite(long timeUs, Optional<String> revision) {
+    }
+
+    /** The revision a version-table write records, from its text; empty for a DELETE (a merge's other heads). */
+    static Optional<String> versionWritten(String sql) {
+        Matcher m = sql == null ? null : VERSION_WRITTEN.matcher(sql);
+        if (m == null || !m.find()) {
+            return Optional.empty();
+        }
+        return Optional.of(m.group(1) != null ? m.group(1) : m.group(2));
     }
 
     private void accept(BackendSample sample) {
@@ -206,6 +242,8 @@ public final class StatementAssembler {
         if (pause.event() != Pause.Event.VERSION) {
             describe(statement, pause, sample, backend);
             backend.remember(current);
+        } else {
+            versionWrites.add(new VersionWrite(sample.timeUs(), versionWritten(SourceTag.strip(sample.query()).sql())));
         }
         if (pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML) {
             statement.gateEndUs = sample.timeUs();
@@ -374,8 +412,9 @@ public final class StatementAssembler {
         });
     }
 
-    private List<Statement> result() {
+    private Assembled result() {
         List<Statement> result = new ArrayList<>();
+        List<Optional<String>> recordedNext = new ArrayList<>();
         Map<Key, Integer> transactions = new HashMap<>(); // (pid, xact_start) -> number, in order of first statement
         statements.entrySet().stream()
                 .sorted(Comparator.comparingLong(e -> e.getValue().startUs))
@@ -394,8 +433,10 @@ public final class StatementAssembler {
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
                             durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source, b.effects,
                             b.rowsChanged == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(b.rowsChanged)));
+                    recordedNext.add(versionWrites.stream().filter(w -> w.timeUs() >= b.startUs && w.revision().isPresent())
+                            .findFirst().flatMap(VersionWrite::revision));
                 });
-        return result;
+        return new Assembled(result, recordedNext);
     }
 
     private boolean mentionsVersionTable(String sql) {

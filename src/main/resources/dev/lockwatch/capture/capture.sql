@@ -46,6 +46,7 @@ end
 $fn$;
 
 drop function if exists lockwatch.rebuilt_tables(); -- installed by an earlier lockwatch
+drop function if exists lockwatch.gate_tables(); -- an earlier lockwatch's: the call would be ambiguous
 drop function if exists lockwatch.rebuilt_states();
 
 -- What a statement did, read in the migration's own session (it alone sees its uncommitted catalog) and sent
@@ -224,6 +225,7 @@ declare
   touched oid[];
   commands json;
   created text[];
+  new_tables oid[];
   version_table text;
 begin
   if lockwatch.skip() then return; end if;
@@ -238,8 +240,10 @@ begin
          coalesce(json_agg(json_build_array(c.classid::regclass::text, c.objid::bigint, c.objsubid, c.command_tag,
                                             c.object_type, c.object_identity)), '[]'),
          coalesce(array_agg(c.object_identity) filter (where c.command_tag = 'CREATE TABLE'
-                                                          and c.object_identity like '%.' || '@VERSION_TABLE@'), '{}')
-    into target, touched, commands, created
+                                                          and c.object_identity like '%.' || '@VERSION_TABLE@'), '{}'),
+         coalesce(array_agg(c.objid) filter (where c.object_type = 'table'
+                                              and c.command_tag in ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')), '{}')
+    into target, touched, commands, created, new_tables
     from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid;
   -- the index storage the statement made is in these states: told here, the next start gate has none to tell
   touched := array(select distinct t from unnest(touched || lockwatch.rebuilt_oids()) t);
@@ -247,6 +251,10 @@ begin
   foreach version_table in array created loop
     perform lockwatch.gate_version_table(version_table);
   end loop;
+  -- a table the deploy creates is gated at once: a later revision of the same deploy may fill it
+  if new_tables <> '{}' then
+    perform lockwatch.gate_tables(new_tables);
+  end if;
   perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag,
       json_build_object('commands', commands,
                         'dropped', coalesce(nullif(current_setting('lockwatch.dropped', true), ''), '[]')::json,
@@ -316,27 +324,37 @@ $fn$;
 
 -- A statement-level trigger on every user table pauses each INSERT, UPDATE, DELETE and TRUNCATE at its end,
 -- so DML in a revision (backfills) is attributed to its statement deterministically too.
-create or replace function lockwatch.gate_tables() returns int language plpgsql as $fn$
+-- The user tables of rels (every user table when null) that have no DML gate yet.
+create or replace function lockwatch.ungated_tables(rels oid[]) returns table (name text) language sql stable as $fn$
+  select format('%I.%I', n.nspname, c.relname)
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where (rels is null or c.oid = any(rels))
+     and c.relkind in ('r', 'p') and c.relpersistence <> 't' and c.relname <> '@VERSION_TABLE@'
+     and n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')
+     and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
+     and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and g.tgname = 'lockwatch_dml_gate')
+$fn$;
+
+-- Gates the tables of rels (every user table when null); lockwatch's own DDL, so no gate pauses it.
+create or replace function lockwatch.gate_tables(rels oid[] default null) returns int language plpgsql as $fn$
 declare
-  t record;
+  t text;
   gated int := 0;
+  previous text := coalesce(current_setting('lockwatch.internal', true), '');
 begin
-  for t in select c.oid, format('%I.%I', n.nspname, c.relname) as name, c.relkind
-             from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where c.relkind in ('r', 'p') and c.relname <> '@VERSION_TABLE@'
-              and n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')
-              and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
-              and not exists (select 1 from pg_trigger g where g.tgrelid = c.oid and g.tgname = 'lockwatch_dml_gate') loop
+  perform set_config('lockwatch.internal', 'on', true);
+  for t in select u.name from lockwatch.ungated_tables(rels) u loop
     begin
       execute format('create trigger lockwatch_dml_gate after insert or update or delete or truncate on %s '
-                     'for each statement execute procedure lockwatch.on_dml()', t.name);
+                     'for each statement execute procedure lockwatch.on_dml()', t);
       execute format('create trigger lockwatch_dml_rows before insert or update or delete on %s '
-                     'for each statement execute procedure lockwatch.rows_before()', t.name);
+                     'for each statement execute procedure lockwatch.rows_before()', t);
       gated := gated + 1;
     exception when others then
       null; -- a table kind that takes no such trigger: polling still sees its locks
     end;
   end loop;
+  perform set_config('lockwatch.internal', previous, true);
   return gated;
 end
 $fn$;

@@ -114,4 +114,16 @@ class StatementAssemblerTest {
                     s.pause(), false, s.pausedUntilUs(), true, s.effects()));
         }
     }
+
+    @Test
+    void aVersionTableWriteNamesTheRevisionItRecords() {
+        assertEquals(java.util.Optional.of("r0002"), StatementAssembler.versionWritten(
+                "UPDATE alembic_version SET version_num='r0002' WHERE alembic_version.version_num = 'r0001'"));
+        assertEquals(java.util.Optional.of("ae1027a6acf"), StatementAssembler.versionWritten(
+                "INSERT INTO public.alembic_version (version_num) VALUES ('ae1027a6acf') RETURNING alembic_version.version_num"));
+        assertEquals(java.util.Optional.empty(), StatementAssembler.versionWritten(
+                "DELETE FROM alembic_version WHERE alembic_version.version_num = 'b1'")); // a merge's other head
+        assertEquals(java.util.Optional.empty(), StatementAssembler.versionWritten(
+                "UPDATE alembic_version SET version_num=$1 WHERE alembic_version.version_num = $2")); // bound by the server
+    }
 }
