@@ -6,12 +6,18 @@ answer per line ({"ok": true} or {"ok": false, "error": "traceback"}), both on a
 socket named by the third argument, which lockwatch listens on for this one connection only. Python opens it
 non-inheritable, so no process a revision starts has it; stdin, stdout and stderr are lockwatch's log file and
 /dev/null, shared with every child as usual, and nothing printed there can pass for an answer. The revision
-files are read once per run (the script directory is cached): they do not change while lockwatch runs.
+files are read once per run (the script directory is cached): they do not change while lockwatch runs. env.py is
+compiled once per (path, mtime, size, inode) and executed afresh by every command (_cached_env_py); each command
+still gets a Config of its own, which env.py may change.
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
 reset the way a connection pooler resets one (DISCARD ALL) and handed to the next command that connects with
 the same arguments and the same PG* environment. Each command still starts from a fresh session's state; it
 skips the connection handshake (password hashing included) and the per-session compile of lockwatch's triggers.
+Handing a kept session out costs one statement, which proves it alive (a dead one is closed and a new session
+opened) and reads what a new SQLAlchemy Engine's dialect would ask it (_Fingerprint): env.py makes a new Engine
+every command, and its dialect's first-connection queries (hstore probe, initialize) are answered from that read
+and from what an equal dialect learned before (_DialectMemo), instead of eight more round trips.
 
 A command whose sessions lockwatch's gates pause (every command but the unjudged ones: {"op": "upgrade",
 "report_gates": true}) has them report the gates in-band: each psycopg2 session it opens gets
@@ -30,6 +36,7 @@ import socket
 import sys
 import time
 import traceback
+import types
 
 if sys.argv[3:] == ["--graph"]:  # the one-shot graph read answers on stdout and takes no requests
     requests, protocol = None, sys.__stdout__
@@ -63,6 +70,44 @@ def _cached_from_config(cls, config):
 ScriptDirectory.from_config = classmethod(_cached_from_config)
 
 
+def _cached_env_py():
+    """env.py is compiled once per (path, mtime, size, inode), and each command executes the code object in a fresh
+    module, as alembic's load_python_file would (same module name, __file__ and spec). Nothing is written: no
+    __pycache__ in the user's project."""
+    import importlib.util
+    import re
+    from alembic import util
+    load_python_file = getattr(util, "load_python_file", None)
+    if load_python_file is None:
+        return
+    compiled = {}
+
+    def cached(dir_, filename):
+        path = os.path.join(dir_, filename)
+        try:
+            stat = os.stat(path) if filename == "env.py" else None
+        except OSError:
+            stat = None
+        if stat is None:
+            return load_python_file(dir_, filename)
+        spec = importlib.util.spec_from_file_location(re.sub(r"\W", "_", filename), path)
+        module = importlib.util.module_from_spec(spec)
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        code = compiled.get(path, (None, None))
+        if code[0] != key:
+            code = compiled[path] = key, spec.loader.source_to_code(spec.loader.get_data(path), path)
+        exec(code[1], module.__dict__)
+        return module
+
+    util.load_python_file = cached
+
+
+try:
+    _cached_env_py()
+except Exception:  # an alembic laid out otherwise: env.py is compiled every command, as before
+    pass
+
+
 class _GateNotices(list):
     """A session's NOTICEs, as psycopg2 keeps them (it calls append, then trims a list to the last 50), but for
     lockwatch's gate reports, which go to the command's list whole and in order."""
@@ -78,6 +123,42 @@ class _GateNotices(list):
             self._gates.append(message[at + len(self.PREFIX):].rstrip("\n"))
         else:
             super().append(message)
+
+
+class _Fingerprint:
+    """What a new SQLAlchemy Engine's PostgreSQL dialect asks a session before its first use (psycopg2's hstore
+    probe; the server version, current schema, default isolation and standard_conforming_strings of
+    initialize()), read by one SELECT: the kept session's alive check. A revision can change the answers
+    (CREATE EXTENSION hstore, CREATE SCHEMA "$user"), so they are read again at every checkout."""
+    QUERY = ("select pg_catalog.version(), current_schema(), current_setting('transaction_isolation'),"
+             " current_setting('standard_conforming_strings'),"
+             " (select array[count(*), min(t.oid)::bigint, min(t.typarray)::bigint]"
+             " from pg_type t join pg_namespace ns on typnamespace = ns.oid where typname = 'hstore')")
+    # the statements whose answers it holds, as SQLAlchemy 1.4 and psycopg2's HstoreAdapter.get_oids send them
+    ANSWERED = frozenset(["select pg_catalog.version()", "select current_schema()", "show transaction isolation level",
+                          "show standard_conforming_strings",
+                          "select t.oid, typarray from pg_type t join pg_namespace ns on typnamespace = ns.oid"
+                          " where typname = 'hstore';"])
+
+    @staticmethod
+    def of(row):
+        return tuple(tuple(value) if isinstance(value, list) else value for value in row)
+
+    @classmethod
+    def answers(cls, statement):
+        """Whether the fingerprint holds the answer to this statement (one a dialect ran while initializing)."""
+        if isinstance(statement, bytes):
+            statement = statement.decode("utf-8", "replace")
+        return isinstance(statement, str) and " ".join(statement.split()).lower() in cls.ANSWERED
+
+    @staticmethod
+    def hstore_oids(fingerprint):
+        """(True, what SQLAlchemy's _hstore_oids answers: get_oids()[0:2] or None), or (False, None) when the
+        fingerprint cannot say (more than one hstore type: get_oids' order is the server's)."""
+        count, oid, array_oid = fingerprint[4]
+        if count > 1:
+            return False, None
+        return True, ((oid,), (array_oid,)) if count == 1 else None
 
 
 class _SessionKeeper:
@@ -97,11 +178,62 @@ class _SessionKeeper:
         keeper = self
 
         class KeptConnection(psycopg2.extensions.connection):
+            _lockwatch_fp = None  # the checkout's _Fingerprint answer, while no statement has run since
+            _lockwatch_log = None  # while a dialect initializes for real: the statements it ran
+
             def close(self):
                 if not keeper._keep(self):
                     super().close()
 
+            # every statement Python sends on a session goes through a cursor; the others change what a BEGIN says
+            def cursor(self, *args, **kwargs):
+                self._lockwatch_fp = None
+                if self._lockwatch_log is not None:
+                    if args or self.cursor_factory is not None or any(kwargs.values()):
+                        self._lockwatch_log.append(None)  # a cursor the log cannot follow: nothing is remembered
+                    else:
+                        kwargs["cursor_factory"] = _LoggingCursor
+                return super().cursor(*args, **kwargs)
+
+            def set_session(self, *args, **kwargs):
+                self._lockwatch_fp = None
+                return super().set_session(*args, **kwargs)
+
+            def set_isolation_level(self, *args):
+                self._lockwatch_fp = None
+                return super().set_isolation_level(*args)
+
+            def set_client_encoding(self, *args):
+                self._lockwatch_fp = None
+                return super().set_client_encoding(*args)
+
+            def tpc_begin(self, *args):
+                self._lockwatch_fp = None
+                return super().tpc_begin(*args)
+
+            def lobject(self, *args, **kwargs):
+                self._lockwatch_fp = None
+                return super().lobject(*args, **kwargs)
+
+        class _LoggingCursor(psycopg2.extensions.cursor):
+            def execute(self, query, vars=None):
+                log = self.connection._lockwatch_log
+                if log is not None:
+                    log.append(None if vars else query)  # with parameters it is not one the fingerprint answers
+                return super().execute(query, vars)
+
+            def executemany(self, query, vars_list):
+                if self.connection._lockwatch_log is not None:
+                    self.connection._lockwatch_log.append(None)
+                return super().executemany(query, vars_list)
+
+            def callproc(self, *args):
+                if self.connection._lockwatch_log is not None:
+                    self.connection._lockwatch_log.append(None)
+                return super().callproc(*args)
+
         self._factory = KeptConnection
+        self._ready = psycopg2.extensions.STATUS_READY
         psycopg2.connect = self.connect
 
     @staticmethod
@@ -126,17 +258,36 @@ class _SessionKeeper:
         return self._report_gates(connection)
 
     def _report_gates(self, connection, alive_check=False):
-        """While an upgrade reports its gates: sets the session to report them and collects its NOTICEs. The same
-        round trip proves a kept session alive."""
+        """While an upgrade reports its gates: sets the session to report them and collects its NOTICEs. A kept
+        session is proven alive by the same round trip, which also reads its _Fingerprint."""
         if self.gates is None and not alive_check:
             return connection
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute("SET lockwatch.report = notice" if self.gates is not None else "SELECT 1")
+            if alive_check:
+                report = "SET lockwatch.report = notice; " if self.gates is not None else ""
+                cursor.execute(report + _Fingerprint.QUERY)  # one round trip: the SET, then the SELECT's answer
+                fingerprint = _Fingerprint.of(cursor.fetchone())
+            else:
+                cursor.execute("SET lockwatch.report = notice")
         connection.autocommit = False
+        if alive_check:
+            connection._lockwatch_fp = fingerprint  # after the cursor, whose use would have invalidated it
         if self.gates is not None:
             connection.notices = _GateNotices(self.gates)
         return connection
+
+    def fingerprint(self, connection):
+        """The checkout's _Fingerprint of a kept session, if nothing ran on it since and its next BEGIN is a plain
+        one (so what a transaction would read equals what the autocommit read did); else None."""
+        fingerprint = getattr(connection, "_lockwatch_fp", None)
+        if fingerprint is None or connection.closed or connection.autocommit:
+            return None
+        if connection.status != self._ready or connection.isolation_level is not None:
+            return None
+        if connection.readonly is not None or connection.deferrable is not None:
+            return None
+        return fingerprint
 
     def _keep(self, connection):
         key = getattr(connection, "_lockwatch_key", None)
@@ -151,6 +302,7 @@ class _SessionKeeper:
                                    autocommit=False)
             connection.notices = []
             del connection.notifies[:]
+            connection._lockwatch_fp = None
         except Exception:
             return False
         self._idle[key] = connection
@@ -168,6 +320,175 @@ try:
     _sessions = _SessionKeeper(psycopg2)
 except Exception:  # another DBAPI (psycopg 3, asyncpg): every command opens its own session
     _sessions = None
+
+
+class _DialectMemo:
+    """A new SQLAlchemy Engine (env.py makes one per command) initializes its dialect on its first connection:
+    several statements, each its own round trip, whose answers only the session's server and database state
+    decide. On a kept session the checkout already read those answers (_Fingerprint); so:
+
+    - psycopg2's hstore probe (_hstore_oids, from the dialect's on-connect hook) is answered from the fingerprint;
+    - initialize() runs for real the first time for a given key, with the statements it sends logged; when all of
+      them are ones the fingerprint answers, and all it changed on the dialect are plain values, those values are
+      remembered. The key: the dialect class, the dialect's whole state before initialize (plain values by value,
+      objects by type and their own state), the session's connect arguments and PG* environment (server,
+      database, user), and the fingerprint. A later dialect with the same key gets the same values set, without
+      the statements. Anything else (another DBAPI, no fingerprint, a session something ran on since its checkout,
+      a statement the fingerprint does not answer, an object changed in place) runs the real initialize.
+
+    Hooks are found by feature detection (Dialect.engine_created, a SQLAlchemy PostgreSQL _hstore_oids): without
+    them nothing changes."""
+    PLAIN = (type(None), bool, int, float, str, bytes)
+
+    def __init__(self, sessions, psycopg2):
+        self._sessions = sessions
+        self._psycopg2 = psycopg2
+        self._memo = {}
+
+    def install(self):
+        from sqlalchemy.engine import default
+        from sqlalchemy.util import langhelpers
+        self._memoized_property = getattr(langhelpers, "memoized_property", None)
+        original = next((vars(c)["engine_created"] for c in default.DefaultDialect.__mro__
+                         if "engine_created" in vars(c)), None)
+        if not isinstance(original, classmethod):
+            return
+        memo = self
+
+        def engine_created(cls, engine):
+            original.__func__(cls, engine)
+            memo.attach(getattr(engine, "dialect", None))
+
+        default.DefaultDialect.engine_created = classmethod(engine_created)
+
+    def attach(self, dialect):
+        if dialect is None or getattr(dialect, "dbapi", None) is not self._psycopg2:
+            return
+        initialize = getattr(dialect, "initialize", None)
+        if callable(initialize) and "initialize" not in vars(dialect):
+            def wrapped(connection):
+                return self._initialize(dialect, initialize, connection)
+            wrapped._lockwatch = True
+            dialect.initialize = wrapped
+        probe = getattr(type(dialect), "_hstore_oids", None)
+        if callable(probe) and getattr(probe, "__module__", "").startswith("sqlalchemy.dialects.postgresql") \
+                and "_hstore_oids" not in vars(dialect):
+            def hstore_oids(conn):
+                return self._hstore_oids(dialect, probe, conn)
+            hstore_oids._lockwatch = True
+            dialect._hstore_oids = hstore_oids
+
+    def _fingerprint(self, connection):
+        raw = getattr(connection, "dbapi_connection", None) or getattr(connection, "connection", None) or connection
+        raw = getattr(raw, "dbapi_connection", raw)  # a Connection's pool proxy, then the psycopg2 connection
+        return raw, (self._sessions.fingerprint(raw) if hasattr(raw, "_lockwatch_key") else None)
+
+    def _hstore_oids(self, dialect, probe, conn):
+        raw, fingerprint = self._fingerprint(conn)
+        known, oids = _Fingerprint.hstore_oids(fingerprint) if fingerprint is not None else (False, None)
+        if not known:
+            return probe(dialect, conn)  # SQLAlchemy's memoized method: it also replaces this wrapper
+
+        def memo(*args, **kwargs):  # what SQLAlchemy's memoized_instancemethod leaves behind
+            return oids
+        memo.__name__ = "_hstore_oids"
+        vars(dialect)["_hstore_oids"] = memo
+        return oids
+
+    def _initialize(self, dialect, initialize, connection):
+        raw, fingerprint = self._fingerprint(connection)
+        if fingerprint is None:
+            return initialize(connection)
+        before = self._state(dialect)
+        key = (type(dialect), frozenset(before.items()), raw._lockwatch_key, fingerprint)
+        try:
+            changes = self._memo.get(key)
+        except TypeError:  # something unhashable in the state: no memo
+            return initialize(connection)
+        if changes is not None:
+            for name, value in changes.items():
+                setattr(dialect, name, value)
+            return None
+        raw._lockwatch_log = []
+        try:
+            result = initialize(connection)
+        finally:
+            statements, raw._lockwatch_log = raw._lockwatch_log, None
+        changes = self._changes(dialect, before) if all(map(_Fingerprint.answers, statements)) else None
+        if changes is not None:
+            if len(self._memo) > 64:
+                self._memo.clear()
+            self._memo[key] = changes
+        return result
+
+    def _changes(self, dialect, before):
+        """What initialize set on the dialect, when all of it is plain values (a lazily computed cache excepted: it is
+        computed again when used); None otherwise."""
+        after = self._state(dialect)
+        if set(before) - set(after):
+            return None
+        changes = {}
+        for name in after:
+            value = vars(dialect)[name]
+            if name in before and before[name] == after[name]:
+                continue
+            if self._plain(value):
+                changes[name] = value
+            elif not isinstance(getattr(type(dialect), name, None), self._memoized_property or ()):
+                return None
+        return changes
+
+    def _plain(self, value):
+        if isinstance(value, tuple) and type(value) is tuple:
+            return all(self._plain(v) for v in value)
+        return type(value) in self.PLAIN
+
+    def _state(self, dialect):
+        return {name: self._canonical(value, dialect, 0, set()) for name, value in vars(dialect).items()
+                if not getattr(value, "_lockwatch", False)}
+
+    def _canonical(self, value, dialect, depth, seen):
+        """A hashable stand-in that is equal for equal state: plain values themselves, containers by content,
+        functions by code and closure, classes and modules by identity, other objects by type and attributes."""
+        kind = type(value)
+        if kind in self.PLAIN:
+            return kind, value
+        if value is dialect:
+            return "dialect"
+        if kind in (tuple, list):
+            return kind, tuple(self._canonical(v, dialect, depth, seen) for v in value)
+        if kind in (set, frozenset):
+            return kind, frozenset(self._canonical(v, dialect, depth, seen) for v in value)
+        if kind is dict:
+            return kind, frozenset((self._canonical(k, dialect, depth, seen), self._canonical(v, dialect, depth, seen))
+                                   for k, v in value.items())
+        if isinstance(value, (type, types.ModuleType, types.BuiltinFunctionType, types.CodeType)) \
+                and not (isinstance(value, types.BuiltinFunctionType) and not isinstance(
+                    getattr(value, "__self__", None), (type(None), types.ModuleType))):
+            return "id", value
+        if isinstance(value, types.FunctionType):
+            try:
+                cells = tuple(self._canonical(c.cell_contents, dialect, depth + 1, seen) for c in value.__closure__ or ())
+            except ValueError:  # an empty cell
+                cells = "empty"
+            return ("function", value.__code__, cells, self._canonical(value.__defaults__, dialect, depth, seen),
+                    self._canonical(value.__kwdefaults__, dialect, depth, seen))
+        if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
+            return ("method", kind, getattr(value, "__name__", None),
+                    self._canonical(getattr(value, "__func__", None), dialect, depth, seen),
+                    self._canonical(value.__self__, dialect, depth + 1, seen))
+        attributes = getattr(value, "__dict__", None)
+        if depth >= 2 or id(value) in seen or not isinstance(attributes, dict):
+            return "object", kind
+        seen = seen | {id(value)}
+        return "object", kind, self._canonical(attributes, dialect, depth + 1, seen)
+
+
+if _sessions is not None:
+    try:
+        _DialectMemo(_sessions, psycopg2).install()
+    except Exception:  # a SQLAlchemy this does not know: every Engine initializes its dialect for real
+        pass
 
 
 class _AfterStatement:
