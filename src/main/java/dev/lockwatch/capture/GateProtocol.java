@@ -69,7 +69,18 @@ public final class GateProtocol {
         TIME("time", "paused_at"),
         PID("pid", "pg_backend_pid()"),
         PAUSE("pause", "tag"),
-        QUERY("query", "current_query()"),
+        /**
+         * The statement's text, no longer than pg_stat_activity would show it (the reader cuts it to the byte); null
+         * when an earlier report of the session sent it ({@link #QUERY_TOLD}).
+         */
+        QUERY("query", "case when query_told then null else "
+                + "left(current_query(), pg_size_bytes(current_setting('track_activity_query_size'))::int) end"),
+        /**
+         * True when the session's last report that sent a text was of the same query message (the same
+         * {@link #QUERY_START}): each gate of a statement would send its text again, and a script of many statements
+         * run at once (a schema dump in one op.execute) is the text of each of its statements' gates.
+         */
+        QUERY_TOLD("query_told", "query_told"),
         QUERY_START("query_start", "(extract(epoch from statement_timestamp()) * 1000000)::bigint"),
         XACT_START("xact_start", "(extract(epoch from transaction_timestamp()) * 1000000)::bigint"),
         /** [[relation oid, pg_locks mode, granted], ...] */
@@ -128,7 +139,7 @@ public final class GateProtocol {
             case XACT_START -> "(extract(epoch from transaction_timestamp()) * 1000000)::bigint";
             case LOCKS -> "(select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]'::json)"
                     + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
-            case LOCKS_UNCHANGED -> "false";
+            case LOCKS_UNCHANGED, QUERY_TOLD -> "false";
             case LOCKS_FINGERPRINT -> "null::text";
             case EFFECTS -> "null::json";
         };

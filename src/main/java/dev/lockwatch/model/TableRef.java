@@ -23,8 +23,22 @@ public record TableRef(String schema, String name) implements Comparable<TableRe
         return schema + "." + name;
     }
 
+    /** As {@link #toString()}s compare, without making them: tables are sorted and looked up in sorted maps a lot. */
     @Override
     public int compareTo(TableRef other) {
-        return toString().compareTo(other.toString());
+        int length = schema.length() + 1 + name.length();
+        int otherLength = other.schema.length() + 1 + other.name.length();
+        for (int i = 0; i < Math.min(length, otherLength); i++) {
+            char c = charAt(i);
+            char o = other.charAt(i);
+            if (c != o) {
+                return c - o;
+            }
+        }
+        return length - otherLength;
+    }
+
+    private char charAt(int i) {
+        return i < schema.length() ? schema.charAt(i) : i == schema.length() ? '.' : name.charAt(i - schema.length() - 1);
     }
 }

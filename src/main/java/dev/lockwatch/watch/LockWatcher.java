@@ -39,7 +39,8 @@ public final class LockWatcher implements AutoCloseable {
     /** What a backend waits for in the lock manager (a table, a gate's advisory lock), else ''. */
     private static final String LOCK_WAIT = "coalesce(case when a.wait_event_type = 'Lock' then a.wait_event end, '')";
     private static final String POLL = """
-            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.pid, a.query,
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.pid,
+                   case when row_number() over (partition by a.pid) = 1 then a.query end,
                    coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.locktype, l.relation::bigint, l.mode, l.granted, l.objid::bigint, %s
@@ -110,7 +111,8 @@ public final class LockWatcher implements AutoCloseable {
      * passed. The server's clock comes with the read and with the return.
      */
     private static final String PASS = """
-            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.application_name, a.query,
+            select (extract(epoch from clock_timestamp()) * 1000000)::bigint, a.application_name,
+                   case when row_number() over () = 1 then a.query end,
                    coalesce((extract(epoch from a.query_start) * 1000000)::bigint, -1),
                    coalesce((extract(epoch from a.xact_start) * 1000000)::bigint, -1),
                    l.relation::bigint, l.mode, l.granted
@@ -409,7 +411,9 @@ public final class LockWatcher implements AutoCloseable {
                 now = rs.getLong(1);
                 int pid = rs.getInt(2);
                 Builder b = current.computeIfAbsent(pid, p -> new Builder());
-                b.query = rs.getString(3);
+                if (b.query == null) {
+                    b.query = rs.getString(3); // the backend's first row alone carries it: a statement of 16 kB, once
+                }
                 b.queryStartUs = rs.getLong(4);
                 b.xactStartUs = rs.getLong(5);
                 b.lockWait = rs.getString(11);

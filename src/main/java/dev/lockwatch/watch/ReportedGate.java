@@ -29,6 +29,12 @@ final class ReportedGate {
     private record Told(long xactStartUs, Map<String, List<BackendSample.HeldLock>> byFingerprint) {
     }
 
+    /** The text each session's reports last sent, with the start of the query message it belongs to. */
+    private final Map<Integer, Text> textByPid = new HashMap<>();
+
+    private record Text(long queryStartUs, String query) {
+    }
+
     /**
      * @param queryBytes the statement's text is cut as pg_stat_activity cuts it (track_activity_query_size), so a
      *                   statement reads the same whether a poll or a reported gate saw it first
@@ -72,14 +78,22 @@ final class ReportedGate {
             }
         }
         long time = field(gate, NoticeField.TIME).asLong();
-        BackendSample sample = new BackendSample(time, pid,
-                clip(field(gate, NoticeField.QUERY).asText(""), queryBytes), field(gate, NoticeField.QUERY_START).asLong(-1),
-                xactStart, locks, pause, false, -1, true, GateEffects.parse(field(gate, NoticeField.EFFECTS)));
+        long queryStart = field(gate, NoticeField.QUERY_START).asLong(-1);
+        Text text = textByPid.get(pid);
+        if (!field(gate, NoticeField.QUERY_TOLD).asBoolean(false) || text == null || text.queryStartUs() != queryStart) {
+            text = new Text(queryStart, clip(field(gate, NoticeField.QUERY).asText(""), queryBytes));
+            textByPid.put(pid, text);
+        }
+        BackendSample sample = new BackendSample(time, pid, text.query(), queryStart, xactStart, locks, pause, false, -1,
+                true, GateEffects.parse(field(gate, NoticeField.EFFECTS)));
         return Optional.of(sample.released(field(gate, NoticeField.UNTIL).asLong(time)));
     }
 
     /** The longest prefix of whole characters that fits in {@code bytes} - 1 UTF-8 bytes, as the server keeps it. */
     static String clip(String query, int bytes) {
+        if ((long) query.length() * 3 < bytes) {
+            return query; // even at three bytes a character (UTF-16's pairs take four for two) it fits
+        }
         byte[] utf8 = query.getBytes(StandardCharsets.UTF_8);
         if (bytes <= 0 || utf8.length < bytes) {
             return query;

@@ -171,11 +171,17 @@ declare
   modes text[];
   grants boolean[];
   unchanged boolean;
+  query_told boolean;
   held json;
   waiting text;
 begin
   if current_setting('lockwatch.report', true) = 'notice' then
     perform set_config('lockwatch.seq', seq::text, false);
+    -- the statement's text goes with its first report only (a rollback takes the memory back: sent again)
+    query_told := coalesce(current_setting('lockwatch.query_told', true), '') = statement_timestamp()::text;
+    if not query_told then
+      perform set_config('lockwatch.query_told', statement_timestamp()::text, false);
+    end if;
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
     -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
