@@ -79,10 +79,11 @@ final class ChainSession implements AutoCloseable {
      * and no catalog scan, when every table is one gated before.
      */
     void gateNewTables(SchemaSnapshot schema) {
-        List<Long> oids = schema.tables().values().stream().map(TableSchema::oid).toList();
-        if (!gated.containsAll(oids)) {
-            Capture.gateTables(connection);
-            gated.addAll(oids);
+        List<Long> fresh = schema.tables().values().stream().map(TableSchema::oid).filter(oid -> !gated.contains(oid))
+                .toList();
+        if (!fresh.isEmpty()) {
+            Capture.gateTables(connection, fresh);
+            gated.addAll(fresh);
         }
     }
 
