@@ -84,12 +84,6 @@ public final class LockWatcher implements AutoCloseable {
      */
     private static final long REPORTED_MAX_IDLE_NANOS = 25_000_000;
     /**
-     * The shortest wait between two looks while the migration reports its gates in-band: a look then only watches for
-     * lock waits and long statements, and a glance every half millisecond (the base interval) costs the server more
-     * CPU, taken from the migration, than a wait noticed 2 ms later is worth.
-     */
-    private static final long REPORTED_MIN_IDLE_NANOS = 2_000_000;
-    /**
      * While glances see nothing move, a poll still comes this often (with gates reported in-band, only while a
      * statement runs long): a statement may take a table lock midway without waiting for it, which only pg_locks
      * shows (the statement's end gate reads it in any case).
@@ -314,7 +308,7 @@ public final class LockWatcher implements AutoCloseable {
      */
     private long idleWait(long quietNanos) {
         if (gatesReported) {
-            return Math.min(REPORTED_MAX_IDLE_NANOS, Math.max(Math.max(idleNanos, REPORTED_MIN_IDLE_NANOS), quietNanos / 5));
+            return Math.min(REPORTED_MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 5));
         }
         return Math.min(MAX_IDLE_NANOS, Math.max(idleNanos, quietNanos / 20));
     }
