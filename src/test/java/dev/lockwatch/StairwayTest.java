@@ -62,10 +62,12 @@ class StairwayTest {
     /** The progress lines' revisions, in the order they were printed, each with its round trip's outcome. */
     private static List<String> reported(Result result) {
         List<String> ids = new ArrayList<>();
+        java.util.regex.Pattern progress = java.util.regex.Pattern.compile("\\[\\d+/\\d+\\] (\\S+) ");
         for (String line : result.err().split("\n")) {
-            if (line.matches("\\[\\d+/\\d+\\] .*")) {
+            java.util.regex.Matcher m = progress.matcher(line);
+            if (m.find()) {
                 assertTrue(line.contains(", downgrade round trip "), line);
-                ids.add(line.split(" ")[1]);
+                ids.add(m.group(1));
             }
         }
         return ids;
@@ -82,7 +84,9 @@ class StairwayTest {
         Result joint = Lockwatch.verify(chain(), "--from", "r1");
         assertGraded(joint);
         for (String id : List.of("r2", "r3", "r4", "r5", "r6", "r7")) {
-            assertEquals(joint.revision(id).get("downgrade"), step.revision(id).get("downgrade"), id);
+            // the same but for the addresses of Python objects in an error's text
+            assertEquals(joint.revision(id).get("downgrade").toString().replaceAll("0x[0-9a-f]+", "0x"),
+                    step.revision(id).get("downgrade").toString().replaceAll("0x[0-9a-f]+", "0x"), id);
         }
     }
 

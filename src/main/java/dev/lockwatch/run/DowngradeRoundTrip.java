@@ -8,7 +8,6 @@ import dev.lockwatch.model.DowngradeCheck.Restore;
 import dev.lockwatch.model.DowngradeCheck.Step;
 import dev.lockwatch.model.SchemaDiff;
 import dev.lockwatch.model.SchemaSnapshot;
-import dev.lockwatch.watch.SchemaReader;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +29,8 @@ final class DowngradeRoundTrip {
 
     /** The database the round trip runs on: its schema, and how to put it back at a revision. */
     interface Database {
-        /** Reads the database's schema; a new reader once {@link #backTo} made the database again. */
-        SchemaReader schema();
+        /** The database's schema now, without row counts. */
+        SchemaSnapshot shape() throws SQLException;
 
         /** Puts the database back at a revision the round trip left it below, its schema {@code after}. */
         Restore backTo(String revision, SchemaSnapshot after) throws SQLException;
@@ -53,7 +52,7 @@ final class DowngradeRoundTrip {
         String command = "alembic downgrade " + target;
         WatchedRun down = unwatched(alembic.downgrade(target, timeout));
         if (!down.result().succeeded()) {
-            SchemaSnapshot afterDowngrade = database.schema().readShape();
+            SchemaSnapshot afterDowngrade = database.shape();
             // a failed downgrade normally rolls back; an autocommit block in it may have changed things for good
             boolean untouched = SchemaDiff.between(after, afterDowngrade).isEmpty()
                     && afterDowngrade.versions().contains(id);
@@ -62,13 +61,13 @@ final class DowngradeRoundTrip {
             return new DowngradeCheck(oneWay ? Outcome.ONE_WAY : Outcome.FAILED, command, oneWay ? null : Step.DOWNGRADE,
                     oneWay ? down.result().lastErrorLine() : down.error(timeout), List.of(), List.of(), restored);
         }
-        List<String> differences = SchemaDiff.between(before, database.schema().readShape());
+        List<String> differences = SchemaDiff.between(before, database.shape());
         WatchedRun again = unwatched(alembic.upgradeUnjudged(id, timeout));
         if (!again.result().succeeded()) {
             return new DowngradeCheck(Outcome.FAILED, command, Step.UPGRADE_AGAIN, again.error(timeout), differences,
                     List.of(), database.backTo(id, after));
         }
-        List<String> upgradeAgain = SchemaDiff.between(after, database.schema().readShape());
+        List<String> upgradeAgain = SchemaDiff.between(after, database.shape());
         boolean same = differences.isEmpty() && upgradeAgain.isEmpty();
         return new DowngradeCheck(same ? Outcome.PASSED : Outcome.INCOMPLETE, command, null, null, differences,
                 upgradeAgain, Restore.NONE);

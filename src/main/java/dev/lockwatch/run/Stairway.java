@@ -52,6 +52,8 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
     private ScratchDatabase database;
     private Connection connection;
     private SchemaReader schema;
+    /** The last shape read, while it is still the database's: the next revision's "before". */
+    private Optional<SchemaSnapshot> last = Optional.empty();
 
     /**
      * What a stairway needs, ready before the chain runs: the baseline copy it starts from and the alembic that
@@ -125,7 +127,6 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
             alembic.useDatabase(database.target(), database.guardToken());
             ConnectionGuard.requireConnectsToScratch(alembic, setup.config().alembicCommand());
             connect();
-            SchemaSnapshot before = schema.readShape();
             String broken = null;
             for (int i = 0; i < revisions.size() && i < stopAt && !closing; i++) {
                 String id = revisions.get(i).id();
@@ -133,11 +134,11 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
                 if (broken != null) {
                     check = DowngradeCheck.skipped(broken);
                 } else {
+                    SchemaSnapshot before = last.isPresent() ? last.get() : shape();
                     AlembicResult up = alembic.upgradeUnjudged(id, setup.config().revisionTimeout());
                     if (up.succeeded()) {
                         applied.add(id);
-                        check = step(id, before, schema.readShape());
-                        before = schema.readShape();
+                        check = step(id, before, shape());
                     } else {
                         broken = "the round trip's stairway stopped: alembic upgrade " + id + " alone failed ("
                                 + up.lastErrorLine() + ")";
@@ -165,9 +166,15 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
         checks.values().forEach(f -> f.completeExceptionally(why));
     }
 
+    /**
+     * Each read is remembered: a round trip's last read is of the database as it leaves it (the upgrade again, or
+     * the check that a stamp put the version back), unless it was made again ({@link #backTo} forgets it).
+     */
     @Override
-    public SchemaReader schema() {
-        return schema;
+    public SchemaSnapshot shape() throws SQLException {
+        SchemaSnapshot now = schema.readShape();
+        last = Optional.of(now);
+        return now;
     }
 
     /**
@@ -177,12 +184,13 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
     @Override
     public Restore backTo(String revision, SchemaSnapshot after) throws SQLException {
         AlembicRunner alembic = setup.alembic();
-        if (SchemaDiff.between(after, schema.readShape()).isEmpty()) {
+        if (SchemaDiff.between(after, shape()).isEmpty()) {
             AlembicResult stamp = alembic.stamp(revision, setup.config().revisionTimeout());
-            if (stamp.succeeded() && schema.readShape().versions().equals(after.versions())) {
+            if (stamp.succeeded() && shape().versions().equals(after.versions())) {
                 return Restore.STAMP;
             }
         }
+        last = Optional.empty();
         disconnect();
         setup.cleanup().remake(() -> setup.copy().restore(database));
         connect();
