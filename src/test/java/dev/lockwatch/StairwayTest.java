@@ -25,16 +25,8 @@ class StairwayTest {
     @TempDir
     Path dir;
 
-    /** One-way on purpose (r2, r5), {@code pass} after DDL (r3), failing by accident (r4), leaving a table (r6). */
     private AlembicProject chain() {
-        return AlembicProject.shop(dir, "r1")
-                .revision("r2", "r1", TABLE.formatted("a"), "raise RuntimeError('r2 is one-way: it merges accounts')")
-                .revision("r3", "r2", TABLE.formatted("b"), "pass")
-                .revision("r4", "r3", TABLE.formatted("c") + "\nop.create_index('ix_c', 't_c', ['id'])",
-                        "op.drop_constraint(None, 't_c')")
-                .revision("r5", "r4", TABLE.formatted("d"), "raise NotImplementedError()")
-                .revision("r6", "r5", TABLE.formatted("e") + "\n" + TABLE.formatted("f"), DROP_TABLE.formatted("e"))
-                .revision("r7", "r6", TABLE.formatted("g"), DROP_TABLE.formatted("g"));
+        return DowngradeTest.oneWayPassAndBroken(dir);
     }
 
     private static JsonNode downgrade(Result result, String revision) {
