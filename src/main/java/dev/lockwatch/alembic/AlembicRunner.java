@@ -55,7 +55,7 @@ public final class AlembicRunner implements AutoCloseable {
     /** ... and was told the database. */
     private boolean driverReady;
     private boolean driverUnavailable;
-    /** Stopped for good: no driver starts again (a command after close runs as a subprocess, which refuses). */
+    /** Stopped for good: no driver starts again (a command after close gets a subprocess, stopped at once). */
     private volatile boolean closed;
 
     /**
