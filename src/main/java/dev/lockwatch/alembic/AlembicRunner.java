@@ -55,6 +55,8 @@ public final class AlembicRunner implements AutoCloseable {
     /** ... and was told the database. */
     private boolean driverReady;
     private boolean driverUnavailable;
+    /** Stopped for good: no driver starts again (a command after close gets a subprocess, stopped at once). */
+    private volatile boolean closed;
 
     /**
      * Prepares alembic for this project; with {@code shareInterpreter}, the driver starts at once, so Python's
@@ -231,7 +233,7 @@ public final class AlembicRunner implements AutoCloseable {
 
     /** The shared driver once it has imported alembic, database or not; null without one. */
     private AlembicDriver startedDriver() {
-        if (driver == null && !driverUnavailable && shareInterpreter) {
+        if (driver == null && !driverUnavailable && shareInterpreter && !closed) {
             launchDriver(); // the previous one ended (a timeout, a crash)
         }
         AlembicDriver shared = driver;
@@ -282,6 +284,7 @@ public final class AlembicRunner implements AutoCloseable {
     /** Stops a running alembic and everything it started (Ctrl-C, SIGTERM, a failure elsewhere). */
     @Override
     public void close() {
+        closed = true;
         process.close();
         AlembicDriver shared = driver;
         if (shared != null) {

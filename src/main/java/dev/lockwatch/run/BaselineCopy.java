@@ -1,5 +1,6 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.postgres.ScratchDatabase;
 import java.sql.Connection;
@@ -8,9 +9,8 @@ import java.sql.Statement;
 
 /**
  * A copy of the scratch database as the baseline left it ({@code CREATE DATABASE ... TEMPLATE}), taken once before
- * the chain runs, to put the chain's database back when a downgrade leaves it where the next revisions cannot run,
- * or a deploy fails half-way: the database is made again from the copy and the chain replayed up to where it was,
- * unwatched.
+ * the chain runs: the {@link Stairway}'s database is made from it, and made again from it when a downgrade leaves
+ * it where the next revisions cannot run (the chain is then replayed up to where it was, unwatched).
  *
  * <p>Why one copy of the baseline and a replay, not a copy after every revision: a copy needs the database to
  * itself (every session closed, lockwatch's and alembic's) and costs a file copy of the whole database; taken
@@ -20,11 +20,13 @@ import java.sql.Statement;
 final class BaselineCopy implements AutoCloseable {
     private static final int ATTEMPTS = 50;
     private final ScratchDatabase scratch;
+    private final DatabaseTarget admin;
     private final String name;
     private boolean dropped;
 
-    private BaselineCopy(ScratchDatabase scratch, String name) {
+    private BaselineCopy(ScratchDatabase scratch, DatabaseTarget admin, String name) {
         this.scratch = scratch;
+        this.admin = admin;
         this.name = name;
     }
 
@@ -33,25 +35,33 @@ final class BaselineCopy implements AutoCloseable {
      * registered with {@code cleanup} before it is made: a signal during a copy that outlasts the shutdown hook's
      * wait still drops it, since the drop runs in the same admin session, after the CREATE.
      */
-    static BaselineCopy take(ScratchDatabase scratch, Cleanup cleanup) {
+    static BaselineCopy take(ScratchDatabase scratch, DatabaseTarget admin, Cleanup cleanup) {
         String source = scratch.target().database();
-        return cleanup.registerAndCreate(new BaselineCopy(scratch, source + "_b"), copy ->
-                copy.onAdmin("copy the baseline", s -> {
+        return cleanup.registerAndCreate(new BaselineCopy(scratch, admin, source + "_b"), copy ->
+                copy.onAdmin(scratch, "copy the baseline", s -> {
                     endSessions(s, source);
                     s.execute("create database " + copy.name + " template " + source);
                 }));
     }
 
-    /** Makes the scratch database again from the copy; nobody may be connected to it but alembic's idle sessions. */
-    void restore() {
-        String target = scratch.target().database();
-        onAdmin("restore the baseline", s -> {
+    /** A new scratch database made from the copy, with a guard token of its own: the stairway's. */
+    ScratchDatabase another() {
+        return ScratchDatabase.create(admin, name);
+    }
+
+    /**
+     * Makes {@code database} (one made by {@link #another}) again from the copy, under the same name and guard token;
+     * nobody may be connected to it but alembic's idle sessions.
+     */
+    void restore(ScratchDatabase database) {
+        String target = database.target().database();
+        onAdmin(database, "restore the baseline", s -> {
             endSessions(s, target);
             s.execute("drop database if exists " + target);
             s.execute("create database " + target + " template " + name);
             // a database-level setting is not copied: the connection guard's token goes back with the database
-            if (!scratch.guardToken().isEmpty()) {
-                s.execute("alter database " + target + " set lockwatch.token = '" + scratch.guardToken() + "'");
+            if (!database.guardToken().isEmpty()) {
+                s.execute("alter database " + target + " set lockwatch.token = '" + database.guardToken() + "'");
             }
         });
     }
@@ -59,7 +69,7 @@ final class BaselineCopy implements AutoCloseable {
     @Override
     public void close() {
         if (!dropped) {
-            onAdmin("drop the baseline copy", s -> s.execute("drop database if exists " + name));
+            onAdmin(scratch, "drop the baseline copy", s -> s.execute("drop database if exists " + name));
             dropped = true;
         }
     }
@@ -75,9 +85,9 @@ final class BaselineCopy implements AutoCloseable {
     }
 
     /** Ended sessions take a moment to go: "being accessed by other users" is retried briefly. */
-    private void onAdmin(String what, Work work) {
+    private void onAdmin(ScratchDatabase on, String what, Work work) {
         try {
-            scratch.onAdmin((Connection admin) -> {
+            on.onAdmin((Connection admin) -> {
                 try (Statement s = admin.createStatement()) {
                     for (int attempt = 1; ; attempt++) {
                         try {

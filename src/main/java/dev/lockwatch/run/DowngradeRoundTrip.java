@@ -11,23 +11,28 @@ import dev.lockwatch.model.SchemaSnapshot;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
- * The stairway after a revision's upgrade: {@code alembic downgrade} one step, compare the schema with the one the
- * upgrade started from, upgrade again and compare with the upgrade's. These commands run with the gates open and
- * nobody polling: the product judges upgrades, not downgrades, and unwatched they cost what plain alembic costs.
+ * The round trip after a revision's upgrade: {@code alembic downgrade} one step, compare the schema with the one the
+ * upgrade started from, upgrade again and compare with the upgrade's. It runs on the {@link Stairway}'s database,
+ * never the judged chain's, and nobody watches it: the product judges upgrades, not downgrades, and unwatched these
+ * commands cost what plain alembic costs (their sessions are named {@code lockwatch-unjudged}, which the gates let
+ * through).
  *
  * <p>The round trip never stops the chain: whatever the downgrade did, the database ends at the revision again,
- * put back by the {@link Restorer} when the round trip could not. The upgrade is always tried again before a
+ * put back by {@link Database#backTo} when the round trip could not. The upgrade is always tried again before a
  * downgrade that ran is judged; a downgrade that raises on purpose is one-way, not failed.
  */
 final class DowngradeRoundTrip {
     private final AlembicRunner alembic;
     private final Duration timeout;
 
-    /** Puts the database back at a revision the round trip left it below, its schema {@code after}. */
-    interface Restorer {
+    /** The database the round trip runs on: its schema, and how to put it back at a revision. */
+    interface Database {
+        /** The database's schema now, without row counts. */
+        SchemaSnapshot shape() throws SQLException;
+
+        /** Puts the database back at a revision the round trip left it below, its schema {@code after}. */
         Restore backTo(String revision, SchemaSnapshot after) throws SQLException;
     }
 
@@ -37,45 +42,39 @@ final class DowngradeRoundTrip {
     }
 
     /**
-     * @param before  the schema before the revision's upgrade
-     * @param after   the schema after it
-     * @param target  the {@code alembic downgrade} argument that takes back this revision alone
-     * @param session lockwatch's sessions on the chain's database, until the restorer replaces them
-     * @param nextCountsRows the next revision is upgraded, judged, right after (each its own deploy): the last read
-     *                       counts rows, so it serves as that one's "before"; the stairway compares shapes alone
+     * @param before   the schema before the revision's upgrade
+     * @param after    the schema after it
+     * @param target   the {@code alembic downgrade} argument that takes back this revision alone
+     * @param database where the round trip runs, at the revision
      */
-    DowngradeCheck check(String id, SchemaSnapshot before, SchemaSnapshot after, String target, ChainSession session,
-                         Restorer restorer, boolean nextCountsRows) throws SQLException {
+    DowngradeCheck check(String id, SchemaSnapshot before, SchemaSnapshot after, String target, Database database)
+            throws SQLException {
         String command = "alembic downgrade " + target;
-        WatchedRun down = unjudged(session, () -> alembic.downgrade(target, timeout));
+        WatchedRun down = unwatched(alembic.downgrade(target, timeout));
         if (!down.result().succeeded()) {
-            SchemaSnapshot afterDowngrade = session.schema().readShape();
+            SchemaSnapshot afterDowngrade = database.shape();
             // a failed downgrade normally rolls back; an autocommit block in it may have changed things for good
             boolean untouched = SchemaDiff.between(after, afterDowngrade).isEmpty()
                     && afterDowngrade.versions().contains(id);
-            Restore restored = untouched ? Restore.NONE : restorer.backTo(id, after);
+            Restore restored = untouched ? Restore.NONE : database.backTo(id, after);
             boolean oneWay = OneWayDowngrade.declared(down.result(), alembic.versionFolders());
             return new DowngradeCheck(oneWay ? Outcome.ONE_WAY : Outcome.FAILED, command, oneWay ? null : Step.DOWNGRADE,
                     oneWay ? down.result().lastErrorLine() : down.error(timeout), List.of(), List.of(), restored);
         }
-        List<String> differences = SchemaDiff.between(before, session.schema().readShape());
-        WatchedRun again = unjudged(session, () -> alembic.upgradeUnjudged(id, timeout));
+        List<String> differences = SchemaDiff.between(before, database.shape());
+        WatchedRun again = unwatched(alembic.upgradeUnjudged(id, timeout));
         if (!again.result().succeeded()) {
             return new DowngradeCheck(Outcome.FAILED, command, Step.UPGRADE_AGAIN, again.error(timeout), differences,
-                    List.of(), restorer.backTo(id, after));
+                    List.of(), database.backTo(id, after));
         }
-        // it is also the next revision's "before" (SchemaReader reuses it): with rows when that one is judged from it;
-        // the tables the judged upgrade touched are counted again, as the round trip may have written their rows
-        SchemaSnapshot upgraded = !nextCountsRows ? session.schema().readShape()
-                : session.touched().isPresent() ? session.schema().read(session.touched().get())
-                : session.schema().readAll();
-        List<String> upgradeAgain = SchemaDiff.between(after, upgraded);
+        List<String> upgradeAgain = SchemaDiff.between(after, database.shape());
         boolean same = differences.isEmpty() && upgradeAgain.isEmpty();
         return new DowngradeCheck(same ? Outcome.PASSED : Outcome.INCOMPLETE, command, null, null, differences,
                 upgradeAgain, Restore.NONE);
     }
 
-    private static WatchedRun unjudged(ChainSession session, Supplier<AlembicResult> step) {
-        return WatchedRun.unwatched(session.watcher(), step);
+    /** A command of the round trip's: no gate of the stairway's database pauses it, so no watcher lets it through. */
+    private static WatchedRun unwatched(AlembicResult result) {
+        return new WatchedRun(result, List.of());
     }
 }

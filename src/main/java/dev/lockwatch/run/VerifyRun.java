@@ -58,10 +58,19 @@ public final class VerifyRun {
                 : Optional.empty();
         AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), ini,
                 workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
+        // the round trip's own alembic (see Stairway) starts alongside too, when the run is sure to need it
+        Optional<AlembicRunner> stairwayAlembic = early.isPresent() && config.downgradeCheck()
+                ? Optional.of(stairwayAlembic(ini, workspace)) : Optional.empty();
         ChainPlan plan = ChainPlan.of(config, ini, new ScriptDirectoryReader(ini, config.alembicCommand(),
                 config.urlVariable(), Optional.of(alembic))); // read by the driver, when there is one
         Review review = new Review(new FindingKinds(rules), config.allowances(), plan.graph().all());
-        return review.apply(observe(plan, workspace, alembic, early));
+        return review.apply(observe(plan, workspace, alembic, stairwayAlembic, early));
+    }
+
+    /** The alembic of the round trip's database ({@link Stairway}): a driver process of its own; Python starts now. */
+    private AlembicRunner stairwayAlembic(AlembicIni ini, Workspace workspace) {
+        return cleanup.create(() -> new AlembicRunner(config.alembicCommand(), ini, workspace.folder("stairway"),
+                config.urlVariable(), !config.processPerRevision()));
     }
 
     /**
@@ -81,7 +90,7 @@ public final class VerifyRun {
      * started early).
      */
     private VerifyReport observe(ChainPlan plan, Workspace workspace, AlembicRunner alembic,
-                                 Optional<StartingServer> early) {
+                                 Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer> early) {
         List<Finding> chainFindings = new ArrayList<>(FindingKinds.EDITED_APPLIED_REVISION.check(plan.git()));
         chainFindings.addAll(rules.checkChain(plan.summary()));
         Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
@@ -165,8 +174,13 @@ public final class VerifyRun {
         } catch (SQLException e) {
             throw LockwatchException.environment("lost the connection to the scratch database: " + e.getMessage(), e);
         }
-        // the round trip puts the database back from this copy when a downgrade leaves it where the chain cannot go on
-        Optional<BaselineCopy> copy = config.downgradeCheck() ? Optional.of(BaselineCopy.take(scratch, cleanup))
+        // the round trip climbs on a database made from this copy, and made again from it when a downgrade leaves it
+        // where the chain cannot go on
+        ChainPlan baselined = plan;
+        Optional<Stairway.Setup> stairway = config.downgradeCheck()
+                ? Optional.of(new Stairway.Setup(config, plan.graph(), Set.copyOf(plan.baselineRevisions()),
+                        BaselineCopy.take(scratch, server.admin(), cleanup),
+                        stairwayAlembic.orElseGet(() -> stairwayAlembic(baselined.ini(), workspace)), cleanup))
                 : Optional.empty();
         // each revision its own deploy: what exists before it is busy; tables named or measured are busy once they exist
         boolean busyPerRevision = config.deploy().busyPerRevision() && config.busyTables().isEmpty()
@@ -182,7 +196,7 @@ public final class VerifyRun {
         RetryCheck retry = cleanup.register(new RetryCheck(config, rules, plan.ini(), workspace, cleanup, server.admin(),
                 scratch.majorVersion(), gated, progress));
         try {
-            ChainRun chain = new ChainRun(config, rules, plan, alembic, target, gated, scratch.majorVersion(), busy, copy,
+            ChainRun chain = new ChainRun(config, rules, plan, target, gated, scratch.majorVersion(), busy, stairway,
                     executor, retry, cleanup, progress);
             List<RevisionResult> results = joint(plan) ? chain.deploy(plan.revisions(), plan.targets())
                     : chain.stepEach(plan.revisions());

@@ -1,0 +1,113 @@
+package dev.lockwatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lockwatch.support.AlembicProject;
+import dev.lockwatch.support.Lockwatch;
+import dev.lockwatch.support.Lockwatch.Result;
+import dev.lockwatch.support.SharedPostgres;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The round trip with each revision its own deploy: the stairway climbs on a database of its own, alongside the
+ * judged chain, and grades each downgrade as the round trip always has; the progress lines stay in order.
+ */
+class StairwayTest {
+    private static final String TABLE = "op.create_table('t_%1$s', sa.Column('id', sa.Integer, primary_key=True))";
+    private static final String DROP_TABLE = "op.drop_table('t_%1$s')";
+
+    @TempDir
+    Path dir;
+
+    private AlembicProject chain() {
+        return DowngradeTest.oneWayPassAndBroken(dir);
+    }
+
+    private static JsonNode downgrade(Result result, String revision) {
+        return result.revision(revision).get("downgrade");
+    }
+
+    private static void assertGraded(Result result) {
+        for (String id : List.of("r2", "r3", "r4", "r5", "r6", "r7")) {
+            assertEquals("applied", result.revision(id).get("status").asText(), id + ": " + result.describe());
+        }
+        assertEquals("one-way", downgrade(result, "r2").get("outcome").asText(), result.describe());
+        assertEquals(List.of("downgrade-one-way"), result.rules("r2").stream().filter(r -> r.startsWith("downgrade")).toList());
+        assertTrue(result.finding("r2", "downgrade-one-way").get("message").asText().contains("r2 is one-way"));
+        assertEquals("failed", downgrade(result, "r3").get("outcome").asText());
+        assertEquals("upgrading again after the downgrade", downgrade(result, "r3").get("failed_step").asText());
+        assertEquals("stamp", downgrade(result, "r3").get("restored").asText());
+        assertEquals("failed", downgrade(result, "r4").get("outcome").asText());
+        assertEquals("alembic downgrade", downgrade(result, "r4").get("failed_step").asText(), "an accident, not a raise");
+        assertEquals(1, result.findings("r4", "downgrade-failed").size());
+        assertEquals("one-way", downgrade(result, "r5").get("outcome").asText());
+        assertEquals("replay", downgrade(result, "r6").get("restored").asText());
+        assertEquals("passed", downgrade(result, "r7").get("outcome").asText());
+    }
+
+    /** The progress lines' revisions, in the order they were printed, each with its round trip's outcome. */
+    private static List<String> reported(Result result) {
+        List<String> ids = new ArrayList<>();
+        java.util.regex.Pattern progress = java.util.regex.Pattern.compile("\\[\\d+/\\d+\\] (\\S+) ");
+        for (String line : result.err().split("\n")) {
+            java.util.regex.Matcher m = progress.matcher(line);
+            if (m.find()) {
+                assertTrue(line.contains(", downgrade round trip "), line);
+                ids.add(m.group(1));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void eachRevisionItsOwnDeployGetsTheSameGradesAsTheJointDeploy() throws Exception {
+        Result step = Lockwatch.verify(chain(), "--from", "r1", "--step");
+
+        assertGraded(step);
+        assertEquals(List.of("r2", "r3", "r4", "r5", "r6", "r7"), reported(step));
+        assertEquals(List.of(), SharedPostgres.scratchDatabases(), "the stairway's database is dropped too");
+
+        Result joint = Lockwatch.verify(chain(), "--from", "r1");
+        assertGraded(joint);
+        for (String id : List.of("r2", "r3", "r4", "r5", "r6", "r7")) {
+            // the same but for the addresses of Python objects in an error's text
+            assertEquals(joint.revision(id).get("downgrade").toString().replaceAll("0x[0-9a-f]+", "0x"),
+                    step.revision(id).get("downgrade").toString().replaceAll("0x[0-9a-f]+", "0x"), id);
+        }
+    }
+
+    @Test
+    void fromTheBaseTheBaselineRevisionIsRoundTrippedToo() throws Exception {
+        Result result = Lockwatch.verify(chain());
+
+        assertGraded(result);
+        assertEquals("passed", downgrade(result, "r1").get("outcome").asText(), result.describe());
+        assertEquals(List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7"), reported(result));
+        assertEquals(List.of(), SharedPostgres.scratchDatabases());
+    }
+
+    @Test
+    void whenTheJudgedChainStopsTheStairwayStopsThere() throws Exception {
+        AlembicProject project = AlembicProject.shop(dir, "r1")
+                .revision("r2", "r1", TABLE.formatted("a"), "pass")
+                .revision("r3", "r2", TABLE.formatted("b"), DROP_TABLE.formatted("b"))
+                .revision("r4", "r3", "op.execute('select 1 / 0')", "pass")
+                .revision("r5", "r4", TABLE.formatted("d"), DROP_TABLE.formatted("d"));
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--step");
+
+        assertEquals("failed", downgrade(result, "r2").get("outcome").asText(), result.describe());
+        assertEquals("passed", downgrade(result, "r3").get("outcome").asText());
+        assertEquals("failed", result.revision("r4").get("status").asText());
+        assertEquals("not-checked", downgrade(result, "r4").get("outcome").asText());
+        assertEquals("not-run", result.revision("r5").get("status").asText());
+        assertEquals("not-checked", downgrade(result, "r5").get("outcome").asText());
+        assertEquals(List.of(), SharedPostgres.scratchDatabases());
+    }
+}
