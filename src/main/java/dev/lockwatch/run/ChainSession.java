@@ -21,8 +21,8 @@ import java.util.Set;
 
 /**
  * lockwatch's own sessions on the chain's database: the connection that reads the schema and gates tables, the
- * watcher, and the synthetic workload with {@code --traffic}. Closed and opened again when the database is put back
- * from the baseline copy ({@link BaselineCopy}), which needs the database to itself.
+ * watcher, and the synthetic workload with {@code --traffic}. Only judged upgrades run on this database: the
+ * downgrade round trip climbs a database of its own ({@link Stairway}).
  */
 final class ChainSession implements AutoCloseable {
     private final Connection connection;
@@ -31,7 +31,7 @@ final class ChainSession implements AutoCloseable {
     private final TrafficGenerator traffic;
     /** The tables lockwatch's DML gates are on (or could not be put on), by oid. */
     private final Set<Long> gated = new HashSet<>();
-    private Optional<Set<Long>> touched = Optional.empty();
+    private Optional<SchemaSnapshot> settled = Optional.empty();
     private boolean closed;
 
     private ChainSession(Connection connection, SchemaReader schema, LockWatcher watcher, TrafficGenerator traffic) {
@@ -87,14 +87,18 @@ final class ChainSession implements AutoCloseable {
         }
     }
 
-    /** What the last judged upgrade touched, by oid; empty when its gates could not tell. */
-    void touched(Optional<Set<Long>> oids) {
-        touched = oids;
+    /**
+     * The schema as the last judged upgrade left it, read right after it; empty when that upgrade failed or left a
+     * session open. Only judged upgrades run on this database (the round trip climbs its own), so it is the next
+     * one's "before" without a read: the server's transactions, which tell a read whether anything changed, move
+     * with the round trip's database too.
+     */
+    Optional<SchemaSnapshot> settled() {
+        return settled;
     }
 
-    /** What the last judged upgrade touched, by oid ({@link dev.lockwatch.watch.Touched}); empty when unknown. */
-    Optional<Set<Long>> touched() {
-        return touched;
+    void settled(Optional<SchemaSnapshot> schema) {
+        settled = schema;
     }
 
     Connection connection() {

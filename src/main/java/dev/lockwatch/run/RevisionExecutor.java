@@ -98,7 +98,8 @@ final class RevisionExecutor {
         LockWatcher watcher = session.watcher();
         TrafficGenerator traffic = session.traffic();
         watcher.recordLockQueue(traffic != null);
-        SchemaSnapshot before = schema.read();
+        SchemaSnapshot before = session.settled().isPresent() ? session.settled().get() : schema.read();
+        session.settled(Optional.empty());
         if (gated) {
             session.gateNewTables(before);
         }
@@ -123,7 +124,6 @@ final class RevisionExecutor {
         // may have committed part of itself) or with the workload writing rows, everything is
         Optional<Touched> touched = gated && traffic == null && watched.result().succeeded()
                 ? Touched.of(watched.samples()) : Optional.empty();
-        session.touched(touched.map(Touched::oids));
         try {
             after = touched.isPresent() ? schema.readAfter(touched.get().oids(), touched.get().objects())
                     : schema.readAll();
@@ -131,6 +131,9 @@ final class RevisionExecutor {
             // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
             lingering = Optional.of(LingeringLocks.describe(e, session.connection(), config.revisionTimeout()));
             after = before;
+        }
+        if (watched.result().succeeded() && lingering.isEmpty()) {
+            session.settled(Optional.of(after));
         }
         Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
         TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
