@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
 
 /** Installs lockwatch's event triggers and gate functions in the scratch database (see capture.sql). */
 public final class Capture {
@@ -32,21 +34,12 @@ public final class Capture {
         }
     }
 
-    /** Gates DML on every user table that has no gate yet. */
-    public static void gateTables(Connection connection) {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("select lockwatch.gate_tables()");
-        } catch (SQLException e) {
-            throw LockwatchException.environment("cannot install lockwatch's DML gates: " + e.getMessage(), e);
-        }
-    }
-
     /**
      * Gates DML on the tables of {@code oids} that have no gate yet: tables appear as the chain runs (a judged
      * statement's end gate gates what it creates; an unjudged command's tables are gated here).
      */
-    public static void gateTables(Connection connection, java.util.Collection<Long> oids) {
-        try (java.sql.PreparedStatement statement = connection.prepareStatement("select lockwatch.gate_tables(?::oid[])")) {
+    public static void gateTables(Connection connection, Collection<Long> oids) {
+        try (PreparedStatement statement = connection.prepareStatement("select lockwatch.gate_tables(?::oid[])")) {
             statement.setArray(1, connection.createArrayOf("int8", oids.toArray(Long[]::new)));
             statement.execute();
         } catch (SQLException e) {

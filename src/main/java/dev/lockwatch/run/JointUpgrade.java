@@ -105,8 +105,8 @@ final class JointUpgrade {
      *
      * @param recordedNext for each statement, the revision the next version-table write recorded
      */
-    static Map<Revision, List<Statement>> attribute(List<Revision> revisions, List<Statement> statements,
-                                                    List<Optional<String>> recordedNext) {
+    private static Map<Revision, List<Statement>> attribute(List<Revision> revisions, List<Statement> statements,
+                                                            List<Optional<String>> recordedNext) {
         Map<Path, Revision> byFile = new HashMap<>();
         Map<String, Revision> byId = new HashMap<>();
         revisions.forEach(r -> {

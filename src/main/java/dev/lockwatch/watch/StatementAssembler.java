@@ -52,7 +52,7 @@ public final class StatementAssembler {
     private final Map<Key, Builder> statements = new LinkedHashMap<>();
     private final Map<Integer, Backend> backends = new HashMap<>();
     private final EffectsTracker effects;
-    /** The version-table writes, in time order: {time, the revision written, or empty when the text does not say}. */
+    /** The version-table writes whose text names the revision they record, in time order. */
     private final List<VersionWrite> versionWrites = new ArrayList<>();
     private long lastTimeUs;
 
@@ -93,7 +93,7 @@ public final class StatementAssembler {
         }
     }
 
-    private record VersionWrite(long timeUs, Optional<String> revision) {
+    private record VersionWrite(long timeUs, String revision) {
     }
 
     /** The revision a version-table write records, from its text; empty for a DELETE (a merge's other heads). */
@@ -243,7 +243,8 @@ public final class StatementAssembler {
             describe(statement, pause, sample, backend);
             backend.remember(current);
         } else {
-            versionWrites.add(new VersionWrite(sample.timeUs(), versionWritten(SourceTag.strip(sample.query()).sql())));
+            versionWritten(SourceTag.strip(sample.query()).sql())
+                    .ifPresent(revision -> versionWrites.add(new VersionWrite(sample.timeUs(), revision)));
         }
         if (pause.event() == Pause.Event.END || pause.event() == Pause.Event.DML) {
             statement.gateEndUs = sample.timeUs();
@@ -433,8 +434,8 @@ public final class StatementAssembler {
                     result.add(new Statement(b.sql == null ? "" : b.sql.strip(), b.tag != null ? b.tag : tagOf(b.sql),
                             durationMs, b.lockTimeoutMs, locks, b.target, b.rewrite, transaction, b.source, b.effects,
                             b.rowsChanged == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(b.rowsChanged)));
-                    recordedNext.add(versionWrites.stream().filter(w -> w.timeUs() >= b.startUs && w.revision().isPresent())
-                            .findFirst().flatMap(VersionWrite::revision));
+                    recordedNext.add(versionWrites.stream().filter(w -> w.timeUs() >= b.startUs).findFirst()
+                            .map(VersionWrite::revision));
                 });
         return new Assembled(result, recordedNext);
     }
