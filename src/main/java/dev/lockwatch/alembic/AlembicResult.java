@@ -47,7 +47,8 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
             }
             summary.append(summary.isEmpty() ? "" : "\n").append(line);
         }
-        return SOURCE_TAG.matcher(summary).replaceAll(""); // SQLAlchemy quotes the statement as sent, tag included
+        // SQLAlchemy quotes the statement as sent, tag included, and psycopg2's message may quote the driver's count
+        return SourceTag.withoutMessageTags(SOURCE_TAG.matcher(summary).replaceAll(""));
     }
 
     /**

@@ -44,6 +44,17 @@ public final class GateProtocol {
     static final int CHUNK_CHARS = 44;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * What the alembic driver puts before each statement a session sends while it reports its gates in-band
+     * (lockwatch_driver.py's _MessageTag): the session's count of query messages and, for a message of one statement,
+     * its first keyword, as a comment: {@code lockwatch-msg 17 CREATE}. A gate reads it (capture.sql's
+     * lockwatch.quiet) to know that nothing ran since the session's previous gate. A regular expression PostgreSQL and
+     * Java read alike: group 1 the count, group 2 the keyword, absent for several statements.
+     */
+    public static final String MESSAGE_TAG = "/\\* lockwatch-msg ([0-9]+) (?:([A-Z]+) )?\\*/ ";
+    /** The longest tag a gate looks for: the count up to 10^12, a keyword of 16 letters. */
+    static final int MESSAGE_TAG_CHARS = 48;
+
     private GateProtocol() {
     }
 
@@ -159,6 +170,7 @@ public final class GateProtocol {
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
         fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));
+        fragments.put("@MESSAGE_TAG@", "regexp_match(left(current_query(), " + MESSAGE_TAG_CHARS + "), '^" + MESSAGE_TAG + "')");
         return fragments;
     }
 

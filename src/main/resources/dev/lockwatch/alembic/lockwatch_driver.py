@@ -32,6 +32,7 @@ answer (the locks the session's transaction holds, as a gate would report them) 
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -161,6 +162,41 @@ class _Fingerprint:
         return True, ((oid,), (array_oid,)) if count == 1 else None
 
 
+class _MessageTag:
+    """While a session reports its gates in-band, each statement it sends starts with a comment that counts the
+    session's query messages and, for a message of one statement, names its first keyword:
+        /* lockwatch-msg 17 CREATE */ /* lockwatch-source ... */ CREATE INDEX ...
+    A gate at the start of a DDL statement or at a version-table write then knows that nothing ran since the
+    previous gate of its transaction (that gate ended message 16, which held one statement) and skips its read of
+    pg_locks, whose cost is the server's whole lock table (capture.sql, lockwatch.quiet). Messages no tag counts
+    (executemany, callproc, COPY) leave a gap in the count; a cursor whose messages cannot be followed ends the
+    counting for the session. The watcher strips the comment (SourceTag)."""
+    PREFIX = "/* lockwatch-msg "
+    _COMMENT = re.compile(r"\s*(?:/\*.*?\*/\s*)*", re.S)
+    _WORD = re.compile(r"[A-Za-z]+")
+
+    @classmethod
+    def tagged(cls, query, count):
+        if isinstance(query, bytes):
+            try:
+                text = query.decode("utf-8")
+            except UnicodeDecodeError:
+                return query  # sent untagged: the count still moved, so no gate trusts it
+            return cls.tagged(text, count).encode("utf-8")
+        if not isinstance(query, str) or not query.strip():
+            return query  # a psycopg2.sql object, or an empty query psycopg2 refuses itself: as above
+        return "%s%d %s*/ %s" % (cls.PREFIX, count, cls._keyword(query), query)
+
+    @classmethod
+    def _keyword(cls, query):
+        """The first keyword of a message of one statement, followed by a space; '' for several or none."""
+        body = query.rstrip().rstrip(";")
+        if ";" in body:
+            return ""  # maybe several statements (or a ';' in a literal: counted as several, the safe side)
+        word = cls._WORD.match(body, cls._COMMENT.match(body).end())
+        return word.group(0).upper() + " " if word else ""
+
+
 class _SessionKeeper:
     """Hands a closed psycopg2 connection, reset, to the next connect with the same arguments and environment.
 
@@ -185,15 +221,32 @@ class _SessionKeeper:
                 if not keeper._keep(self):
                     super().close()
 
+            _lockwatch_msg = None  # while gates are reported in-band: the messages this session sent (_MessageTag)
+
             # every statement Python sends on a session goes through a cursor; the others change what a BEGIN says
             def cursor(self, *args, **kwargs):
                 self._lockwatch_fp = None
-                if self._lockwatch_log is not None:
-                    if args or self.cursor_factory is not None or any(kwargs.values()):
+                if args or self.cursor_factory is not None or any(kwargs.values()):
+                    if self._lockwatch_log is not None:
                         self._lockwatch_log.append(None)  # a cursor the log cannot follow: nothing is remembered
-                    else:
-                        kwargs["cursor_factory"] = _LoggingCursor
+                    self._lockwatch_msg = None  # nor can its messages be counted: no tag says "the next one" again
+                elif self._lockwatch_log is not None:
+                    kwargs["cursor_factory"] = _LoggingCursor
+                elif self._lockwatch_msg is not None:
+                    kwargs["cursor_factory"] = _CountingCursor
                 return super().cursor(*args, **kwargs)
+
+            def _lockwatch_tagged(self, query):
+                """The query with its _MessageTag, counted; the query as it is when this session is not counted."""
+                if self._lockwatch_msg is None:
+                    return query
+                self._lockwatch_msg += 1
+                return _MessageTag.tagged(query, self._lockwatch_msg)
+
+            def _lockwatch_opaque(self):
+                """Messages sent that no tag counts (several, or none): the next tagged one does not follow the last."""
+                if self._lockwatch_msg is not None:
+                    self._lockwatch_msg += 2
 
             def set_session(self, *args, **kwargs):
                 self._lockwatch_fp = None
@@ -215,7 +268,32 @@ class _SessionKeeper:
                 self._lockwatch_fp = None
                 return super().lobject(*args, **kwargs)
 
-        class _LoggingCursor(psycopg2.extensions.cursor):
+        class _CountingCursor(psycopg2.extensions.cursor):
+            """Tags each statement it sends with the session's message count (_MessageTag)."""
+            def execute(self, query, vars=None):
+                return super().execute(self.connection._lockwatch_tagged(query), vars)
+
+            def executemany(self, query, vars_list):
+                self.connection._lockwatch_opaque()
+                return super().executemany(query, vars_list)
+
+            def callproc(self, *args):
+                self.connection._lockwatch_opaque()
+                return super().callproc(*args)
+
+            def copy_expert(self, *args, **kwargs):
+                self.connection._lockwatch_opaque()
+                return super().copy_expert(*args, **kwargs)
+
+            def copy_from(self, *args, **kwargs):
+                self.connection._lockwatch_opaque()
+                return super().copy_from(*args, **kwargs)
+
+            def copy_to(self, *args, **kwargs):
+                self.connection._lockwatch_opaque()
+                return super().copy_to(*args, **kwargs)
+
+        class _LoggingCursor(_CountingCursor):
             def execute(self, query, vars=None):
                 log = self.connection._lockwatch_log
                 if log is not None:
@@ -262,6 +340,8 @@ class _SessionKeeper:
         session is proven alive by the same round trip, which also reads its _Fingerprint."""
         if self.gates is None and not alive_check:
             return connection
+        if self.gates is not None and isinstance(connection, self._factory):
+            connection._lockwatch_msg = 0  # a new count: the server compares it only within one transaction
         connection.autocommit = True
         with connection.cursor() as cursor:
             if alive_check:
@@ -303,6 +383,7 @@ class _SessionKeeper:
             connection.notices = []
             del connection.notifies[:]
             connection._lockwatch_fp = None
+            connection._lockwatch_msg = None
         except Exception:
             return False
         self._idle[key] = connection

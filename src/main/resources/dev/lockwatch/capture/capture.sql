@@ -153,13 +153,34 @@ begin
 end
 $fn$;
 
+-- Whether nothing ran in this session since its previous gate, so that locks and index storage are as that gate
+-- told them: lockwatch's alembic driver tags each query message with the session's count of messages and, for a
+-- message of one statement, its first keyword (lockwatch_driver.py, _MessageTag). It holds when the previous gate
+-- of this transaction ended message N (the end gate of its one top-level statement, or its version-table write)
+-- and this gate is the first of message N + 1, a single statement of this kind (a DDL's start: 'CREATE' for
+-- CREATE INDEX; a version-table write: 'UPDATE'). A statement of another kind (a SELECT calling a function that
+-- runs DDL), several statements in one message, or a message no tag counts never are.
+create or replace function lockwatch.quiet(kind text) returns boolean language plpgsql stable as $fn$
+declare
+  msg text[] := @MESSAGE_TAG@;
+begin
+  return msg is not null and msg[2] is not null and msg[2] = kind
+     and current_setting('lockwatch.report', true) = 'notice'
+     and coalesce(current_setting('lockwatch.last_gate', true), '') = transaction_timestamp() || '|' || (msg[1]::bigint - 1) || '|true';
+end
+$fn$;
+
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
 -- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
 -- A session with lockwatch.report = notice (set by lockwatch's alembic driver, which collects the NOTICEs) does
 -- not wait: it reads its own locks and reports them in-band, as the watcher would have read them at the gate.
 -- effects: what the statement did (see lockwatch.effects), or null.
+-- quiet: nothing ran since the session's previous gate (lockwatch.quiet), so its locks are the ones told then.
+-- kind: the first keyword of the statement the gate belongs to ('' for none), for the next gate's lockwatch.quiet.
 drop function if exists lockwatch.pause(text, text); -- installed by an earlier lockwatch: the call would be ambiguous
-create or replace function lockwatch.pause(event text, detail text, effects json default null) returns void
+drop function if exists lockwatch.pause(text, text, json);
+create or replace function lockwatch.pause(event text, detail text, effects json default null, quiet boolean default false,
+                                           kind text default '') returns void
 language plpgsql set lock_timeout = 0 set statement_timeout = 0 set client_min_messages = notice as $fn$
 declare
   seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
@@ -174,6 +195,7 @@ declare
   query_told boolean;
   held json;
   waiting text;
+  msg text[];
 begin
   if current_setting('lockwatch.report', true) = 'notice' then
     perform set_config('lockwatch.seq', seq::text, false);
@@ -183,6 +205,16 @@ begin
       perform set_config('lockwatch.query_told', statement_timestamp()::text, false);
     end if;
     paused_at := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
+    msg := @MESSAGE_TAG@;
+    -- the gate that ends a message of one statement lets the first gate of the next message skip its read
+    perform set_config('lockwatch.last_gate', transaction_timestamp() || '|' || coalesce(msg[1], '') || '|'
+        || coalesce(event in ('end', 'version') and kind <> '' and msg[2] = kind, false), false);
+    if quiet then
+      fingerprint := current_setting('lockwatch.locks_told', true);
+      unchanged := true;
+      raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
+      return;
+    end if;
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
     -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
     select count(*) || ':' || coalesce(sum(hashint8(l.relation::bigint) # hashtext(l.mode) # l.granted::int), 0),
@@ -212,13 +244,18 @@ $fn$;
 
 create or replace function lockwatch.on_ddl_start() returns event_trigger language plpgsql as $fn$
 declare
-  rebuilt oid[];
+  rebuilt oid[] := '{}';
+  kind text := split_part(tg_tag, ' ', 1);
+  quiet boolean;
 begin
   if lockwatch.skip() then return; end if;
   perform lockwatch.scan_base(); -- before the statement runs: its own scans count
-  rebuilt := lockwatch.rebuilt_oids();
+  quiet := lockwatch.quiet(kind);
+  if not quiet then
+    rebuilt := lockwatch.rebuilt_oids();
+  end if;
   perform lockwatch.pause('start', lockwatch.lock_timeout_ms() || '|||' || array_to_string(rebuilt, ',') || '|' || tg_tag,
-      lockwatch.rebuilt_states(rebuilt));
+      lockwatch.rebuilt_states(rebuilt), quiet, kind);
   perform set_config('lockwatch.started', extract(epoch from clock_timestamp())::text, false);
 end
 $fn$;
@@ -264,7 +301,8 @@ begin
   perform lockwatch.pause('end', lockwatch.lock_timeout_ms() || '|' || elapsed || '|' || coalesce(target::text, '') || '||' || tg_tag,
       json_build_object('commands', commands,
                         'dropped', coalesce(nullif(current_setting('lockwatch.dropped', true), ''), '[]')::json,
-                        'tables', lockwatch.table_states(touched), 'scans', lockwatch.scans(touched)));
+                        'tables', lockwatch.table_states(touched), 'scans', lockwatch.scans(touched)),
+      false, split_part(tg_tag, ' ', 1));
   perform set_config('lockwatch.dropped', '', false);
   perform set_config('lockwatch.started', '', false);
 end
@@ -280,12 +318,16 @@ $fn$;
 
 create or replace function lockwatch.on_version_write() returns trigger language plpgsql as $fn$
 declare
-  rebuilt oid[];
+  rebuilt oid[] := '{}';
+  quiet boolean;
 begin
   if lockwatch.skip() then return null; end if;
-  rebuilt := lockwatch.rebuilt_oids();
+  quiet := lockwatch.quiet(tg_op);
+  if not quiet then
+    rebuilt := lockwatch.rebuilt_oids();
+  end if;
   perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || array_to_string(rebuilt, ',') || '|' || tg_op,
-      lockwatch.rebuilt_states(rebuilt));
+      lockwatch.rebuilt_states(rebuilt), quiet, tg_op);
   return null;
 end
 $fn$;

@@ -202,6 +202,96 @@ class GateProtocolTest {
     }
 
     /**
+     * A gate at a DDL's start (or a version-table write) skips its read of pg_locks only when the driver's message
+     * count proves nothing ran since the previous gate of the transaction: the previous message held one statement,
+     * which that gate ended, and this is the next message, one statement of this gate's kind. A LOCK TABLE (no gate),
+     * a message of several statements, or a SELECT between them makes the next start gate read, so the lock the
+     * statement in between took is told there, not charged to the next DDL. The driver's tag parses as Java defines
+     * it, and the watcher strips it.
+     */
+    @Test
+    void aStartGateSkipsItsLockReadOnlyWhenTheDriversCountProvesNothingRanSince(@TempDir Path dir) throws Exception {
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table quiet_busy (id int)");
+        }
+        Path script = dir.resolve("quiet.py");
+        Files.writeString(script, """
+                import ast, re, sys, psycopg2
+                tree = ast.parse(open(sys.argv[1]).read())
+                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_MessageTag")
+                namespace = {"re": re}
+                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                tag = namespace["_MessageTag"].tagged
+                connection = psycopg2.connect(sys.argv[2])
+                cursor = connection.cursor()
+                cursor.execute("set lockwatch.report = notice; set track_functions = 'all'")
+                count = 0
+                def send(sql):
+                    global count
+                    count += 1
+                    cursor.execute(tag(sql, count))
+                    print("sent", count)
+                send("create table quiet_a (id int)")                        # first gate of the transaction: reads
+                send("create index quiet_a_1 on quiet_a (id)")               # the message after: skips
+                send("lock table quiet_busy in share mode")                   # no gate
+                send("create index quiet_a_2 on quiet_a (id)")               # reads: tells quiet_busy's lock
+                send("select 1; create table quiet_b (id int)")              # several statements: reads
+                send("create table quiet_c (id int)")                        # after several: reads
+                send("create table quiet_d (id int)")                        # skips
+                count += 2                                                   # messages no tag counted
+                send("create table quiet_e (id int)")                        # reads
+                cursor.execute("select calls from pg_stat_xact_user_functions where funcname = 'rebuilt_oids'")
+                print("rebuilt_oids", cursor.fetchone()[0])
+                print("tagged", tag("ALTER TABLE x ADD y int;", 7))
+                print("tagged", tag(b"/* c */ update t set a = 1; update u set b = 2", 8).decode())
+                connection.rollback()
+                for notice in connection.notices:
+                    print(notice.strip())
+                """);
+        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
+        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        long busy;
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select 'quiet_busy'::regclass::oid")) {
+            rs.next();
+            busy = rs.getLong(1);
+        }
+        ReportedGate reader = new ReportedGate(1024);
+        List<BackendSample> starts = new ArrayList<>();
+        for (String line : out.lines().toList()) {
+            int at = line.indexOf(GateProtocol.NOTICE_PREFIX);
+            if (at >= 0) {
+                BackendSample gate = reader.parse(line.substring(at + GateProtocol.NOTICE_PREFIX.length())).orElseThrow();
+                if (gate.pause().event() == Pause.Event.START) {
+                    starts.add(gate);
+                }
+            }
+        }
+        assertEquals(7, starts.size(), out);
+        // the start gates that read (5 of 7: all but quiet_a_1's and quiet_d's) and the 7 end gates call it once each
+        assertTrue(out.contains("rebuilt_oids 12"), out);
+        assertFalse(starts.get(2).locks().isEmpty(), out);
+        assertTrue(starts.get(2).locks().contains(new BackendSample.HeldLock(busy, dev.lockwatch.model.LockMode.SHARE, true)),
+                "the LOCK TABLE's lock is told at the next start gate: " + starts.get(2).locks());
+        assertFalse(starts.get(1).locks().stream().anyMatch(l -> l.relation() == busy), starts.get(1).toString());
+        assertTrue(out.contains("tagged /* lockwatch-msg 7 ALTER */ ALTER TABLE x ADD y int;"), out);
+        assertTrue(out.contains("tagged /* lockwatch-msg 8 */ /* c */ update t set a = 1;"), out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(GateProtocol.MESSAGE_TAG)
+                .matcher("/* lockwatch-msg 7 ALTER */ ALTER TABLE x ADD y int;");
+        assertTrue(m.lookingAt());
+        assertEquals("7", m.group(1));
+        assertEquals("ALTER", m.group(2));
+        assertEquals("ALTER TABLE x ADD y int;",
+                dev.lockwatch.alembic.SourceTag.strip("/* lockwatch-msg 7 ALTER */ ALTER TABLE x ADD y int;").sql());
+        assertEquals("CREATE INDEX i ON t (a)", dev.lockwatch.alembic.SourceTag.strip(
+                "/* lockwatch-msg 9 CREATE */ /* lockwatch-source /p/v.py:3 */ CREATE INDEX i ON t (a)").sql());
+    }
+
+    /**
      * Best-effort capture's report: the driver's _AfterStatement, run alone on a real SQLAlchemy engine, runs
      * {@link GateProtocol#afterStatementSql()} after each statement, and the Java side reads each answer as an
      * {@code after} gate with the locks the transaction held at that statement's end.
