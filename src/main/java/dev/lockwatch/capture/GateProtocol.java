@@ -3,6 +3,7 @@ package dev.lockwatch.capture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.lockwatch.model.LockMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -107,6 +108,13 @@ public final class GateProtocol {
          * locks, so an unchanged report can name one from before the savepoint.
          */
         LOCKS_FINGERPRINT("locks_fingerprint", "fingerprint"),
+        /**
+         * The {@link #LOCKS_FINGERPRINT} of the session's earlier report whose locks {@link #LOCKS} adds to: in one
+         * transaction locks are only taken (a rolled-back savepoint excepted, and then this is null), so a report sends
+         * those taken since its transaction's last report, not the thousand a long deploy holds. Null when
+         * {@link #LOCKS} are all of them.
+         */
+        LOCKS_SINCE("locks_since", "since"),
         UNTIL("until", "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
         /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
         EFFECTS("effects", "effects");
@@ -151,7 +159,7 @@ public final class GateProtocol {
             case LOCKS -> "(select coalesce(json_agg(json_build_array(l.relation::bigint, l.mode, l.granted)), '[]'::json)"
                     + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
             case LOCKS_UNCHANGED, QUERY_TOLD -> "false";
-            case LOCKS_FINGERPRINT -> "null::text";
+            case LOCKS_FINGERPRINT, LOCKS_SINCE -> "null::text";
             case EFFECTS -> "null::json";
         };
     }
@@ -170,6 +178,8 @@ public final class GateProtocol {
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
         fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));
+        fragments.put("@LOCK_MODES@", Arrays.stream(LockMode.values()).map(m -> "'" + m.pgLocksName() + "'")
+                .collect(Collectors.joining(", ", "array[", "]")));
         fragments.put("@MESSAGE_TAG@", "regexp_match(left(current_query(), " + MESSAGE_TAG_CHARS + "), '^" + MESSAGE_TAG + "')");
         return fragments;
     }

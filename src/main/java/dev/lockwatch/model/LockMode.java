@@ -27,6 +27,11 @@ public enum LockMode {
         return Arrays.stream(values()).filter(m -> m.pgLocksName.equals(mode)).findFirst();
     }
 
+    /** The mode as {@code pg_locks.mode} spells it, e.g. {@code ShareRowExclusiveLock}. */
+    public String pgLocksName() {
+        return pgLocksName;
+    }
+
     public static Optional<LockMode> fromSqlName(String name) {
         return Arrays.stream(values()).filter(m -> m.sqlName.equalsIgnoreCase(name.trim())).findFirst();
     }

@@ -63,11 +63,19 @@ final class ReportedGate {
             toldByPid.put(pid, told);
         }
         String fingerprint = field(gate, NoticeField.LOCKS_FINGERPRINT).asText("");
+        JsonNode since = field(gate, NoticeField.LOCKS_SINCE);
         List<BackendSample.HeldLock> locks;
         if (field(gate, NoticeField.LOCKS_UNCHANGED).asBoolean(false) && told.byFingerprint().containsKey(fingerprint)) {
             locks = told.byFingerprint().get(fingerprint);
         } else {
             locks = new ArrayList<>();
+            if (since.isTextual()) {
+                List<BackendSample.HeldLock> earlier = told.byFingerprint().get(since.asText());
+                if (earlier == null) { // the session told them in this transaction, and reports come in order
+                    throw new IllegalStateException("a gate adds to locks no report of its transaction told: " + report);
+                }
+                locks.addAll(earlier);
+            }
             for (JsonNode lock : field(gate, NoticeField.LOCKS)) {
                 LockMode.fromPgLocks(lock.path(1).asText()).ifPresent(mode ->
                         locks.add(new BackendSample.HeldLock(lock.path(0).asLong(), mode, lock.path(2).asBoolean())));

@@ -196,6 +196,10 @@ declare
   held json;
   waiting text;
   msg text[];
+  codes bigint[];
+  told bigint[];
+  added bigint[];
+  since text;
 begin
   if current_setting('lockwatch.report', true) = 'notice' then
     perform set_config('lockwatch.seq', seq::text, false);
@@ -218,15 +222,37 @@ begin
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
     -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
     select count(*) || ':' || coalesce(sum(hashint8(l.relation::bigint) # hashtext(l.mode) # l.granted::int), 0),
-           array_agg(l.relation::bigint), array_agg(l.mode), array_agg(l.granted)
-      into fingerprint, rels, modes, grants
+           array_agg(l.relation::bigint), array_agg(l.mode), array_agg(l.granted),
+           array_agg(l.relation::bigint * 32 + coalesce(array_position(@LOCK_MODES@, l.mode), 0) * 2 + l.granted::int)
+      into fingerprint, rels, modes, grants, codes
       from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384;
     fingerprint := transaction_timestamp() || '|' || fingerprint;
-    unchanged := coalesce(current_setting('lockwatch.locks_told', true), '') = fingerprint;
+    since := coalesce(current_setting('lockwatch.locks_told', true), '');
+    unchanged := since = fingerprint;
     if not unchanged then
+      -- after a report of this transaction, only the locks taken since go (mostly a few of the thousand a long
+      -- deploy holds), unless some were released (a rolled-back savepoint): then all of them
+      if split_part(since, '|', 1) = transaction_timestamp()::text then
+        told := coalesce(nullif(current_setting('lockwatch.locks_told_codes', true), ''), '{}')::bigint[];
+        added := array(select c from unnest(codes) c except select t from unnest(told) t);
+        if coalesce(cardinality(codes), 0) - cardinality(added) <> cardinality(told) then
+          since := null;
+        end if;
+      else
+        since := null;
+      end if;
       perform set_config('lockwatch.locks_told', fingerprint, false);
-      select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
-        from unnest(rels, modes, grants) as l(relation, mode, granted) where @TABLE_RELATION@;
+      perform set_config('lockwatch.locks_told_codes', coalesce(codes, '{}')::text, false);
+      if since is null then
+        select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
+          from unnest(rels, modes, grants) as l(relation, mode, granted) where @TABLE_RELATION@;
+      else
+        -- each added lock's relation looked up alone: a user table, or one this session no longer sees
+        select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
+          from unnest(rels, modes, grants, codes) as l(relation, mode, granted, code)
+         where l.code = any(added)
+           and coalesce((select lc.relkind in ('r', 'p', 'm', 'f') from pg_catalog.pg_class lc where lc.oid = l.relation), true);
+      end if;
     end if;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
     return;

@@ -75,6 +75,7 @@ class GateProtocolTest {
         List<BackendSample> gates = new ArrayList<>();
         ReportedGate reader = new ReportedGate(1024);
         List<Long> tables = new ArrayList<>();
+        List<String> notices = new ArrayList<>();
         try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             s.execute("set lockwatch.report = notice");
@@ -83,7 +84,8 @@ class GateProtocolTest {
                     "reindex index once_a_note; create table once_c (id int primary key)")) {
                 s.execute(ddl); // each execute clears the warnings of the one before
                 for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-                    gates.add(reader.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length())).orElseThrow());
+                    notices.add(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length()));
+                    gates.add(reader.parse(notices.get(notices.size() - 1)).orElseThrow());
                 }
             }
             try (ResultSet rs = s.executeQuery("select oid::bigint from pg_class where relname in ('once_a', 'once_b', 'once_c') order by relname")) {
@@ -96,6 +98,13 @@ class GateProtocolTest {
             assertTrue(last.locks().stream().allMatch(l -> tables.contains(l.relation())), last.locks().toString());
             assertEquals(tables.size(), last.locks().stream().map(BackendSample.HeldLock::relation).distinct().count(),
                     last.locks().toString());
+            // what the last end gate sent: once_c's locks alone, added to the report before it
+            com.fasterxml.jackson.databind.JsonNode sent = GateProtocol.parseNotice(notices.get(notices.size() - 1)).orElseThrow();
+            assertEquals(GateProtocol.field(GateProtocol.parseNotice(notices.get(notices.size() - 2)).orElseThrow(),
+                    GateProtocol.NoticeField.LOCKS_FINGERPRINT).asText(), GateProtocol.field(sent, GateProtocol.NoticeField.LOCKS_SINCE).asText());
+            for (com.fasterxml.jackson.databind.JsonNode lock : GateProtocol.field(sent, GateProtocol.NoticeField.LOCKS)) {
+                assertEquals(tables.get(2).longValue(), lock.path(0).asLong(), sent.toString());
+            }
         }
         List<BackendSample> starts = gates.stream().filter(g -> g.pause().event() == Pause.Event.START).toList();
         List<java.util.Set<Long>> told = starts.stream().map(g -> g.pause().rebuiltTables()).toList();
