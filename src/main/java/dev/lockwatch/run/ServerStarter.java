@@ -44,12 +44,12 @@ final class ServerStarter {
                 : EmbeddedBinaries.of(config.pgVersion(), EmbeddedBinaries.Locations.fromEnvironment(), progress);
         if (choice == PostgresChoice.AUTO) {
             if (!DockerEngine.reachable()) {
-                return embedded(binaries, workspace, progress, "no Docker engine reachable", savedBaseline);
+                return embedded(config, binaries, workspace, progress, "no Docker engine reachable", savedBaseline);
             }
             if (!DockerEngine.hasImage(config.image())) {
                 // the embedded server is the default's equal: only an image the user named is worth pulling
                 boolean named = !config.image().equals("postgres:" + config.pgVersion());
-                return embedded(binaries, workspace, progress, named ? "Docker is reachable but image " + config.image()
+                return embedded(config, binaries, workspace, progress, named ? "Docker is reachable but image " + config.image()
                         + " is not present; docker pull it, or pass --postgres container to pull it"
                         : "no " + config.image() + " image pulled", savedBaseline);
             }
@@ -57,12 +57,12 @@ final class ServerStarter {
                 return container(config, progress, "a Docker engine is reachable");
             } catch (LockwatchException e) {
                 progress.accept("postgres: " + e.getMessage() + "; falling back to embedded");
-                return embedded(binaries, workspace, progress, "the container did not start", savedBaseline);
+                return embedded(config, binaries, workspace, progress, "the container did not start", savedBaseline);
             }
         }
         return choice == PostgresChoice.CONTAINER
                 ? container(config, progress, "--postgres container")
-                : embedded(binaries, workspace, progress, "--postgres embedded", savedBaseline);
+                : embedded(config, binaries, workspace, progress, "--postgres embedded", savedBaseline);
     }
 
     private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
@@ -70,10 +70,13 @@ final class ServerStarter {
         return new ContainerPostgresProvider(config.image(), SERVER_CONFIG).start();
     }
 
-    private static PostgresServer embedded(EmbeddedBinaries binaries, Workspace workspace, Consumer<String> progress,
-                                           String why, Optional<Path> savedBaseline) {
+    private static PostgresServer embedded(VerifyConfig config, EmbeddedBinaries binaries, Workspace workspace,
+                                           Consumer<String> progress, String why, Optional<Path> savedBaseline) {
+        // a schema's data is small; a restored dump's or seeded rows' size is the user's
+        boolean inMemory = config.data().restore() == null && config.data().seedRows() == 0;
         progress.accept("postgres: starting embedded PostgreSQL " + binaries.major() + " (binaries " + binaries.version()
                 + ", " + why + ")");
-        return new EmbeddedPostgresProvider(binaries, workspace.folder("pgdata"), SERVER_CONFIG, savedBaseline).start();
+        return new EmbeddedPostgresProvider(binaries, workspace.serverFolder("pgdata", inMemory), SERVER_CONFIG,
+                savedBaseline).start();
     }
 }

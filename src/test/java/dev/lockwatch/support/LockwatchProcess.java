@@ -29,6 +29,8 @@ public final class LockwatchProcess {
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), "dev.lockwatch.cli.Main"));
         command.addAll(List.of(args));
+        // the embedded server's data in tmp too (not /dev/shm), where the leftover checks look
+        environment.put("LOCKWATCH_SERVER_DIR", tmp.toString());
     }
 
     /** Sets (or, with null, removes) a variable of the child's environment. */
