@@ -201,6 +201,12 @@ def realistic(results, summary):
     print("%-8s %9.2fs %9.2fs %9.2fs %9.2fs %8.2fx %8.2fx %8.2fx   (ratio of medians)"
           % (("median", floor) + tuple(med([r[k] for r in rows]) for k, _, _ in REALISTIC)
              + tuple(med([r[k] for r in rows]) / floor for k, _, _ in REALISTIC)))
+    mem = [r["floor_mem"] for r in rows if r.get("floor_mem") is not None]
+    if mem:
+        fm = med(mem)
+        print("floor with its data in /dev/shm (reference, not a target): %s; median %.2f s; ratios of medians to it: "
+              "deploy %.2fx, base %.2fx, round trip %.2fx" % (" ".join("%.2fs" % m for m in mem), fm,
+                                                             *(med([r[k] for r in rows]) / fm for k, _, _ in REALISTIC)))
     for key, label, goal in REALISTIC:
         m = med([r[key] for r in rows])
         print("ratio %-50s %.2fx (target at most %.1fx: %s)" % (label, m / floor, goal, verdict(m / floor <= goal)))
