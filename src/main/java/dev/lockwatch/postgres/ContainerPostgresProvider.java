@@ -10,12 +10,20 @@ import org.testcontainers.utility.DockerImageName;
 
 /** A Postgres container started with Testcontainers from any image compatible with the official one. */
 public final class ContainerPostgresProvider implements PostgresProvider {
+    /**
+     * The data folder when it lives in memory: below a tmpfs any user may write in, so an image whose entrypoint runs
+     * as another user than root still creates it (the official one and its compatibles honour PGDATA).
+     */
+    static final String MEMORY_PGDATA = "/var/lib/lockwatch/pgdata";
     private final String image;
     private final Map<String, String> serverConfig;
+    private final boolean inMemory;
 
-    public ContainerPostgresProvider(String image, Map<String, String> serverConfig) {
+    /** @param inMemory the server's data on a tmpfs in the container (as the embedded server's in /dev/shm) */
+    public ContainerPostgresProvider(String image, Map<String, String> serverConfig, boolean inMemory) {
         this.image = image;
         this.serverConfig = Map.copyOf(serverConfig);
+        this.inMemory = inMemory;
     }
 
     @Override
@@ -32,6 +40,9 @@ public final class ContainerPostgresProvider implements PostgresProvider {
                 .withPassword("lockwatch")
                 .withDatabaseName("postgres")
                 .withCommand(command.toArray(String[]::new));
+        if (inMemory) {
+            container.withEnv("PGDATA", MEMORY_PGDATA).withTmpFs(Map.of("/var/lib/lockwatch", "rw,mode=1777"));
+        }
         try {
             container.start();
         } catch (RuntimeException e) {

@@ -65,15 +65,19 @@ final class ServerStarter {
                 : embedded(config, binaries, workspace, progress, "--postgres embedded", savedBaseline);
     }
 
+    /** Whether the server's data may live in memory: a schema's data is small; a restored dump's or seeded rows' is the user's. */
+    private static boolean dataOfKnownSize(VerifyConfig config) {
+        return config.data().restore() == null && config.data().seedRows() == 0;
+    }
+
     private static PostgresServer container(VerifyConfig config, Consumer<String> progress, String why) {
         progress.accept("postgres: starting container " + config.image() + " (" + why + ")");
-        return new ContainerPostgresProvider(config.image(), SERVER_CONFIG).start();
+        return new ContainerPostgresProvider(config.image(), SERVER_CONFIG, dataOfKnownSize(config)).start();
     }
 
     private static PostgresServer embedded(VerifyConfig config, EmbeddedBinaries binaries, Workspace workspace,
                                            Consumer<String> progress, String why, Optional<Path> savedBaseline) {
-        // a schema's data is small; a restored dump's or seeded rows' size is the user's
-        boolean inMemory = config.data().restore() == null && config.data().seedRows() == 0;
+        boolean inMemory = dataOfKnownSize(config);
         progress.accept("postgres: starting embedded PostgreSQL " + binaries.major() + " (binaries " + binaries.version()
                 + ", " + why + ")");
         return new EmbeddedPostgresProvider(binaries, workspace.serverFolder("pgdata", inMemory), SERVER_CONFIG,
