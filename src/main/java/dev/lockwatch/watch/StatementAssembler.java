@@ -140,6 +140,13 @@ public final class StatementAssembler {
     private static void release(Backend backend, BackendSample sample) {
         Set<LockKey> present = new LinkedHashSet<>(); // a set: a long transaction holds many, looked up per live lock
         sample.locks().forEach(l -> present.add(new LockKey(l.relation(), l.mode())));
+        if (backend.xactStartUs > 0 && sample.xactStartUs() > 0 && sample.xactStartUs() != backend.xactStartUs) {
+            // another transaction: what the last one held ended with it, by the time this one began, even a lock this
+            // one took again before any look saw it go (an autocommit block's next statement on the same table)
+            long ended = Math.min(sample.timeUs(), sample.xactStartUs());
+            backend.live.values().forEach(lock -> lock.releasedUs = Math.max(lock.firstSeenUs, ended));
+            backend.live.clear();
+        }
         backend.live.entrySet().removeIf(e -> {
             if (!present.contains(e.getKey())) {
                 e.getValue().releasedUs = sample.timeUs();

@@ -170,21 +170,26 @@ class _MessageTag:
     previous gate of its transaction (that gate ended message 16, which held one statement) and skips its read of
     pg_locks, whose cost is the server's whole lock table (capture.sql, lockwatch.quiet). Messages no tag counts
     (executemany, callproc, COPY) leave a gap in the count; a cursor whose messages cannot be followed ends the
-    counting for the session. The watcher strips the comment (SourceTag)."""
+    counting for the session. The watcher strips the comment (SourceTag). A statement whose tagged text would not fit
+    in pg_stat_activity at its smallest default (track_activity_query_size, 1 kB) goes untagged, so that what a
+    report shows of a long statement never depends on the tag."""
     PREFIX = "/* lockwatch-msg "
+    FITS_BYTES = 1023 - 48
     _COMMENT = re.compile(r"\s*(?:/\*.*?\*/\s*)*", re.S)
     _WORD = re.compile(r"[A-Za-z]+")
 
     @classmethod
     def tagged(cls, query, count):
         if isinstance(query, bytes):
+            if len(query) > cls.FITS_BYTES:
+                return query  # sent untagged: the count still moved, so no gate trusts it
             try:
                 text = query.decode("utf-8")
             except UnicodeDecodeError:
-                return query  # sent untagged: the count still moved, so no gate trusts it
+                return query  # as above
             return cls.tagged(text, count).encode("utf-8")
-        if not isinstance(query, str) or not query.strip():
-            return query  # a psycopg2.sql object, or an empty query psycopg2 refuses itself: as above
+        if not isinstance(query, str) or not query.strip() or len(query.encode("utf-8")) > cls.FITS_BYTES:
+            return query  # a psycopg2.sql object, an empty query psycopg2 refuses itself, a long one: as above
         return "%s%d %s*/ %s" % (cls.PREFIX, count, cls._keyword(query), query)
 
     @classmethod

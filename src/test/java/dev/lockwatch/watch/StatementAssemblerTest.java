@@ -4,6 +4,7 @@ import dev.lockwatch.capture.GateEffects;
 import dev.lockwatch.capture.Pause;
 import dev.lockwatch.capture.GateProtocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.model.ColumnSchema;
 import dev.lockwatch.model.IndexSchema;
@@ -113,6 +114,26 @@ class StatementAssemblerTest {
             return new Gate(new BackendSample(s.timeUs(), s.pid(), s.query(), s.queryStartUs(), s.xactStartUs(), List.of(),
                     s.pause(), false, s.pausedUntilUs(), true, s.effects()));
         }
+    }
+
+    /**
+     * A transaction's locks end with it: when the next transaction of the session (an autocommit block) takes the same
+     * lock again before any look saw it released, the lock is the next statement's, and the first one's ended by the
+     * time the next transaction began (prefect 2882cd2df465: the INSERT was shown holding its table across its commit).
+     */
+    @Test
+    void aLockTakenAgainInTheNextTransactionIsTheNextStatementsOwn() {
+        List<BackendSample.HeldLock> rowExclusive = List.of(new BackendSample.HeldLock(OID, LockMode.ROW_EXCLUSIVE, true));
+        List<Statement> statements = StatementAssembler.assemble(List.of(
+                new BackendSample(1000, 7, "INSERT INTO orders VALUES (1)", 990, 980, rowExclusive,
+                        Pause.parse("lw|1|dml|0||16400|1|INSERT").orElseThrow(), false, -1, true, GateEffects.NONE),
+                new BackendSample(3000, 7, "UPDATE orders SET note = 'x'", 2990, 2980, rowExclusive,
+                        Pause.parse("lw|2|dml|0||16400|1|UPDATE").orElseThrow(), false, -1, true, GateEffects.NONE)),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+        assertEquals(List.of("INSERT", "UPDATE"), statements.stream().map(Statement::tag).toList(), statements.toString());
+        assertEquals(List.of(LockMode.ROW_EXCLUSIVE), statements.get(1).locks().stream().map(l -> l.mode()).toList(),
+                statements.toString());
+        assertTrue(statements.get(0).locks().get(0).heldMs() <= 2, statements.get(0).locks().toString());
     }
 
     @Test
