@@ -43,7 +43,7 @@ final class AlembicDriver implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final Path socket;
     private volatile Writer requests;
-    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Line> answers = new LinkedBlockingQueue<>();
     private final Path log;
 
     private AlembicDriver(Process process, ServerSocketChannel listener, Path socket, Path log) {
@@ -108,14 +108,20 @@ final class AlembicDriver implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** A line the driver wrote, and when it came: a command's duration ends there, not when it was read. */
+    private record Line(String text, long arrivedNanos) {
+    }
+
     /**
      * Runs one command; a timeout or a dead driver ends the driver and says so in the result. With
      * {@code reportGates}, its sessions report lockwatch's gates in-band rather than wait there, and the result
      * carries the reports. With {@code afterStatement} too (best-effort capture: no gate pauses anything), each
      * statement SQLAlchemy runs is followed by that query in its own session, whose answer is reported the same way.
+     * {@code meanwhile} runs once the command is sent, while the driver runs it; what it throws is thrown once the
+     * answer is in, so that the next command finds the driver waiting for it.
      */
     AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
-                      Optional<String> afterStatement, Duration timeout) {
+                      Optional<String> afterStatement, Duration timeout, Runnable meanwhile) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
@@ -128,10 +134,24 @@ final class AlembicDriver implements AutoCloseable {
         long logFrom = logSize();
         String what = op + (revision == null ? "" : " " + revision);
         if (!send(request)) {
+            meanwhile.run();
             return new AlembicResult(-1, crash(what, logFrom), elapsed(started), false);
         }
-        Optional<JsonNode> answer = answer(timeout);
-        long duration = elapsed(started);
+        RuntimeException failed = null;
+        try {
+            meanwhile.run();
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        Optional<Line> line = line(started + timeout.toNanos());
+        if (failed != null) {
+            if (line.isEmpty()) {
+                close(); // no answer in time: the driver must not run on
+            }
+            throw failed;
+        }
+        Optional<JsonNode> answer = line.flatMap(AlembicDriver::parse);
+        long duration = line.map(l -> (l.arrivedNanos() - started) / 1_000_000).orElseGet(() -> elapsed(started));
         if (answer.isEmpty()) {
             // an answer that never came in time, not a channel the driver's death closed early
             boolean timedOut = System.nanoTime() - started >= timeout.toNanos() && process.isAlive();
@@ -186,9 +206,24 @@ final class AlembicDriver implements AutoCloseable {
 
     /** The next answer; empty at the timeout, or as soon as the driver has ended without one. */
     private Optional<JsonNode> answer(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        return line(System.nanoTime() + timeout.toNanos()).flatMap(AlembicDriver::parse);
+    }
+
+    private static Optional<JsonNode> parse(Line line) {
         try {
-            String line = null;
+            return Optional.of(JSON.readTree(line.text()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The driver's next line; empty at {@code deadline} (a line already there is taken even after it), or as soon
+     * as the driver has ended without one.
+     */
+    private Optional<Line> line(long deadline) {
+        try {
+            Line line = answers.poll();
             long endedAt = 0;
             while (line == null && System.nanoTime() < deadline) {
                 if (endedAt == 0 && !process.isAlive()) {
@@ -203,14 +238,12 @@ final class AlembicDriver implements AutoCloseable {
                     return Optional.empty();
                 }
             }
-            if (line == null || line.equals(EOF)) {
+            if (line == null || line.text().equals(EOF)) {
                 return Optional.empty();
             }
-            return Optional.of(JSON.readTree(line));
+            return Optional.of(line);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.empty();
-        } catch (IOException e) {
             return Optional.empty();
         }
     }
@@ -247,14 +280,14 @@ final class AlembicDriver implements AutoCloseable {
                 }
             }, StandardCharsets.UTF_8));
             for (String line; (line = reader.readLine()) != null; ) {
-                answers.add(line);
+                answers.add(new Line(line, System.nanoTime()));
             }
         } catch (IOException ignored) {
             // the process ended, or close() stopped the listener: the EOF marker below says so
         } finally {
             closeListener();
         }
-        answers.add(EOF);
+        answers.add(new Line(EOF, System.nanoTime()));
     }
 
     private void closeListener() {

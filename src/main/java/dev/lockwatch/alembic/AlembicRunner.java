@@ -152,7 +152,15 @@ public final class AlembicRunner implements AutoCloseable {
      * ({@link AlembicResult#reportedGates()}); as a subprocess they wait at the gates for the watcher.
      */
     public AlembicResult upgrade(String revision, Duration timeout) {
-        return run(timeout, APPLICATION_NAME, "upgrade", revision);
+        return upgrade(revision, timeout, () -> { });
+    }
+
+    /**
+     * {@link #upgrade(String, Duration)}, running {@code meanwhile} while the shared driver runs the command (as a
+     * subprocess, before it starts): work of lockwatch's own that the command need not wait for.
+     */
+    public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile) {
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, meanwhile);
     }
 
     /** An upgrade whose locks nobody judges (the round trip's upgrade again): the gates let it through. */
@@ -189,6 +197,11 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
+        return run(timeout, applicationName, op, revision, () -> { });
+    }
+
+    private AlembicResult run(Duration timeout, String applicationName, String op, String revision,
+                              Runnable meanwhile) {
         if (target == null) {
             throw new IllegalStateException("alembic " + op + " before useDatabase");
         }
@@ -197,13 +210,15 @@ public final class AlembicRunner implements AutoCloseable {
             // every session lockwatch's gates pause (all but the unjudged, as capture.sql's lockwatch.skip() says)
             // reports them instead of waiting
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
-            AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, timeout);
+            AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, timeout,
+                    meanwhile);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }
             guard.requireNoRefusal(urlVariable);
             return result;
         }
+        meanwhile.run();
         List<String> arguments = new ArrayList<>(List.of(op));
         if (revision != null) {
             arguments.add(revision);

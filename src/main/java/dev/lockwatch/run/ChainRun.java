@@ -99,39 +99,67 @@ final class ChainRun {
 
     /**
      * Upgrades each revision, judged, until one fails; a revision is reported once the stairway has climbed it too,
-     * in order, without holding up the next upgrade.
+     * in order, without holding up the next upgrade: while alembic runs the next one, lockwatch assembles, judges
+     * and reports those before it, except a revision whose retry check runs revisions of its own (that waits until
+     * the upgrade is done, as nothing else runs while a judged upgrade does).
      */
     private List<RevisionResult> stepEach(List<Revision> revisions, Optional<Stairway> climbing) throws SQLException {
         List<RevisionResult> results = new ArrayList<>();
-        Deque<RevisionRun> unreported = new ArrayDeque<>();
+        Deque<RevisionExecutor.Upgraded> unreported = new ArrayDeque<>();
         boolean failed = false;
         for (Revision revision : revisions) {
-            RevisionRun run = failed ? RevisionRun.notRun(revision) : executor.upgrade(revision, session);
-            if (!failed && run.status() == RevisionStatus.FAILED) {
+            if (failed) {
+                unreported.add(RevisionExecutor.Upgraded.of(RevisionRun.notRun(revision)));
+                continue;
+            }
+            SQLException[] reportFailed = new SQLException[1]; // what the report, run meanwhile, could not throw
+            RevisionExecutor.Upgraded upgraded = executor.upgrade(revision, session, () -> {
+                try {
+                    report(unreported, results, revisions.size(), climbing, false, true);
+                } catch (SQLException e) {
+                    reportFailed[0] = e;
+                }
+            });
+            if (reportFailed[0] != null) {
+                throw reportFailed[0];
+            }
+            if (upgraded.status() == RevisionStatus.FAILED) {
                 failed = true;
                 climbing.ifPresent(s -> s.stopAt(revision));
             }
-            unreported.add(run);
-            report(unreported, results, revisions.size(), climbing, false);
+            if (!unreported.isEmpty() && retryChecked(unreported.peek())) {
+                report(unreported, results, revisions.size(), climbing, false, false);
+            }
+            unreported.add(upgraded);
         }
-        report(unreported, results, revisions.size(), climbing, true);
+        report(unreported, results, revisions.size(), climbing, true, false);
         return results;
     }
 
-    /** Judges and reports the runs whose round trip is done, in order; with {@code all}, waits for the rest. */
-    private void report(Deque<RevisionRun> unreported, List<RevisionResult> results, int total,
-                        Optional<Stairway> climbing, boolean all) throws SQLException {
+    /** A run whose retry check may run revisions of its own ({@link RetryCheck}). */
+    private static boolean retryChecked(RevisionExecutor.Upgraded upgraded) {
+        return upgraded.status() == RevisionStatus.APPLIED && RetryCheck.committedParts(upgraded.run());
+    }
+
+    /**
+     * Judges and reports the runs whose round trip is done, in order; with {@code all}, waits for the rest. With
+     * {@code whileUpgrading}, stops at a run whose retry check may run revisions.
+     */
+    private void report(Deque<RevisionExecutor.Upgraded> unreported, List<RevisionResult> results, int total,
+                        Optional<Stairway> climbing, boolean all, boolean whileUpgrading) throws SQLException {
         while (!unreported.isEmpty()) {
-            RevisionRun run = unreported.peek();
-            if (run.status() == RevisionStatus.NOT_RUN) {
-                results.add(new RevisionResult(unreported.poll(), List.of()));
+            RevisionExecutor.Upgraded next = unreported.peek();
+            if (next.status() == RevisionStatus.NOT_RUN) {
+                results.add(new RevisionResult(unreported.poll().run(), List.of()));
                 continue;
             }
-            boolean roundTrip = climbing.isPresent() && run.status() == RevisionStatus.APPLIED;
-            if (roundTrip && !all && !climbing.get().climbed(run.revision())) {
+            boolean roundTrip = climbing.isPresent() && next.status() == RevisionStatus.APPLIED;
+            if (roundTrip && !all && !climbing.get().climbed(next.revision())
+                    || whileUpgrading && retryChecked(next)) {
                 return;
             }
             unreported.poll();
+            RevisionRun run = next.run();
             RevisionResult checked = judge(roundTrip ? run.withDowngrade(climbing.get().check(run.revision())) : run);
             results.add(checked);
             progress.accept(progressLine(results.size(), total, checked));

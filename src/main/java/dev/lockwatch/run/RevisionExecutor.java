@@ -15,6 +15,7 @@ import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.traffic.LockQueue;
 import dev.lockwatch.traffic.TrafficGenerator;
+import dev.lockwatch.watch.BlockedWait;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
 import dev.lockwatch.watch.SchemaReader;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Upgrades one revision (or, for a joint deploy, several at once: {@link JointUpgrade}) under the watcher (and the synthetic workload, with {@code --traffic}) and turns what
@@ -66,8 +68,55 @@ final class RevisionExecutor {
         }
     }
 
-    RevisionRun upgrade(Revision revision, ChainSession session) throws SQLException {
-        Observed o = observe(revision.id(), session, false);
+    /**
+     * Upgrades {@code revision} as its own deploy; {@code meanwhile} runs while alembic does (work of lockwatch's
+     * own that the upgrade need not wait for). What the upgrade did is known at once, its statements are assembled
+     * when its run is first asked for: the next upgrade's {@code meanwhile} can do it.
+     */
+    Upgraded upgrade(Revision revision, ChainSession session, Runnable meanwhile) throws SQLException {
+        Seen seen = watch(revision.id(), session, false, meanwhile);
+        return new Upgraded(revision, seen.succeeded() ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
+                () -> run(revision, assemble(seen)));
+    }
+
+    /** A revision's upgrade as it came out at once, and its run, assembled once when first asked for. */
+    static final class Upgraded {
+        private final Revision revision;
+        private final RevisionStatus status;
+        private Supplier<RevisionRun> assembly;
+        private RevisionRun run;
+
+        private Upgraded(Revision revision, RevisionStatus status, Supplier<RevisionRun> assembly) {
+            this.revision = revision;
+            this.status = status;
+            this.assembly = assembly;
+        }
+
+        /** A run there is nothing more to assemble of (one not run). */
+        static Upgraded of(RevisionRun run) {
+            Upgraded done = new Upgraded(run.revision(), run.status(), null);
+            done.run = run;
+            return done;
+        }
+
+        Revision revision() {
+            return revision;
+        }
+
+        RevisionStatus status() {
+            return status;
+        }
+
+        RevisionRun run() {
+            if (run == null) {
+                run = assembly.get();
+                assembly = null;
+            }
+            return run;
+        }
+    }
+
+    private RevisionRun run(Revision revision, Observed o) {
         boolean applied = o.succeeded();
         return new RevisionRun(revision, applied ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
                 o.watched().result().durationMs(), o.statements(), o.busy(), applied ? null : error(o),
@@ -94,6 +143,25 @@ final class RevisionExecutor {
      *                     before: a joint deploy's later revisions work on tables its earlier ones created
      */
     Observed observe(String target, ChainSession session, boolean newTablesToo) throws SQLException {
+        return assemble(watch(target, session, newTablesToo, () -> { }));
+    }
+
+    /**
+     * What a judged upgrade did that must be read before anything else runs: what the watcher saw, the schema
+     * after it (the next upgrade's before), what the workload felt and the lock queue (the next watch starts
+     * another).
+     */
+    private record Seen(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, Set<TableRef> busy,
+                        boolean newTablesToo, boolean traffic, List<TableTraffic> felt, List<BlockedWait> lockQueue,
+                        long startedUs, Optional<String> lingering) {
+        boolean succeeded() {
+            return watched.result().succeeded() && lingering.isEmpty();
+        }
+    }
+
+    /** @param meanwhile runs while alembic does */
+    private Seen watch(String target, ChainSession session, boolean newTablesToo, Runnable meanwhile)
+            throws SQLException {
         SchemaReader schema = session.schema();
         LockWatcher watcher = session.watcher();
         TrafficGenerator traffic = session.traffic();
@@ -112,7 +180,8 @@ final class RevisionExecutor {
         WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            watched = WatchedRun.of(watcher, alembic.reportsGates(), () -> alembic.upgrade(target, config.revisionTimeout()));
+            watched = WatchedRun.of(watcher, alembic.reportsGates(),
+                    () -> alembic.upgrade(target, config.revisionTimeout(), meanwhile));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();
@@ -135,17 +204,23 @@ final class RevisionExecutor {
         if (watched.result().succeeded() && lingering.isEmpty()) {
             session.settled(Optional.of(after));
         }
-        Catalog catalog = Catalog.of(newTablesToo ? both(before, after) : before);
-        TrafficObservation trafficObservation = traffic == null ? null : LockQueue.observe(felt, watcher.lockQueue(),
-                catalog, startedUs, config.traffic().stallThreshold().toMillis());
-        StatementAssembler.Assembled assembled = StatementAssembler.assembleDeploy(watched.samples(), catalog, busyNow,
-                config.versionTable());
+        return new Seen(before, after, watched, busyNow, newTablesToo, traffic != null, felt,
+                traffic == null ? List.of() : watcher.lockQueue(), startedUs, lingering);
+    }
+
+    /** The statements of what was seen, with their locks, and what the workload felt. */
+    private Observed assemble(Seen seen) {
+        Catalog catalog = Catalog.of(seen.newTablesToo() ? both(seen.before(), seen.after()) : seen.before());
+        TrafficObservation trafficObservation = !seen.traffic() ? null : LockQueue.observe(seen.felt(),
+                seen.lockQueue(), catalog, seen.startedUs(), config.traffic().stallThreshold().toMillis());
+        StatementAssembler.Assembled assembled = StatementAssembler.assembleDeploy(seen.watched().samples(), catalog,
+                seen.busy(), config.versionTable());
         List<Statement> statements = assembled.statements();
         if (stats != null) {
-            statements = stats.scale(statements, localRows(before, stats.tables().keySet()));
+            statements = stats.scale(statements, localRows(seen.before(), stats.tables().keySet()));
         }
-        return new Observed(before, after, watched, statements, assembled.recordedNext(), busyNow, trafficObservation,
-                lingering);
+        return new Observed(seen.before(), seen.after(), seen.watched(), statements, assembled.recordedNext(),
+                seen.busy(), trafficObservation, seen.lingering());
     }
 
     /**

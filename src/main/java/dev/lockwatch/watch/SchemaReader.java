@@ -113,6 +113,10 @@ public final class SchemaReader {
     private static final String NEW_STORAGE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
             + " left join pg_index i on i.indexrelid = c.oid where c.oid >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i')"
             + " and " + FRESH.formatted("c");
+    /** The server's transaction snapshot: what says whether anything was written since the last read. */
+    private static final String SNAPSHOT = "select txid_current_snapshot()::text";
+    /** What a query naming a table that is not there fails with. */
+    private static final String UNDEFINED_TABLE = "42P01";
     /** {@link #CHANGES}' parameters: the version table's name second, the rest where "since" begins. */
     private static final int CHANGES_PARAMETERS = (int) CHANGES.chars().filter(c -> c == '?').count();
 
@@ -127,6 +131,8 @@ public final class SchemaReader {
     private Set<Long> uncounted = Set.of();
     /** The server's transaction snapshot, taken before the last read. */
     private String lastTransactions;
+    /** Where the last read found the version table (schema-qualified and quoted), or null when it did not. */
+    private String lastVersionTable;
 
     public SchemaReader(Connection connection, String versionTable, int major) {
         this.connection = connection;
@@ -163,30 +169,56 @@ public final class SchemaReader {
      * the last read's. Other objects (sequences, views, types) are read again when {@code objects}.
      */
     public SchemaSnapshot readAfter(Set<Long> touched, boolean objects) throws SQLException {
-        String transactions = transactions();
         if (last == null) {
-            return full(transactions, true);
+            return full(transactions(), true);
         }
+        Opening opening = opening();
         Set<Long> tables = oidsOfTables(touched);
-        tables.addAll(newStorage());
-        return scoped(transactions, tables, objects, true);
+        tables.addAll(opening.newStorage());
+        return scoped(opening.transactions(), tables, objects, true, opening.versions());
     }
 
     /**
-     * Tables whose own or whose indexes' pg_class row was written since the last read: new storage from a statement
-     * no gate pauses (REINDEX, CLUSTER or VACUUM FULL in an autocommit block). One scan of pg_class's user rows.
+     * What a read after a judged upgrade starts from, in one round trip: the server's transaction snapshot; the
+     * tables whose own or whose indexes' pg_class row was written since the last read (new storage from a statement
+     * no gate pauses: REINDEX, CLUSTER or VACUUM FULL in an autocommit block; one scan of pg_class's user rows);
+     * and the versions the version table records, read where the last read found it (the catalog read that follows
+     * says whether it is still there).
      */
-    private Set<Long> newStorage() throws SQLException {
-        Set<Long> tables = new HashSet<>();
-        try (PreparedStatement s = connection.prepareStatement(NEW_STORAGE)) {
+    private record Opening(String transactions, Set<Long> newStorage, Optional<Versions> versions) {
+    }
+
+    private Opening opening() throws SQLException {
+        try {
+            return opening(Optional.ofNullable(lastVersionTable));
+        } catch (SQLException e) {
+            if (lastVersionTable == null || !UNDEFINED_TABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            return opening(Optional.empty()); // the version table is gone or renamed: the catalog read finds it
+        }
+    }
+
+    private Opening opening(Optional<String> versionTable) throws SQLException {
+        String sql = SNAPSHOT + ";\n" + NEW_STORAGE + versionTable.map(t -> ";\n" + versionsQuery(t)).orElse("");
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
             s.setString(1, Long.toString(since()));
-            try (ResultSet rs = s.executeQuery()) {
+            s.execute();
+            String transactions = firstValue(s.getResultSet());
+            s.getMoreResults();
+            Set<Long> tables = new HashSet<>();
+            try (ResultSet rs = s.getResultSet()) {
                 while (rs.next()) {
                     tables.add(rs.getLong(1));
                 }
             }
+            Optional<Versions> versions = Optional.empty();
+            if (versionTable.isPresent()) {
+                s.getMoreResults();
+                versions = Optional.of(new Versions(versionTable.get(), versions(s.getResultSet())));
+            }
+            return new Opening(transactions, tables, versions);
         }
-        return tables;
     }
 
     /** The oldest transaction that had not ended when the last read began, as a 32-bit xid. */
@@ -305,7 +337,7 @@ public final class SchemaReader {
             tables.put(d.table, d.schema(rows.get(d.oid)));
         }
         return remember(SchemaSnapshot.of(tables, read.objects(), versions(read.versionTable())),
-                countRows ? Set.of() : read.drafts().keySet(), transactions);
+                countRows ? Set.of() : read.drafts().keySet(), transactions, read.versionTable());
     }
 
     /**
@@ -315,13 +347,19 @@ public final class SchemaReader {
      */
     private SchemaSnapshot scoped(String transactions, Set<Long> changed, boolean objects, boolean countRows)
             throws SQLException {
+        return scoped(transactions, changed, objects, countRows, Optional.empty());
+    }
+
+    /** @param read the versions as read before the catalog, where the version table was: used when it still is */
+    private SchemaSnapshot scoped(String transactions, Set<Long> changed, boolean objects, boolean countRows,
+                                  Optional<Versions> read) throws SQLException {
         Set<Long> oids = new HashSet<>(changed);
         if (countRows) {
             oids.addAll(uncounted);
         }
         Map<Long, TableSchema> known = byOid(last);
-        Catalog read = catalog(oids, objects);
-        Map<Long, Draft> drafts = new HashMap<>(read.drafts());
+        Catalog catalog = catalog(oids, objects);
+        Map<Long, Draft> drafts = new HashMap<>(catalog.drafts());
         Set<TableRef> renamed = new HashSet<>();
         for (Draft d : drafts.values()) {
             TableSchema was = known.get(d.oid);
@@ -329,7 +367,7 @@ public final class SchemaReader {
                 renamed.add(was.table());
             }
         }
-        Map<String, String> objectsNow = read.objects();
+        Map<String, String> objectsNow = catalog.objects();
         if (!renamed.isEmpty()) {
             Set<Long> referencing = new HashSet<>();
             for (TableSchema table : known.values()) {
@@ -363,8 +401,10 @@ public final class SchemaReader {
             stillUncounted.addAll(drafts.keySet());
             stillUncounted.retainAll(tables.values().stream().map(TableSchema::oid).toList());
         }
-        return remember(SchemaSnapshot.of(tables, objects ? objectsNow : last.objects(), versions(read.versionTable())),
-                stillUncounted, transactions);
+        List<String> versions = read.isPresent() && read.get().table().equals(catalog.versionTable())
+                ? read.get().versions() : versions(catalog.versionTable());
+        return remember(SchemaSnapshot.of(tables, objects ? objectsNow : last.objects(), versions), stillUncounted,
+                transactions, catalog.versionTable());
     }
 
     /**
@@ -407,8 +447,10 @@ public final class SchemaReader {
         }
     }
 
-    private SchemaSnapshot remember(SchemaSnapshot snapshot, Set<Long> notCounted, String transactions) {
+    private SchemaSnapshot remember(SchemaSnapshot snapshot, Set<Long> notCounted, String transactions,
+                                    String versionTable) {
         last = snapshot;
+        lastVersionTable = versionTable;
         uncounted = Set.copyOf(notCounted);
         lastTransactions = transactions; // taken before reading: a change during the read makes the next one read again
         return snapshot;
@@ -466,8 +508,7 @@ public final class SchemaReader {
     }
 
     private String transactions() throws SQLException {
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("select txid_current_snapshot()::text")) {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(SNAPSHOT)) {
             rs.next();
             return rs.getString(1);
         }
@@ -562,21 +603,35 @@ public final class SchemaReader {
 
     /** The revisions alembic's version table records; none while it does not exist. */
     private List<String> versions(String qualified) throws SQLException {
+        if (qualified == null) {
+            return new ArrayList<>();
+        }
+        try (Statement s = connection.createStatement()) {
+            return versions(s.executeQuery(versionsQuery(qualified)));
+        }
+    }
+
+    private static String versionsQuery(String qualified) {
+        return "select version_num from " + qualified + " order by 1";
+    }
+
+    private static List<String> versions(ResultSet rs) throws SQLException {
         List<String> versions = new ArrayList<>();
-        if (qualified != null) {
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("select version_num from " + qualified + " order by 1")) {
-                while (rs.next()) {
-                    versions.add(rs.getString(1));
-                }
+        try (rs) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
             }
         }
         return versions;
     }
 
+    /** The revisions a version table (schema-qualified and quoted) records. */
+    private record Versions(String table, List<String> versions) {
+    }
+
     /**
      * count(*) for plain tables and materialized views up to {@link RowCount#EXACT_LIMIT_BYTES}, the planner's
-     * estimate above; none for partitioned and foreign tables. All tables in three queries; when a lock keeps
+     * estimate above; none for partitioned and foreign tables. All tables in one round trip; when a lock keeps
      * lockwatch from reading one of them, table by table, and that one unknown rather than waited for.
      */
     private Map<Long, RowCount> rows(Collection<Draft> drafts) {
@@ -598,8 +653,8 @@ public final class SchemaReader {
     }
 
     /**
-     * The rows of {@code tables}, each query under a 2 s lock timeout: the timeout is set in the round trip that
-     * reads the tables' sizes and reset in the one that counts them.
+     * The rows of {@code tables}, under a 2 s lock timeout, in one round trip: each table's size, and its count(*)
+     * when that size is small enough (a subquery the server runs only when the size asks for it).
      */
     private Map<Long, RowCount> count(List<Draft> tables) throws SQLException {
         Map<Long, RowCount> rows = new HashMap<>();
@@ -610,31 +665,25 @@ public final class SchemaReader {
             boolean reset = false;
             try {
                 Map<Long, Long> bytes = new HashMap<>();
-                s.execute("set lock_timeout = '2s'; select oid, pg_relation_size(oid) from unnest('{"
-                        + tables.stream().map(d -> Long.toString(d.oid)).collect(Collectors.joining(","))
-                        + "}'::oid[]) as t(oid)");
+                s.execute("set lock_timeout = '2s'; " + tables.stream().map(d -> "select " + d.oid + "::bigint,"
+                        + " pg_relation_size(" + d.oid + "), case when pg_relation_size(" + d.oid + ") <= "
+                        + RowCount.EXACT_LIMIT_BYTES + " then (select count(*) from " + quoted(d.table) + ") end")
+                        .collect(Collectors.joining(" union all ")) + "; reset lock_timeout");
+                reset = true;
                 s.getMoreResults();
                 try (ResultSet rs = s.getResultSet()) {
                     while (rs.next()) {
-                        bytes.put(rs.getLong(1), rs.getLong(2));
-                    }
-                }
-                List<String> counts = new ArrayList<>();
-                for (Draft d : tables) {
-                    long size = bytes.get(d.oid);
-                    if (size <= RowCount.EXACT_LIMIT_BYTES) {
-                        counts.add("select " + d.oid + "::bigint, count(*) from " + quoted(d.table));
-                    } else {
-                        estimate(d, size, s).ifPresent(estimate -> rows.put(d.oid, estimate));
-                    }
-                }
-                if (!counts.isEmpty()) {
-                    s.execute(String.join(" union all ", counts) + "; reset lock_timeout");
-                    reset = true;
-                    try (ResultSet rs = s.getResultSet()) {
-                        while (rs.next()) {
-                            rows.put(rs.getLong(1), new RowCount(rs.getLong(2), true));
+                        long count = rs.getLong(3);
+                        if (rs.wasNull()) {
+                            bytes.put(rs.getLong(1), rs.getLong(2));
+                        } else {
+                            rows.put(rs.getLong(1), new RowCount(count, true));
                         }
+                    }
+                }
+                for (Draft d : tables) {
+                    if (bytes.containsKey(d.oid)) {
+                        estimate(d, bytes.get(d.oid), s).ifPresent(estimate -> rows.put(d.oid, estimate));
                     }
                 }
                 return rows;
