@@ -117,6 +117,8 @@ public final class SchemaReader {
     private static final String SNAPSHOT = "select txid_current_snapshot()::text";
     /** What a query naming a table that is not there fails with. */
     private static final String UNDEFINED_TABLE = "42P01";
+    /** {@link #CHANGES} after the server's transaction snapshot: a read that expects changes asks both at once. */
+    private static final String SNAPSHOT_AND_CHANGES = SNAPSHOT + ";\n" + CHANGES;
     /** {@link #CHANGES}' parameters: the version table's name second, the rest where "since" begins. */
     private static final int CHANGES_PARAMETERS = (int) CHANGES.chars().filter(c -> c == '?').count();
 
@@ -227,6 +229,13 @@ public final class SchemaReader {
     }
 
     private SchemaSnapshot read(boolean countRows, Set<Long> alsoCount) throws SQLException {
+        if (last != null && !countRows && alsoCount.isEmpty()) {
+            // a read of shapes (the round trip's) nearly always follows a command that changed something: the
+            // snapshot and what changed in one round trip, the changes unused when nothing did
+            Changes changes = changes(true);
+            return changes.transactions().equals(lastTransactions) ? last
+                    : scoped(changes.transactions(), changes.tables(), changes.objects(), false);
+        }
         String transactions = transactions();
         if (last == null) {
             return full(transactions, countRows);
@@ -235,7 +244,7 @@ public final class SchemaReader {
         if (unchanged && alsoCount.isEmpty() && (!countRows || uncounted.isEmpty())) {
             return last;
         }
-        Changes changes = unchanged ? new Changes(Set.of(), false) : changes();
+        Changes changes = unchanged ? new Changes(Set.of(), false, transactions) : changes(false);
         Set<Long> tables = new HashSet<>(changes.tables());
         tables.addAll(alsoCount);
         return scoped(transactions, tables, changes.objects(), countRows);
@@ -258,18 +267,26 @@ public final class SchemaReader {
         return tables;
     }
 
-    /** What changed since the last read: {@link #CHANGES}, compared with the last snapshot. */
-    private Changes changes() throws SQLException {
+    /**
+     * What changed since the last read: {@link #CHANGES}, compared with the last snapshot; {@code withSnapshot},
+     * after the server's transaction snapshot, in the same round trip.
+     */
+    private Changes changes(boolean withSnapshot) throws SQLException {
         long since = since();
         Set<Long> changed = new HashSet<>();
         boolean objects;
         Map<Long, TableSchema> known = byOid(last);
         Set<Long> present = new HashSet<>();
-        try (PreparedStatement s = connection.prepareStatement(CHANGES)) {
+        String transactions = null;
+        try (PreparedStatement s = connection.prepareStatement(withSnapshot ? SNAPSHOT_AND_CHANGES : CHANGES)) {
             for (int i = 1; i <= CHANGES_PARAMETERS; i++) {
                 s.setString(i, i == 2 ? versionTable : Long.toString(since));
             }
             s.execute();
+            if (withSnapshot) {
+                transactions = firstValue(s.getResultSet());
+                s.getMoreResults();
+            }
             try (ResultSet rs = s.getResultSet()) {
                 while (rs.next()) {
                     long oid = rs.getLong(1);
@@ -306,7 +323,7 @@ public final class SchemaReader {
         }
         present.addAll(known.keySet());
         changed.retainAll(present); // the rest are indexes, sequences and views: their tables are named already
-        return new Changes(changed, objects);
+        return new Changes(changed, objects, transactions);
     }
 
     private static Map<Long, Long> counts(ResultSet rs) throws SQLException {
@@ -319,8 +336,11 @@ public final class SchemaReader {
         return counts;
     }
 
-    /** Tables (by oid) whose definition may have changed since the last read; other objects too, when {@code objects}. */
-    private record Changes(Set<Long> tables, boolean objects) {
+    /**
+     * Tables (by oid) whose definition may have changed since the last read; other objects too, when {@code objects};
+     * the server's transaction snapshot taken just before, when read with them (else null).
+     */
+    private record Changes(Set<Long> tables, boolean objects, String transactions) {
     }
 
     /** How many reads so far read every table. */
