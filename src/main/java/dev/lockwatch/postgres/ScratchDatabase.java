@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -44,9 +45,12 @@ public final class ScratchDatabase implements AutoCloseable {
         return create(admin, null);
     }
 
-    /** The run's scratch database on {@code server}, left to go with a server that is thrown away. */
+    /**
+     * The run's scratch database on {@code server}: its spare database renamed, when it has one ({@link
+     * PostgresServer#takeSpareDatabase()}), else a new one; left to go with a server that is thrown away.
+     */
     public static ScratchDatabase create(PostgresServer server) {
-        return create(server.admin()).goesWith(server);
+        return create(server.admin(), null, server.takeSpareDatabase()).goesWith(server);
     }
 
     /**
@@ -54,6 +58,10 @@ public final class ScratchDatabase implements AutoCloseable {
      * trials); null for an empty one. Nobody may be connected to the template.
      */
     public static ScratchDatabase create(DatabaseTarget admin, String template) {
+        return create(admin, template, Optional.empty());
+    }
+
+    private static ScratchDatabase create(DatabaseTarget admin, String template, Optional<String> spare) {
         if (template != null && !template.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not a lockwatch scratch database: " + template);
         }
@@ -78,7 +86,9 @@ public final class ScratchDatabase implements AutoCloseable {
                 if (template != null) { // sessions an alembic driver keeps idle there would make the copy wait, then fail
                     s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + template + "'");
                 }
-                s.execute("create database " + name + (template == null ? "" : " template " + template));
+                if (spare.isEmpty() || !renamed(s, spare.get(), name)) {
+                    s.execute("create database " + name + (template == null ? "" : " template " + template));
+                }
             }
             ScratchDatabase created = new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
             created.adminSession = session;
@@ -92,6 +102,16 @@ public final class ScratchDatabase implements AutoCloseable {
                         + "creates: grant it CREATEDB (ALTER ROLE " + admin.user() + " CREATEDB) or use a role that has it");
             }
             throw LockwatchException.environment("cannot create a scratch database on " + admin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code spare} is {@code name} now; a spare that is not there (a damaged template) is no error. */
+    private static boolean renamed(Statement s, String spare, String name) {
+        try {
+            s.execute("alter database " + spare + " rename to " + name);
+            return true;
+        } catch (SQLException notThere) {
+            return false;
         }
     }
 
