@@ -203,6 +203,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Cleanup cleanup = new Cleanup();
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
+        Thread closing = null;
         try {
             java.util.Set<String> said = new java.util.HashSet<>(); // a note is said once, however often it applies
             report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
@@ -211,22 +212,49 @@ public final class VerifyCommand implements Callable<Integer> {
                     err.flush();
                 }
             }).execute();
+            // the report needs nothing the run started: it is written while alembic, the server and the temp folder
+            // go (mostly waiting for other processes), and lockwatch ends once both are done
+            Thread thread = new Thread(cleanup::close, "lockwatch-close");
+            thread.start();
+            closing = thread;
         } catch (RuntimeException e) {
             if (cleanup.interrupted()) {
                 return INTERRUPTED;
             }
             throw e;
         } finally {
-            cleanup.close();
+            if (closing == null) {
+                cleanup.close();
+                removeHook(hook);
+            }
+        }
+        try {
+            for (ReportTarget target : targets) {
+                boolean toTerminal = target.toStdout() && System.console() != null;
+                boolean coloured = target.toStdout() && colour(System.getenv(), toTerminal);
+                write(report, target, target.format().reporter(kinds, new Layout(coloured,
+                        target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, reports.verbose)), coloured);
+            }
+        } finally {
+            awaitUninterruptibly(closing);
             removeHook(hook);
         }
-        for (ReportTarget target : targets) {
-            boolean toTerminal = target.toStdout() && System.console() != null;
-            boolean coloured = target.toStdout() && colour(System.getenv(), toTerminal);
-            write(report, target, target.format().reporter(kinds, new Layout(coloured,
-                    target.toStdout() ? Layout.width(System.getenv()) : Layout.DEFAULT_WIDTH, reports.verbose)), coloured);
-        }
         return report.hasErrors() ? 1 : 0;
+    }
+
+    /** Waits for the run's cleanup to end: lockwatch never exits leaving a server or temp folder behind. */
+    private static void awaitUninterruptibly(Thread closing) {
+        boolean interrupted = false;
+        while (closing.isAlive()) {
+            try {
+                closing.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean matched(String option) {

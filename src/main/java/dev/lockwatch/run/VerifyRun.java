@@ -138,7 +138,8 @@ public final class VerifyRun {
             }
         }
         boolean restored = adopted.isPresent();
-        ScratchDatabase scratch = adopted.orElseGet(() -> cleanup.create(() -> ScratchDatabase.create(server.admin())));
+        ScratchDatabase scratch = adopted.map(database -> database.goesWith(server))
+                .orElseGet(() -> cleanup.create(() -> ScratchDatabase.create(server)));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();
         ServerInfo info = new ServerInfo(server.provider(), scratch.serverVersion(), scratch.majorVersion(),
