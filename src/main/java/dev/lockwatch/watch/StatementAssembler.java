@@ -138,6 +138,12 @@ public final class StatementAssembler {
      * revived, not opened anew.
      */
     private static void release(Backend backend, BackendSample sample) {
+        // a gate that reported no change carries the very list of the report before it: nothing to release or open
+        backend.sameLocks = sample.locks() == backend.lastLocks && sample.xactStartUs() == backend.xactStartUs;
+        backend.lastLocks = sample.locks();
+        if (backend.sameLocks) {
+            return;
+        }
         Set<LockKey> present = new LinkedHashSet<>(); // a set: a long transaction holds many, looked up per live lock
         sample.locks().forEach(l -> present.add(new LockKey(l.relation(), l.mode())));
         if (backend.xactStartUs > 0 && sample.xactStartUs() > 0 && sample.xactStartUs() != backend.xactStartUs) {
@@ -291,6 +297,9 @@ public final class StatementAssembler {
 
     /** Locks this look shows for the first time go to {@code owner}; known ones may have been granted meanwhile. */
     private void track(Backend backend, BackendSample sample, BiFunction<TableRef, LockMode, Key> owner, boolean confirmed) {
+        if (backend.sameLocks) {
+            return; // each of them is live already, as granted as it was
+        }
         for (BackendSample.HeldLock held : sample.locks()) {
             LockKey key = new LockKey(held.relation(), held.mode());
             OpenLock lock = backend.live.get(key);
@@ -490,6 +499,8 @@ public final class StatementAssembler {
         final Map<LockKey, OpenLock> live = new LinkedHashMap<>();
         final Map<LockKey, OpenLock> released = new HashMap<>();
         long xactStartUs;
+        List<BackendSample.HeldLock> lastLocks;
+        boolean sameLocks;
         final List<Key> order = new ArrayList<>();
         final List<long[]> pauses = new ArrayList<>();
         Key last;
