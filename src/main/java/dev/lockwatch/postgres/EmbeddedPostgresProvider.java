@@ -128,7 +128,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(folder)
                 .setCleanDataDirectory(false) // lockwatch's workspace removes it, and a restart must keep it
-                .setRegisterShutdownHook(false) // lockwatch's cleanup stops it, after dropping the scratch database
+                .setRegisterShutdownHook(false) // lockwatch's cleanup stops it and removes its data
                 .setPGStartupWait(java.time.Duration.ofSeconds(60))
                 .setOverrideWorkingDirectory(binaries.unpackFolder().toFile());
         PgBinaryResolver resolver = binaries.resolver();

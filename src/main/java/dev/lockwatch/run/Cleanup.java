@@ -86,7 +86,7 @@ public final class Cleanup implements AutoCloseable {
         return new Thread(() -> {
             if (!isClosed()) {
                 interrupted = true;
-                System.err.println("lockwatch: interrupted: stopping alembic, dropping the scratch database, removing temp files");
+                System.err.println("lockwatch: interrupted: stopping alembic, removing the scratch database and temp files");
             }
             // also when the run is closing already: the JVM halts once this hook returns, so it waits for that close
             // (which holds the lock) instead of cutting it off between the database's drop and the temp folder's
