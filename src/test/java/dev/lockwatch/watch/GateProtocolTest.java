@@ -224,12 +224,7 @@ class GateProtocolTest {
             s.execute("create table quiet_busy (id int)");
         }
         Path script = dir.resolve("quiet.py");
-        Files.writeString(script, """
-                import ast, re, sys, psycopg2
-                tree = ast.parse(open(sys.argv[1]).read())
-                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_MessageTag")
-                namespace = {"re": re}
-                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+        Files.writeString(script, "import ast, re, sys, psycopg2\n" + driverClass("_MessageTag", "{\"re\": re}") + """
                 tag = namespace["_MessageTag"].tagged
                 connection = psycopg2.connect(sys.argv[2])
                 cursor = connection.cursor()
@@ -371,13 +366,8 @@ class GateProtocolTest {
      */
     private static String runAfterStatement(Path dir, String body) throws Exception {
         Path script = dir.resolve("after.py");
-        Files.writeString(script, """
-                import ast, sys, time
-                import sqlalchemy as sa
-                tree = ast.parse(open(sys.argv[1]).read())
-                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_AfterStatement")
-                namespace = {"time": time}
-                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+        Files.writeString(script, "import ast, sys, time\nimport sqlalchemy as sa\n"
+                + driverClass("_AfterStatement", "{\"time\": time}") + """
                 reports = []
                 after = namespace["_AfterStatement"]()
                 """ + body);
@@ -388,6 +378,19 @@ class GateProtocolTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.waitFor(), out);
         return out;
+    }
+
+    /**
+     * Python lines that run one class of the driver (argv[1]) alone: it lands in {@code namespace}, which starts as
+     * {@code globals} (a dict literal of what the class uses).
+     */
+    private static String driverClass(String name, String globals) {
+        return """
+                tree = ast.parse(open(sys.argv[1]).read())
+                cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "%s")
+                namespace = %s
+                exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                """.formatted(name, globals);
     }
 
     private static List<String> chunkTags(long seq, String tag, String effects) throws SQLException {
