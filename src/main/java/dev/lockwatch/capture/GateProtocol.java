@@ -59,6 +59,9 @@ public final class GateProtocol {
     private GateProtocol() {
     }
 
+    /** The relkinds a verdict can be about: tables, partitioned tables, materialized views, foreign tables. */
+    private static final String TABLE_KINDS = "('r', 'p', 'm', 'f')";
+
     /**
      * The pg_locks rows ({@code l}) worth reading: relation locks on user tables, or on relations the reading session
      * no longer sees (a table dropped in the migration's transaction). Indexes, sequences, TOAST and the system catalogs
@@ -73,7 +76,16 @@ public final class GateProtocol {
      * applies to the relation locks it has already read.
      */
     static String tableRelation(String oid) {
-        return oid + " not in (select lc.oid from pg_catalog.pg_class lc where lc.relkind not in ('r', 'p', 'm', 'f'))";
+        return oid + " not in (select lc.oid from pg_catalog.pg_class lc where lc.relkind not in " + TABLE_KINDS + ")";
+    }
+
+    /**
+     * {@link #tableRelation} for a few relations (the locks a gate adds to its last report): each looked up alone,
+     * not a pass over pg_class.
+     */
+    static String tableRelationLookedUp(String oid) {
+        return "coalesce((select lc.relkind in " + TABLE_KINDS + " from pg_catalog.pg_class lc where lc.oid = " + oid
+                + "), true)";
     }
 
     /** The fields of a gate's NOTICE, in order, with the plpgsql expression (inside lockwatch.pause) that fills each. */
@@ -178,6 +190,7 @@ public final class GateProtocol {
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
         fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));
+        fragments.put("@TABLE_RELATION_LOOKED_UP@", tableRelationLookedUp("l.relation"));
         fragments.put("@LOCK_MODES@", Arrays.stream(LockMode.values()).map(m -> "'" + m.pgLocksName() + "'")
                 .collect(Collectors.joining(", ", "array[", "]")));
         fragments.put("@MESSAGE_TAG@", "regexp_match(left(current_query(), " + MESSAGE_TAG_CHARS + "), '^" + MESSAGE_TAG + "')");

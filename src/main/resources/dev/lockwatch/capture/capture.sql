@@ -250,8 +250,7 @@ begin
         -- each added lock's relation looked up alone: a user table, or one this session no longer sees
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
           from unnest(rels, modes, grants, codes) as l(relation, mode, granted, code)
-         where l.code = any(added)
-           and coalesce((select lc.relkind in ('r', 'p', 'm', 'f') from pg_catalog.pg_class lc where lc.oid = l.relation), true);
+         where l.code = any(added) and @TABLE_RELATION_LOOKED_UP@;
       end if;
     end if;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
