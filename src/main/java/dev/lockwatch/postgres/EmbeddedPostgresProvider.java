@@ -90,8 +90,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
     private void makeTemplate(Path folder) {
         Postmaster postmaster = launch(folder, 0, Optional.empty());
         try {
-            DatabaseTarget admin = new DatabaseTarget("localhost", postmaster.port(), "postgres", "postgres", "postgres");
-            try (Connection c = ScratchDatabase.connect(admin); Statement s = c.createStatement()) {
+            try (Connection c = ScratchDatabase.connect(admin(postmaster)); Statement s = c.createStatement()) {
                 s.execute("create database " + InitdbTemplate.SPARE_DATABASE
                         + (Integer.parseInt(binaries.major()) >= 15 ? " strategy file_copy" : ""));
             } catch (SQLException e) {
@@ -105,6 +104,11 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
                 throw LockwatchException.environment("the initdb template's server did not stop: " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The superuser's session on a postmaster's maintenance database, as zonky's initdb made them. */
+    private static DatabaseTarget admin(Postmaster postmaster) {
+        return new DatabaseTarget("localhost", postmaster.port(), "postgres", "postgres", "postgres");
     }
 
     /** A running postmaster, however started. */
@@ -240,7 +244,7 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
 
         @Override
         public DatabaseTarget admin() {
-            return new DatabaseTarget("localhost", postgres.port(), "postgres", "postgres", "postgres");
+            return EmbeddedPostgresProvider.admin(postgres);
         }
 
         @Override
