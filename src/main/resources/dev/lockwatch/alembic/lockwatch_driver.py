@@ -278,25 +278,17 @@ class _SessionKeeper:
             def execute(self, query, vars=None):
                 return super().execute(self.connection._lockwatch_tagged(query), vars)
 
-            def executemany(self, query, vars_list):
-                self.connection._lockwatch_opaque()
-                return super().executemany(query, vars_list)
+        def uncounted(name):
+            """A cursor method that sends messages no tag counts (one per row of executemany, a COPY's data...)."""
+            send = getattr(psycopg2.extensions.cursor, name)
 
-            def callproc(self, *args):
+            def sent(self, *args, **kwargs):
                 self.connection._lockwatch_opaque()
-                return super().callproc(*args)
+                return send(self, *args, **kwargs)
+            return sent
 
-            def copy_expert(self, *args, **kwargs):
-                self.connection._lockwatch_opaque()
-                return super().copy_expert(*args, **kwargs)
-
-            def copy_from(self, *args, **kwargs):
-                self.connection._lockwatch_opaque()
-                return super().copy_from(*args, **kwargs)
-
-            def copy_to(self, *args, **kwargs):
-                self.connection._lockwatch_opaque()
-                return super().copy_to(*args, **kwargs)
+        for name in ("executemany", "callproc", "copy_expert", "copy_from", "copy_to"):
+            setattr(_CountingCursor, name, uncounted(name))
 
         class _LoggingCursor(_CountingCursor):
             def execute(self, query, vars=None):

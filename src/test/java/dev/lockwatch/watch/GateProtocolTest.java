@@ -296,6 +296,48 @@ class GateProtocolTest {
     }
 
     /**
+     * The driver's kept psycopg2 sessions count what they send while they report gates in-band: each execute is one
+     * tagged message; executemany, callproc and COPY send messages no tag counts and leave a gap; a cursor of another
+     * class ends the count for the session (its messages cannot be followed).
+     */
+    @Test
+    void theDriversSessionsCountTheirMessagesAndLeaveAGapForThoseNoTagCounts(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("count.py");
+        Files.writeString(script, "import ast, os, re, sys, psycopg2, psycopg2.extensions, psycopg2.extras\n"
+                + """
+                tree = ast.parse(open(sys.argv[1]).read())
+                wanted = {"_MessageTag", "_Fingerprint", "_GateNotices", "_SessionKeeper"}
+                classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in wanted]
+                namespace = {"re": re, "os": os}
+                exec(compile(ast.Module(body=classes, type_ignores=[]), "driver", "exec"), namespace)
+                keeper = namespace["_SessionKeeper"](psycopg2)
+                keeper.gates = []
+                connection = psycopg2.connect(sys.argv[2])
+                cursor = connection.cursor()
+                cursor.execute("select 1")
+                print("execute", connection._lockwatch_msg, cursor.query.decode())
+                cursor.executemany("select %s", [(1,), (2,)])
+                print("executemany", connection._lockwatch_msg)
+                cursor.execute("select 2")
+                print("next", connection._lockwatch_msg, cursor.query.decode())
+                connection.cursor(cursor_factory=psycopg2.extras.DictCursor)
+                print("other cursor", connection._lockwatch_msg)
+                connection.rollback()
+                """);
+        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
+        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        // message 1 is the checkout's SET lockwatch.report = notice
+        assertTrue(out.contains("execute 2 /* lockwatch-msg 2 SELECT */ select 1"), out);
+        assertTrue(out.contains("executemany 4"), out);
+        assertTrue(out.contains("next 5 /* lockwatch-msg 5 SELECT */ select 2"), out);
+        assertTrue(out.contains("other cursor None"), out);
+    }
+
+    /**
      * Best-effort capture's report: the driver's _AfterStatement, run alone on a real SQLAlchemy engine, runs
      * {@link GateProtocol#afterStatementSql()} after each statement, and the Java side reads each answer as an
      * {@code after} gate with the locks the transaction held at that statement's end.
