@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.lockwatch.support.AlembicProject;
 import dev.lockwatch.support.Lockwatch;
 import dev.lockwatch.support.Lockwatch.Result;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -111,5 +112,87 @@ class DriverSessionReuseTest {
 
         assertEquals("applied", result.revision("r2").get("status").asText(), result.describe());
         assertEquals("applied", result.revision("r3").get("status").asText(), result.describe());
+    }
+
+    /**
+     * env.py configures logging from the ini at every command; the shared driver applies an unchanged file once, but
+     * a handler a revision added to the root logger is gone at the next command, as with a process of its own.
+     */
+    @Test
+    void envPysLoggingIsConfiguredAgainWhenARevisionChangedIt() throws Exception {
+        Path caught = dir.resolve("caught.log");
+        AlembicProject project = AlembicProject.create(dir, """
+                from logging.config import fileConfig
+                from alembic import context
+                from sqlalchemy import engine_from_config, pool
+
+                config = context.config
+                fileConfig(config.config_file_name)
+                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+                                                 poolclass=pool.NullPool)
+                with connectable.connect() as connection:
+                    context.configure(connection=connection, target_metadata=None)
+                    with context.begin_transaction():
+                        context.run_migrations()
+                """)
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
+                .revision("r2", "r1", """
+                        import logging
+                        logging.getLogger().addHandler(logging.FileHandler(%s))
+                        logging.getLogger("lw.test").warning("r2 ran")
+                        op.add_column('orders', sa.Column('a', sa.Text))
+                        """.formatted(pythonString(caught)))
+                .revision("r3", "r2", """
+                        import logging
+                        logging.getLogger("lw.test").warning("r3 ran")
+                        op.add_column('orders', sa.Column('b', sa.Text))
+                        """)
+                .revision("r4", "r3", """
+                        import logging
+                        logging.getLogger("lw.test").warning("r4 ran")
+                        op.add_column('orders', sa.Column('c', sa.Text))
+                        """);
+        project.write("alembic.ini", """
+                [alembic]
+                script_location = migrations
+                sqlalchemy.url = postgresql://app:secret@production.invalid/app
+
+                [loggers]
+                keys = root
+
+                [handlers]
+                keys = console
+
+                [formatters]
+                keys = generic
+
+                [logger_root]
+                level = WARN
+                handlers = console
+
+                [handler_console]
+                class = StreamHandler
+                args = (sys.stderr,)
+                level = NOTSET
+                formatter = generic
+
+                [formatter_generic]
+                format = %(levelname)-5.5s [%(name)s] %(message)s
+                """);
+
+        for (String mode : List.of("shared", "separate")) {
+            Files.deleteIfExists(caught);
+            Result result = mode.equals("shared")
+                    ? Lockwatch.verify(project, "--from", "r1", "--step", "--no-downgrade-check")
+                    : Lockwatch.verify(project, "--from", "r1", "--step", "--no-downgrade-check", "--process-per-revision");
+            for (String id : List.of("r2", "r3", "r4")) {
+                assertEquals("applied", result.revision(id).get("status").asText(), mode + " " + id + ": " + result.describe());
+            }
+            assertEquals(List.of("r2 ran"), Files.readAllLines(caught), mode);
+        }
+    }
+
+    private static String pythonString(Path path) {
+        return "'" + path.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

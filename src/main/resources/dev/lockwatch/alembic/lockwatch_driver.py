@@ -8,7 +8,9 @@ non-inheritable, so no process a revision starts has it; stdin, stdout and stder
 /dev/null, shared with every child as usual, and nothing printed there can pass for an answer. The revision
 files are read once per run (the script directory is cached): they do not change while lockwatch runs. env.py is
 compiled once per (path, mtime, size, inode) and executed afresh by every command (_cached_env_py); each command
-still gets a Config of its own, which env.py may change.
+still gets a Config of its own, which env.py may change. What a command would only repeat is done once: the
+revisions' down links alembic's graph walks recompute (_kept_down_revisions), and env.py's fileConfig of an
+unchanged file (_logging_configured_once).
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
 reset the way a connection pooler resets one (DISCARD ALL) and handed to the next command that connects with
@@ -107,6 +109,67 @@ try:
     _cached_env_py()
 except Exception:  # an alembic laid out otherwise: env.py is compiled every command, as before
     pass
+
+
+def _kept_down_revisions():
+    """Revision._normalized_down_revisions is computed afresh at each of the steps alembic's graph walks take, and
+    every command walks the whole chain below its target: hundreds of thousands of times on a long chain stepped a
+    revision at a time. It is kept per revision for as long as the two attributes it is made of are the same
+    objects (alembic sets them while it builds the map, which the cached script directory builds once)."""
+    from alembic.script.revision import Revision
+    computed = vars(Revision).get("_normalized_down_revisions")
+    if not isinstance(computed, property) or computed.fget is None:
+        return
+
+    def kept(self):
+        down, depends = self.down_revision, getattr(self, "_normalized_resolved_dependencies", None)
+        memo = self.__dict__.get("_lockwatch_down")
+        if memo is None or memo[0] is not down or memo[1] is not depends:
+            memo = self.__dict__["_lockwatch_down"] = (down, depends, computed.fget(self))
+        return memo[2]
+
+    Revision._normalized_down_revisions = property(kept, doc=computed.__doc__)
+
+
+def _logging_configured_once():
+    """env.py calls logging.config.fileConfig at every command, as alembic's command line runs it once per process.
+    Called again with the same file, unchanged, and the same arguments, while logging is as the last call left it
+    (the root logger's handlers and level, the number of loggers), it would build the same loggers and handlers
+    again: it is skipped. Anything else (another file, an edited one, a handler a revision added) configures for
+    real."""
+    import logging
+    import logging.config
+    configure = logging.config.fileConfig
+    last = {}
+
+    def state():
+        return tuple(logging.root.handlers), logging.root.level, len(logging.Logger.manager.loggerDict)
+
+    def file_config(fname, defaults=None, disable_existing_loggers=True, encoding=None):
+        key = None
+        if isinstance(fname, (str, bytes, os.PathLike)):
+            try:
+                stat = os.stat(fname)
+                key = (os.fspath(fname), stat.st_mtime_ns, stat.st_size, stat.st_ino, repr(defaults),
+                       disable_existing_loggers, encoding)
+            except (OSError, TypeError, ValueError):
+                key = None
+        if key is not None and last.get("key") == key and last.get("state") == state():
+            return None
+        last.clear()
+        result = configure(fname, defaults, disable_existing_loggers, encoding)
+        if key is not None:
+            last.update(key=key, state=state())
+        return result
+
+    logging.config.fileConfig = file_config
+
+
+for _repeat_saved in (_kept_down_revisions, _logging_configured_once):
+    try:
+        _repeat_saved()
+    except Exception:  # an alembic or Python laid out otherwise: every command does it all again, as before
+        pass
 
 
 class _GateNotices(list):
