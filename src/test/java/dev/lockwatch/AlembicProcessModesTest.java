@@ -96,16 +96,25 @@ class AlembicProcessModesTest {
 
     @Test
     void eachRevisionStartsFromAFreshSessionInTheSharedInterpreter() {
-        // r2 leaves session state behind: a lock_timeout and a temp table. The shared interpreter
-        // hands r3 the same server session, reset; r3 must see none of it, as in a process of its own.
+        // r2 leaves session state behind: a lock_timeout, a temp table, a prepared statement, an advisory lock and a
+        // LISTEN. The shared interpreter hands r3 the same server session, reset; r3 must see none of it, as in a
+        // process of its own.
         AlembicProject project = AlembicProject.create(dir)
                 .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
                 .revision("r2", "r1", """
                         op.execute("SET lock_timeout = '5s'")
                         op.execute("CREATE TEMP TABLE notes (n int)")
+                        op.execute("PREPARE lw_left AS SELECT 1")
+                        op.execute("SELECT pg_advisory_lock(42)")
+                        op.execute("LISTEN lw_left")
                         op.add_column('orders', sa.Column('a', sa.Integer))
                         """)
                 .revision("r3", "r2", """
+                        left = op.get_bind().exec_driver_sql(
+                            "select (select count(*) from pg_prepared_statements),"
+                            " (select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()),"
+                            " (select count(*) from pg_listening_channels())").one()
+                        assert tuple(left) == (0, 0, 0), left
                         op.execute("CREATE TEMP TABLE notes (n int)")
                         op.add_column('orders', sa.Column('b', sa.Integer))
                         """);

@@ -13,7 +13,7 @@ revisions' down links alembic's graph walks recompute (_kept_down_revisions), an
 unchanged file (_logging_configured_once).
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
-reset the way a connection pooler resets one (DISCARD ALL) and handed to the next command that connects with
+reset the way a connection pooler resets one (DISCARD ALL, cached plans kept) and handed to the next command that connects with
 the same arguments and the same PG* environment. Each command still starts from a fresh session's state; it
 skips the connection handshake (password hashing included) and the per-session compile of lockwatch's triggers.
 Handing a kept session out costs one statement, which proves it alive (a dead one is closed and a new session
@@ -269,11 +269,16 @@ class _SessionKeeper:
     """Hands a closed psycopg2 connection, reset, to the next connect with the same arguments and environment.
 
     The key holds the connect arguments and every PG* variable (PGAPPNAME tells judged commands from the round
-    trip's), so a command never gets a session another kind of command opened. DISCARD ALL ends what a session
-    can carry over: settings (lock_timeout included), session authorization, temp tables, prepared statements,
+    trip's), so a command never gets a session another kind of command opened. RESET ends what a session can
+    carry over: settings (lock_timeout included), session authorization, temp tables, prepared statements,
     advisory locks, LISTEN, sequence caches and cursors. A connection that is broken, or that an env.py opened
     with its own connection_factory, is simply closed.
     """
+    # DISCARD ALL, step by step as the server runs it, but for DISCARD PLANS: cached plans are no state a session
+    # can see (the server plans again whatever a catalog change, search_path or role makes stale), and dropping them
+    # made every command plan lockwatch's gate queries again (a fifth of the server's time stepping a long chain)
+    RESET = ("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;"
+             " SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES")
 
     def __init__(self, psycopg2):
         self._connect = psycopg2.connect
@@ -437,7 +442,7 @@ class _SessionKeeper:
             connection.rollback()
             connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute("DISCARD ALL")
+                cursor.execute(self.RESET)
             connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT",
                                    autocommit=False)
             connection.notices = []
