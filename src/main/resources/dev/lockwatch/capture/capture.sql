@@ -170,6 +170,12 @@ begin
 end
 $fn$;
 
+-- The locks a gate read, as pg_locks names them, from their numbers (relation * 32 + mode * 2 + granted).
+create or replace function lockwatch.lock_rows(codes bigint[]) returns table (relation bigint, mode text, granted boolean)
+language sql immutable as $fn$
+  select c / 32, (@LOCK_MODES@)[(c % 32) / 2], c % 2 = 1 from unnest(codes) c
+$fn$;
+
 -- lock_timeout and statement_timeout are off while waiting at the gate so the pause never trips the
 -- migration's own timeouts; the SET clauses restore the migration's values when the function returns.
 -- A session with lockwatch.report = notice (set by lockwatch's alembic driver, which collects the NOTICEs) does
@@ -188,9 +194,6 @@ declare
   tag text := @TAG@;
   paused_at bigint;
   fingerprint text;
-  rels bigint[];
-  modes text[];
-  grants boolean[];
   unchanged boolean;
   query_told boolean;
   held json;
@@ -220,12 +223,14 @@ begin
       return;
     end if;
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
-    -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
-    select count(*) || ':' || coalesce(sum(hashint8(l.relation::bigint) # hashtext(l.mode) # l.granted::int), 0),
-           array_agg(l.relation::bigint), array_agg(l.mode), array_agg(l.granted),
-           array_agg(l.relation::bigint * 32 + coalesce(array_position(@LOCK_MODES@, l.mode), 0) * 2 + l.granted::int)
-      into fingerprint, rels, modes, grants, codes
-      from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384;
+    -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up.
+    -- Each lock is one number, relation * 32 + mode * 2 + granted (lockwatch.lock_rows turns numbers back into
+    -- locks): one array to keep, compare and send, where a long deploy holds a thousand locks.
+    select count(*) || ':' || coalesce(sum(hashint8(s.code)), 0), array_agg(s.code)
+      into fingerprint, codes
+      from (select l.relation::bigint * 32 + coalesce(array_position(@LOCK_MODES@, l.mode), 0) * 2 + l.granted::int
+                   as code
+              from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384) s;
     fingerprint := transaction_timestamp() || '|' || fingerprint;
     since := coalesce(current_setting('lockwatch.locks_told', true), '');
     unchanged := since = fingerprint;
@@ -245,12 +250,11 @@ begin
       perform set_config('lockwatch.locks_told_codes', coalesce(codes, '{}')::text, false);
       if since is null then
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
-          from unnest(rels, modes, grants) as l(relation, mode, granted) where @TABLE_RELATION@;
+          from lockwatch.lock_rows(codes) l where @TABLE_RELATION@;
       else
         -- each added lock's relation looked up alone: a user table, or one this session no longer sees
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
-          from unnest(rels, modes, grants, codes) as l(relation, mode, granted, code)
-         where l.code = any(added) and @TABLE_RELATION_LOOKED_UP@;
+          from lockwatch.lock_rows(added) l where @TABLE_RELATION_LOOKED_UP@;
       end if;
     end if;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
