@@ -441,8 +441,11 @@ public final class StatementAssembler {
                         return;
                     }
                     int pid = e.getKey().pid;
+                    // by table and mode: the order locks were first seen in depends on when a poll came
                     List<ObservedLock> locks = b.locks.stream().map(l -> new ObservedLock(l.table, l.mode, l.granted,
-                            busy.contains(l.table), heldMs(pid, l), l.inferred, null)).toList();
+                            busy.contains(l.table), heldMs(pid, l), l.inferred, null))
+                            .sorted(Comparator.comparing(ObservedLock::table).thenComparing(ObservedLock::mode))
+                            .toList();
                     long end = b.endUs > 0 ? b.endUs : lastTimeUs;
                     long durationMs = b.elapsedUs >= 0 ? b.elapsedUs / 1000
                             : Math.max(0, end - b.startUs - paused(pid, b.startUs, end)) / 1000;

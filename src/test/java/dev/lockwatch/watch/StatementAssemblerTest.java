@@ -62,6 +62,23 @@ class StatementAssemblerTest {
     }
 
     /**
+     * A poll saw the statement's ACCESS EXCLUSIVE before its end gate read its ACCESS SHARE too: the statement's
+     * locks come by table and mode all the same, never in the order a poll's timing gave them.
+     */
+    @Test
+    void aStatementsLocksComeInTheSameOrderHoweverPollsSawThem() {
+        BackendSample.HeldLock share = new BackendSample.HeldLock(OID, LockMode.ACCESS_SHARE, true);
+        BackendSample.HeldLock exclusive = new BackendSample.HeldLock(OID, LockMode.ACCESS_EXCLUSIVE, true);
+        List<Statement> statements = StatementAssembler.assemble(List.of(
+                new BackendSample(1000, 7, "LOCK TABLE orders", 900, 800, List.of(exclusive), null, false, -1, true),
+                new BackendSample(1100, 7, "LOCK TABLE orders", 900, 800, List.of(share, exclusive), null, false, -1,
+                        true)), Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+        assertEquals(List.of(LockMode.ACCESS_SHARE, LockMode.ACCESS_EXCLUSIVE),
+                statements.get(0).locks().stream().map(dev.lockwatch.model.ObservedLock::mode).toList(),
+                statements.toString());
+    }
+
+    /**
      * Best-effort capture: polling missed a short CREATE INDEX and saw its SHARE lock only under the version-table
      * UPDATE after it; the session's own report after the build gives the lock to the build. A report about a
      * statement polling saw is the same statement, and the report's own query, seen by a poll, is none.
