@@ -52,7 +52,8 @@ public final class LockHeldAcrossRevisionsRule implements Rule {
                                 && LockHeldAcrossStatementsRule.works(l.statement(), lock.table()))
                         .toList();
                 if (!later.isEmpty()) {
-                    findings.add(finding(run, Evidence.of(run, lock.table(), statement).withLock(lock), later));
+                    findings.add(finding(run, Evidence.of(run, lock.table(), statement)
+                            .withLock(Observations.strongestInTransaction(run.statements(), statement, lock)), later));
                 }
             }
         }

@@ -7,7 +7,6 @@ import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +58,8 @@ public final class LockHeldAcrossStatementsRule implements Rule {
                 List<Statement> later = statements.subList(i + 1, statements.size()).stream()
                         .filter(s -> s.transaction() == statement.transaction() && works(s, lock.table())).toList();
                 if (!later.isEmpty()) {
-                    findings.add(finding(Evidence.of(run, lock.table(), statement).withLock(strongest(statements, statement,
-                            lock)), later));
+                    findings.add(finding(Evidence.of(run, lock.table(), statement).withLock(
+                            Observations.strongestInTransaction(statements, statement, lock)), later));
                 }
             }
         }
@@ -73,13 +72,6 @@ public final class LockHeldAcrossStatementsRule implements Rule {
                 .anyMatch(l -> l.busy() && !l.table().equals(locked) && l.mode().blocksWrites());
         boolean touchesExistingData = !later.locks().isEmpty() && WORK.contains(later.tag().toUpperCase(Locale.ROOT));
         return later.rewrite() || locksAnotherBusyTable || touchesExistingData;
-    }
-
-    /** The transaction may strengthen its lock later (SHARE, then ACCESS EXCLUSIVE): report the strongest. */
-    private static ObservedLock strongest(List<Statement> statements, Statement first, ObservedLock lock) {
-        return statements.stream().filter(s -> s.transaction() == first.transaction())
-                .flatMap(s -> Observations.strongest(s, lock.table()).stream())
-                .max(Comparator.comparing(ObservedLock::mode)).orElse(lock);
     }
 
     private Finding finding(Evidence evidence, List<Statement> later) {

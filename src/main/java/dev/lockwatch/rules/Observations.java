@@ -23,6 +23,17 @@ final class Observations {
     }
 
     /**
+     * The strongest lock the statements of {@code first}'s transaction took on {@code lock}'s table: a transaction may
+     * strengthen its lock later (SHARE, then ACCESS EXCLUSIVE), and one statement takes several (a column with a
+     * volatile default: SHARE, then ACCESS EXCLUSIVE), so the lock a finding names is the strongest, never the first.
+     */
+    static ObservedLock strongestInTransaction(List<Statement> statements, Statement first, ObservedLock lock) {
+        return statements.stream().filter(s -> s.transaction() == first.transaction())
+                .flatMap(s -> strongest(s, lock.table()).stream())
+                .max(Comparator.comparing(ObservedLock::mode)).orElse(lock);
+    }
+
+    /**
      * The strongest write-blocking lock on {@code table} held while {@code statements.get(index)} ran: taken by it
      * or by an earlier statement of its transaction (locks last until the transaction ends).
      */
