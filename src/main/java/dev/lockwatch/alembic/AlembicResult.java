@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 public record AlembicResult(int exitCode, String output, long durationMs, boolean timedOut, List<String> reportedGates) {
     private static final Pattern FRAME = Pattern.compile("^\\s*File \"(.+)\", line (\\d+), in ", Pattern.MULTILINE);
     private static final Pattern SOURCE_TAG = Pattern.compile("/\\* lockwatch-source .+?:\\d+ \\*/ ?");
+    /** Python's default repr names where an object lives ({@code <... object at 0x7f3a...>}): another address each run. */
+    private static final Pattern ADDRESS = Pattern.compile(" at 0x[0-9a-fA-F]+>");
 
     public AlembicResult {
         reportedGates = List.copyOf(reportedGates);
@@ -48,7 +50,8 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
             summary.append(summary.isEmpty() ? "" : "\n").append(line);
         }
         // SQLAlchemy quotes the statement as sent, tag included, and psycopg2's message may quote the driver's count
-        return SourceTag.withoutMessageTags(SOURCE_TAG.matcher(summary).replaceAll(""));
+        String said = SourceTag.withoutMessageTags(SOURCE_TAG.matcher(summary).replaceAll(""));
+        return ADDRESS.matcher(said).replaceAll(">"); // the same failure reads the same in every run
     }
 
     /**
