@@ -101,6 +101,33 @@ class JointDeployVerdictsTest {
                 where(result, "r4", "backward-incompatible"), result.describe());
     }
 
+    /**
+     * r3 works on tables r2 already locked ACCESS EXCLUSIVE in the deploy's transaction: nothing could queue behind
+     * r3's requests there, so the lock's findings are r2's, where it was taken (on pypi/warehouse's one deploy, 259
+     * of 671 findings repeated an earlier revision's lock). r3's own locks show {@code held_before}.
+     */
+    @Test
+    void aLockTheDeployAlreadyHeldIsJudgedWhereItWasTaken() {
+        assertEquals(List.of("public.block", "public.brackets", "public.teams", "public.users"),
+                tables(result, "r2", "missing-lock-timeout"),
+                result.describe());
+        assertEquals(List.of(), tables(result, "r3", "missing-lock-timeout"), result.describe());
+        assertEquals(List.of(), tables(result, "r3", "lock-held-across-revisions"), result.describe());
+        for (JsonNode statement : result.revision("r3").get("statements")) {
+            for (JsonNode lock : statement.get("locks")) {
+                assertTrue(lock.get("held_before").asBoolean(), statement.get("sql").asText() + ": " + result.describe());
+            }
+        }
+        List<String> built = where(result, "r3", "non-concurrent-index");
+        assertEquals(1, built.size(), result.describe());
+    }
+
+    private static List<String> tables(Result result, String revision, String rule) {
+        TreeSet<String> seen = new TreeSet<>();
+        result.findings(revision, rule).forEach(f -> seen.add(f.get("table").asText()));
+        return List.copyOf(seen);
+    }
+
     /** Without --from each revision is its own deploy: the tables an earlier revision created are busy for it. */
     @Test
     void withoutFromTheTablesBeforeEachRevisionAreBusy(@TempDir Path own) {

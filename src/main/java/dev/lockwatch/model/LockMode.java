@@ -41,6 +41,29 @@ public enum LockMode {
         return sqlName;
     }
 
+    /** Whether the two modes conflict, as PostgreSQL's table of conflicting lock modes has it. */
+    public boolean conflictsWith(LockMode other) {
+        return switch (this) {
+            case ACCESS_SHARE -> other == ACCESS_EXCLUSIVE;
+            case ROW_SHARE -> other.atLeast(EXCLUSIVE);
+            case ROW_EXCLUSIVE -> other.atLeast(SHARE);
+            case SHARE_UPDATE_EXCLUSIVE -> other.atLeast(SHARE_UPDATE_EXCLUSIVE);
+            case SHARE -> other == ROW_EXCLUSIVE || other == SHARE_UPDATE_EXCLUSIVE || other.atLeast(SHARE_ROW_EXCLUSIVE);
+            case SHARE_ROW_EXCLUSIVE -> other.atLeast(ROW_EXCLUSIVE);
+            case EXCLUSIVE -> other.atLeast(ROW_SHARE);
+            case ACCESS_EXCLUSIVE -> true;
+        };
+    }
+
+    /**
+     * Whether a transaction holding {@code held} on a table gets this mode there without waiting, whoever else holds
+     * what: every mode another transaction can hold beside {@code held} is one this mode does not conflict with.
+     */
+    public boolean grantedAlongside(java.util.Collection<LockMode> held) {
+        return Arrays.stream(values()).noneMatch(other -> held.stream().noneMatch(other::conflictsWith)
+                && conflictsWith(other));
+    }
+
     public boolean atLeast(LockMode other) {
         return compareTo(other) >= 0;
     }

@@ -233,6 +233,7 @@ public final class JsonReporter implements Reporter {
             l.put("held_ms", lock.heldMs());
             l.put("blocks", lock.mode().impact());
             l.put("inferred", lock.inferred());
+            l.put("held_before", lock.heldBefore());
             if (lock.estimate() != null) {
                 l.put("local_rows", lock.estimate().localRows());
                 l.put("production_rows", lock.estimate().productionRows());

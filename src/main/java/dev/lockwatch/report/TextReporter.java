@@ -270,7 +270,8 @@ public final class TextReporter implements Reporter {
                             : style.dim("  line " + statement.source().line().getAsInt()));
             for (ObservedLock lock : statement.locks()) {
                 wrapped(out, BODY + "  ", String.format("%-28s %-22s held %5d ms%s  %s%s%s", lock.table(), lock.mode().sqlName(),
-                        lock.heldMs(), lock.busy() ? "  busy:" : "      ", lock.mode().impact(), lock.inferred() ? " (inferred)" : "",
+                        lock.heldMs(), lock.busy() ? "  busy:" : "      ", lock.mode().impact(),
+                        lock.inferred() ? " (inferred)" : lock.heldBefore() ? " (taken by an earlier statement)" : "",
                         lock.estimate() == null ? "" : "; " + lock.estimate().describe()));
             }
         }

@@ -43,7 +43,8 @@ public final class LockHeldAcrossRevisionsRule implements Rule {
         Set<String> reported = new HashSet<>(); // transaction + table
         for (Statement statement : run.statements()) {
             for (ObservedLock lock : statement.locks()) {
-                if (!lock.busy() || !lock.mode().blocksWrites() || lock.inferred()
+                // a lock an earlier statement took is that statement's story, told where it was taken
+                if (!lock.busy() || !lock.mode().blocksWrites() || lock.inferred() || lock.heldBefore()
                         || !reported.add(statement.transaction() + " " + lock.table())) {
                     continue;
                 }

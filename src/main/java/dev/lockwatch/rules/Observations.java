@@ -18,19 +18,29 @@ final class Observations {
     private Observations() {
     }
 
+    /**
+     * The strongest lock {@code statement} took on {@code table}; when it took none there, the strongest it ran under
+     * that an earlier statement of its transaction took ({@link ObservedLock#heldBefore}: a statement asking for a
+     * lock its transaction already holds shows no lock of its own).
+     */
     static Optional<ObservedLock> strongest(Statement statement, TableRef table) {
-        return statement.locks().stream().filter(l -> l.table().equals(table)).max(Comparator.comparing(ObservedLock::mode));
+        return statement.locks().stream().filter(l -> l.table().equals(table)).max(OWN_FIRST);
     }
 
+    /** Locks a statement took before those it ran under, then by strength. */
+    private static final Comparator<ObservedLock> OWN_FIRST = Comparator.comparing((ObservedLock l) -> !l.heldBefore())
+            .thenComparing(ObservedLock::mode);
+
     /**
-     * The strongest lock the statements of {@code first}'s transaction took on {@code lock}'s table: a transaction may
+     * The strongest lock the statements of {@code first}'s transaction took on {@code lock}'s table (those they ran
+     * under only when they took none there themselves): a transaction may
      * strengthen its lock later (SHARE, then ACCESS EXCLUSIVE), and one statement takes several (a column with a
      * volatile default: SHARE, then ACCESS EXCLUSIVE), so the lock a finding names is the strongest, never the first.
      */
     static ObservedLock strongestInTransaction(List<Statement> statements, Statement first, ObservedLock lock) {
         return statements.stream().filter(s -> s.transaction() == first.transaction())
                 .flatMap(s -> strongest(s, lock.table()).stream())
-                .max(Comparator.comparing(ObservedLock::mode)).orElse(lock);
+                .max(OWN_FIRST).orElse(lock);
     }
 
     /**

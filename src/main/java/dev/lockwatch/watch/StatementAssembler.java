@@ -12,6 +12,7 @@ import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -399,6 +400,7 @@ public final class StatementAssembler {
         if (strongest.isPresent()) {
             if (!statement.locks.contains(strongest.get())) {
                 statement.locks.add(strongest.get());
+                statement.heldBefore.add(strongest.get()); // an earlier statement's: nothing this one waited for
             }
             return;
         }
@@ -433,17 +435,19 @@ public final class StatementAssembler {
         List<Statement> result = new ArrayList<>();
         List<Optional<String>> recordedNext = new ArrayList<>();
         Map<Key, Integer> transactions = new HashMap<>(); // (pid, xact_start) -> number, in order of first statement
+        Map<List<Object>, List<OpenLock>> taken = new HashMap<>(); // (pid, xact_start, table) -> locks taken so far
         statements.entrySet().stream()
                 .sorted(Comparator.comparingLong(e -> e.getValue().startUs))
                 .forEach(e -> {
                     Builder b = e.getValue();
+                    int pid = e.getKey().pid;
+                    Set<OpenLock> heldBefore = heldBefore(b, pid, taken);
                     if (b.locks.isEmpty() && (b.tag == null || mentionsVersionTable(b.sql))) {
                         return;
                     }
-                    int pid = e.getKey().pid;
                     // by table and mode: the order locks were first seen in depends on when a poll came
                     List<ObservedLock> locks = b.locks.stream().map(l -> new ObservedLock(l.table, l.mode, l.granted,
-                            busy.contains(l.table), heldMs(pid, l), l.inferred, null))
+                            busy.contains(l.table), heldMs(pid, l), l.inferred, null, heldBefore.contains(l)))
                             .sorted(Comparator.comparing(ObservedLock::table).thenComparing(ObservedLock::mode))
                             .toList();
                     long end = b.endUs > 0 ? b.endUs : lastTimeUs;
@@ -457,6 +461,29 @@ public final class StatementAssembler {
                             .map(VersionWrite::revision));
                 });
         return new Assembled(result, recordedNext);
+    }
+
+    /**
+     * The locks of {@code b} its transaction held before it ran, so that it waited for none of them: the strongest
+     * lock of its target an earlier statement took, and a lock of its own that what earlier statements took on the
+     * table already lets through whoever else holds what (CREATE INDEX after an ALTER TABLE of the same table: its
+     * SHARE comes with the ACCESS EXCLUSIVE). {@code taken} learns {@code b}'s own locks.
+     */
+    private static Set<OpenLock> heldBefore(Builder b, int pid, Map<List<Object>, List<OpenLock>> taken) {
+        Set<OpenLock> held = new HashSet<>(b.heldBefore);
+        List<OpenLock> own = b.locks.stream().filter(l -> !b.heldBefore.contains(l)).toList();
+        for (OpenLock lock : own) {
+            List<LockMode> earlier = taken.getOrDefault(List.of(pid, b.xactStartUs, lock.table), List.of()).stream()
+                    .filter(o -> o != lock && !o.inferred && (o.releasedUs == 0 || o.releasedUs > b.startUs))
+                    .map(o -> o.mode).toList();
+            if (!earlier.isEmpty() && lock.mode.grantedAlongside(earlier)) {
+                held.add(lock);
+            }
+        }
+        for (OpenLock lock : own) {
+            taken.computeIfAbsent(List.of(pid, b.xactStartUs, lock.table), k -> new ArrayList<>()).add(lock);
+        }
+        return held;
     }
 
     private boolean mentionsVersionTable(String sql) {
@@ -556,5 +583,7 @@ public final class StatementAssembler {
         StatementEffects effects = StatementEffects.UNKNOWN;
         Long rowsChanged; // issue 16: the rows its DML gates reported, null until one does
         final List<OpenLock> locks = new ArrayList<>();
+        /** Of {@link #locks}, those an earlier statement of the transaction took (its target's strongest, at the end gate). */
+        final Set<OpenLock> heldBefore = new HashSet<>();
     }
 }

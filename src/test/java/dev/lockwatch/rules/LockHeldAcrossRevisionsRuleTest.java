@@ -41,6 +41,14 @@ class LockHeldAcrossRevisionsRuleTest {
         assertTrue(findings.get(0).message().contains("It held ACCESS EXCLUSIVE"), findings.get(0).message());
     }
 
+    /** The deploy's transaction already held it when this revision ran: the revision that took it has the finding. */
+    @Test
+    void notForALockAnEarlierRevisionTook() {
+        RevisionRun run = run().table("orders", "id").statement("ALTER TABLE orders DROP COLUMN id")
+                .lockHeldBefore("orders", ACCESS_EXCLUSIVE).build().withDeploy(backfillAfter());
+        assertEquals(List.of(), rule.check(run));
+    }
+
     @Test
     void notWhenNoLaterRevisionWorks() {
         RevisionRun run = run().table("orders", "id").statement("ALTER TABLE orders ADD COLUMN x int")

@@ -22,6 +22,14 @@ class MissingLockTimeoutRuleTest {
         assertEquals(List.of(LockMode.ACCESS_EXCLUSIVE), findings.stream().map(f -> f.lock().orElseThrow()).toList());
     }
 
+    /** An earlier revision of the deploy took the lock: this request could not queue, the finding is that revision's. */
+    @Test
+    void notForALockTheTransactionAlreadyHeld() {
+        assertEquals(List.of(), rule.check(run().table("orders", "id")
+                .statement("CREATE INDEX ix ON orders (id)").lockHeldBefore("orders", SHARE)
+                .lockHeldBefore("orders", ACCESS_EXCLUSIVE).build()));
+    }
+
     @Test
     void notWithATimeout() {
         assertEquals(List.of(), rule.check(run().table("orders", "id")

@@ -106,6 +106,13 @@ final class RunBuilder {
         return this;
     }
 
+    /** A lock the statement's transaction held before it ran (an earlier revision of the same deploy took it). */
+    RunBuilder lockHeldBefore(String table, LockMode mode) {
+        TableRef ref = TableRef.parse(table);
+        draft.locks.add(new ObservedLock(ref, mode, true, busy.contains(ref), 12, false, null, true));
+        return this;
+    }
+
     /** The gates reported nothing for this statement (polling alone). */
     RunBuilder unknownEffects() {
         draft.effects = StatementEffects.UNKNOWN;

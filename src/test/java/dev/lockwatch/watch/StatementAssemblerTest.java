@@ -62,6 +62,27 @@ class StatementAssemblerTest {
     }
 
     /**
+     * An ALTER TABLE took ACCESS EXCLUSIVE; the CREATE INDEX after it in the same transaction took SHARE, granted with
+     * it whoever else holds what: both of the index's locks are held before it, the ALTER TABLE's are its own.
+     */
+    @Test
+    void aLockTheTransactionAlreadyLetThroughIsHeldBefore() {
+        BackendSample.HeldLock exclusive = new BackendSample.HeldLock(OID, LockMode.ACCESS_EXCLUSIVE, true);
+        BackendSample.HeldLock share = new BackendSample.HeldLock(OID, LockMode.SHARE, true);
+        List<Statement> statements = StatementAssembler.assemble(java.util.stream.Stream.of(
+                gate(1000, 900, "lw|1|start|0||||ALTER TABLE", GateEffects.NONE).withoutLocks(),
+                gate(1100, 900, "lw|2|end|0|50|16400||ALTER TABLE", GateEffects.NONE).withLocks(List.of(exclusive)),
+                gate(2000, 1900, "lw|3|start|0||||CREATE INDEX", GateEffects.NONE).withLocks(List.of(exclusive)),
+                gate(2100, 1900, "lw|4|end|0|50|16400||CREATE INDEX", GateEffects.NONE)
+                        .withLocks(List.of(share, exclusive))).map(Gate::sample).toList(),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+        assertEquals(List.of(false), statements.get(0).locks().stream().map(dev.lockwatch.model.ObservedLock::heldBefore)
+                .toList(), statements.toString());
+        assertEquals(List.of(true, true), statements.get(1).locks().stream()
+                .map(dev.lockwatch.model.ObservedLock::heldBefore).toList(), statements.toString());
+    }
+
+    /**
      * A poll saw the statement's ACCESS EXCLUSIVE before its end gate read its ACCESS SHARE too: the statement's
      * locks come by table and mode all the same, never in the order a poll's timing gave them.
      */
@@ -127,8 +148,12 @@ class StatementAssemblerTest {
     /** A gate sample; the first statement's start gate holds no lock yet. */
     private record Gate(BackendSample sample) {
         Gate withoutLocks() {
+            return withLocks(List.of());
+        }
+
+        Gate withLocks(List<BackendSample.HeldLock> locks) {
             BackendSample s = sample;
-            return new Gate(new BackendSample(s.timeUs(), s.pid(), s.query(), s.queryStartUs(), s.xactStartUs(), List.of(),
+            return new Gate(new BackendSample(s.timeUs(), s.pid(), s.query(), s.queryStartUs(), s.xactStartUs(), locks,
                     s.pause(), false, s.pausedUntilUs(), true, s.effects()));
         }
     }
