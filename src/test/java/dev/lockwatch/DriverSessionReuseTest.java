@@ -161,23 +161,18 @@ class DriverSessionReuseTest {
                 keys = root
 
                 [handlers]
-                keys = console
+                keys = stderr
 
                 [formatters]
-                keys = generic
+                keys =
 
                 [logger_root]
                 level = WARN
-                handlers = console
+                handlers = stderr
 
-                [handler_console]
+                [handler_stderr]
                 class = StreamHandler
                 args = (sys.stderr,)
-                level = NOTSET
-                formatter = generic
-
-                [formatter_generic]
-                format = %(levelname)-5.5s [%(name)s] %(message)s
                 """);
 
         for (String mode : List.of("shared", "separate")) {
