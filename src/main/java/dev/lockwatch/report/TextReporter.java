@@ -271,7 +271,7 @@ public final class TextReporter implements Reporter {
             for (ObservedLock lock : statement.locks()) {
                 wrapped(out, BODY + "  ", String.format("%-28s %-22s held %5d ms%s  %s%s%s", lock.table(), lock.mode().sqlName(),
                         lock.heldMs(), lock.busy() ? "  busy:" : "      ", lock.mode().impact(),
-                        lock.inferred() ? " (inferred)" : lock.heldBefore() ? " (taken by an earlier statement)" : "",
+                        lock.inferred() ? " (inferred)" : lock.heldBefore() ? " (its transaction had locked the table already)" : "",
                         lock.estimate() == null ? "" : "; " + lock.estimate().describe()));
             }
         }

@@ -58,7 +58,8 @@ final class ReportSample {
 
         Statement alter = statement(r2, "ALTER TABLE customers ADD COLUMN name text", "ALTER TABLE", 15,
                 lock(CUSTOMERS, LockMode.ACCESS_EXCLUSIVE, 130));
-        Statement update = statement(r2, "UPDATE customers SET name = ''", "UPDATE", 16, lock(CUSTOMERS, LockMode.ROW_EXCLUSIVE, 120));
+        Statement update = statement(r2, "UPDATE customers SET name = ''", "UPDATE", 16, // under the ALTER's lock
+                new ObservedLock(CUSTOMERS, LockMode.ROW_EXCLUSIVE, true, true, 120, false, null, true));
         Finding held = lockFinding("lock-held-across-statements", Severity.WARNING, CUSTOMERS, LockMode.ACCESS_EXCLUSIVE,
                 alter.sql(), "ALTER TABLE locked public.customers and the transaction kept the lock while 1 later "
                 + "statement(s) ran for 120 ms (UPDATE customers SET name = ''): a lock lasts until COMMIT",
