@@ -43,8 +43,7 @@ public final class LockHeldAcrossRevisionsRule implements Rule {
         Set<String> reported = new HashSet<>(); // transaction + table
         for (Statement statement : run.statements()) {
             for (ObservedLock lock : statement.locks()) {
-                // a lock an earlier statement took is that statement's story, told where it was taken
-                if (!lock.busy() || !lock.mode().blocksWrites() || lock.inferred() || lock.heldBefore()
+                if (!Observations.askedToBlockWrites(lock)
                         || !reported.add(statement.transaction() + " " + lock.table())) {
                     continue;
                 }

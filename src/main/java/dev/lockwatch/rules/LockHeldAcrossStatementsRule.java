@@ -51,8 +51,7 @@ public final class LockHeldAcrossStatementsRule implements Rule {
         for (int i = 0; i < statements.size(); i++) {
             Statement statement = statements.get(i);
             for (ObservedLock lock : statement.locks()) {
-                // a lock an earlier statement took is that statement's story, told where it was taken
-                if (!lock.busy() || !lock.mode().blocksWrites() || lock.inferred() || lock.heldBefore()
+                if (!Observations.askedToBlockWrites(lock)
                         || !reported.add(statement.transaction() + " " + lock.table())) {
                     continue;
                 }

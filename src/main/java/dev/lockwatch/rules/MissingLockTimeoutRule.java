@@ -48,8 +48,7 @@ public final class MissingLockTimeoutRule implements Rule {
             // the strongest lock the statement asked for on each table, not the first it took
             Map<TableRef, ObservedLock> strongest = new TreeMap<>();
             for (ObservedLock lock : statement.locks()) {
-                // a lock an earlier statement of the transaction took was not asked for here: nothing could queue
-                if (lock.busy() && lock.mode().blocksWrites() && !lock.inferred() && !lock.heldBefore()) {
+                if (Observations.askedToBlockWrites(lock)) { // one its transaction held already could not queue
                     strongest.merge(lock.table(), lock, (a, b) -> b.mode().compareTo(a.mode()) > 0 ? b : a);
                 }
             }

@@ -27,6 +27,14 @@ final class Observations {
         return statement.locks().stream().filter(l -> l.table().equals(table)).max(OWN_FIRST);
     }
 
+    /**
+     * A write-blocking lock on a busy table that the statement asked for itself, seen in pg_locks: not inferred, nor
+     * one its transaction held before it ran (that one's story is told where it was taken).
+     */
+    static boolean askedToBlockWrites(ObservedLock lock) {
+        return lock.busy() && lock.mode().blocksWrites() && !lock.inferred() && !lock.heldBefore();
+    }
+
     /** Locks a statement took before those it ran under, then by strength. */
     private static final Comparator<ObservedLock> OWN_FIRST = Comparator.comparing((ObservedLock l) -> !l.heldBefore())
             .thenComparing(ObservedLock::mode);
