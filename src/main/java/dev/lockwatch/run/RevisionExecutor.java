@@ -60,11 +60,30 @@ final class RevisionExecutor {
      * One judged {@code alembic upgrade <target>} as it ran: the schema read before and after, the statements with
      * their locks, the busy tables (those that existed before it) and what the workload felt.
      */
-    record Observed(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, List<Statement> statements,
-                    List<Optional<String>> recordedNext, Set<TableRef> busy, TrafficObservation traffic,
-                    Optional<String> lingering) {
+    record Observed(Seen seen, List<Statement> statements, List<Optional<String>> recordedNext,
+                    TrafficObservation traffic) {
+        SchemaSnapshot before() {
+            return seen.before();
+        }
+
+        SchemaSnapshot after() {
+            return seen.after();
+        }
+
+        WatchedRun watched() {
+            return seen.watched();
+        }
+
+        Set<TableRef> busy() {
+            return seen.busy();
+        }
+
+        Optional<String> lingering() {
+            return seen.lingering();
+        }
+
         boolean succeeded() {
-            return watched.result().succeeded() && lingering.isEmpty();
+            return seen.succeeded();
         }
     }
 
@@ -151,7 +170,7 @@ final class RevisionExecutor {
      * after it (the next upgrade's before), what the workload felt and the lock queue (the next watch starts
      * another).
      */
-    private record Seen(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, Set<TableRef> busy,
+    record Seen(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, Set<TableRef> busy,
                         boolean newTablesToo, boolean traffic, List<TableTraffic> felt, List<BlockedWait> lockQueue,
                         long startedUs, Optional<String> lingering) {
         boolean succeeded() {
@@ -219,8 +238,7 @@ final class RevisionExecutor {
         if (stats != null) {
             statements = stats.scale(statements, localRows(seen.before(), stats.tables().keySet()));
         }
-        return new Observed(seen.before(), seen.after(), seen.watched(), statements, assembled.recordedNext(),
-                seen.busy(), trafficObservation, seen.lingering());
+        return new Observed(seen, statements, assembled.recordedNext(), trafficObservation);
     }
 
     /**

@@ -400,7 +400,7 @@ public final class StatementAssembler {
         if (strongest.isPresent()) {
             if (!statement.locks.contains(strongest.get())) {
                 statement.locks.add(strongest.get());
-                statement.heldBefore.add(strongest.get()); // an earlier statement's: nothing this one waited for
+                statement.ranUnder.add(strongest.get()); // an earlier statement's: nothing this one waited for
             }
             return;
         }
@@ -435,7 +435,7 @@ public final class StatementAssembler {
         List<Statement> result = new ArrayList<>();
         List<Optional<String>> recordedNext = new ArrayList<>();
         Map<Key, Integer> transactions = new HashMap<>(); // (pid, xact_start) -> number, in order of first statement
-        Map<List<Object>, List<OpenLock>> taken = new HashMap<>(); // (pid, xact_start, table) -> locks taken so far
+        Map<TableInTransaction, List<OpenLock>> taken = new HashMap<>(); // the locks statements took so far
         statements.entrySet().stream()
                 .sorted(Comparator.comparingLong(e -> e.getValue().startUs))
                 .forEach(e -> {
@@ -469,19 +469,21 @@ public final class StatementAssembler {
      * table already lets through whoever else holds what (CREATE INDEX after an ALTER TABLE of the same table: its
      * SHARE comes with the ACCESS EXCLUSIVE). {@code taken} learns {@code b}'s own locks.
      */
-    private static Set<OpenLock> heldBefore(Builder b, int pid, Map<List<Object>, List<OpenLock>> taken) {
-        Set<OpenLock> held = new HashSet<>(b.heldBefore);
-        List<OpenLock> own = b.locks.stream().filter(l -> !b.heldBefore.contains(l)).toList();
+    private static Set<OpenLock> heldBefore(Builder b, int pid, Map<TableInTransaction, List<OpenLock>> taken) {
+        Set<OpenLock> held = new HashSet<>(b.ranUnder);
+        List<OpenLock> own = b.locks.stream().filter(l -> !b.ranUnder.contains(l)).toList();
         for (OpenLock lock : own) {
-            List<LockMode> earlier = taken.getOrDefault(List.of(pid, b.xactStartUs, lock.table), List.of()).stream()
-                    .filter(o -> o != lock && !o.inferred && (o.releasedUs == 0 || o.releasedUs > b.startUs))
+            TableInTransaction table = new TableInTransaction(pid, b.xactStartUs, lock.table);
+            List<LockMode> earlier = taken.getOrDefault(table, List.of()).stream()
+                    .filter(o -> !o.inferred && (o.releasedUs == 0 || o.releasedUs > b.startUs))
                     .map(o -> o.mode).toList();
             if (!earlier.isEmpty() && lock.mode.grantedAlongside(earlier)) {
                 held.add(lock);
             }
         }
         for (OpenLock lock : own) {
-            taken.computeIfAbsent(List.of(pid, b.xactStartUs, lock.table), k -> new ArrayList<>()).add(lock);
+            taken.computeIfAbsent(new TableInTransaction(pid, b.xactStartUs, lock.table), t -> new ArrayList<>())
+                    .add(lock);
         }
         return held;
     }
@@ -519,6 +521,10 @@ public final class StatementAssembler {
     }
 
     private record Key(int pid, long queryStartUs) {
+    }
+
+    /** A table in one backend's transaction. */
+    private record TableInTransaction(int pid, long xactStartUs, TableRef table) {
     }
 
     private record LockKey(long relation, LockMode mode) {
@@ -584,6 +590,6 @@ public final class StatementAssembler {
         Long rowsChanged; // issue 16: the rows its DML gates reported, null until one does
         final List<OpenLock> locks = new ArrayList<>();
         /** Of {@link #locks}, those an earlier statement of the transaction took (its target's strongest, at the end gate). */
-        final Set<OpenLock> heldBefore = new HashSet<>();
+        final Set<OpenLock> ranUnder = new HashSet<>();
     }
 }
