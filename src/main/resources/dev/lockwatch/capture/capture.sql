@@ -170,7 +170,14 @@ begin
 end
 $fn$;
 
--- The locks a gate read, as pg_locks names them, from their numbers (relation * 32 + mode * 2 + granted).
+-- A gate keeps each lock it read as one number, relation * 32 + mode * 2 + granted: one array to keep, compare and
+-- send, where a long deploy holds a thousand locks. lock_code makes the number, lock_rows turns numbers back into
+-- locks as pg_locks names them. (Both are inlined into the queries that call them.)
+create or replace function lockwatch.lock_code(relation oid, mode text, granted boolean) returns bigint
+language sql immutable as $fn$
+  select relation::bigint * 32 + coalesce(array_position(@LOCK_MODES@, mode), 0) * 2 + granted::int
+$fn$;
+
 create or replace function lockwatch.lock_rows(codes bigint[]) returns table (relation bigint, mode text, granted boolean)
 language sql immutable as $fn$
   select c / 32, (@LOCK_MODES@)[(c % 32) / 2], c % 2 = 1 from unnest(codes) c
@@ -223,13 +230,10 @@ begin
       return;
     end if;
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
-    -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up.
-    -- Each lock is one number, relation * 32 + mode * 2 + granted (lockwatch.lock_rows turns numbers back into
-    -- locks): one array to keep, compare and send, where a long deploy holds a thousand locks.
+    -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
     select count(*) || ':' || coalesce(sum(hashint8(s.code)), 0), array_agg(s.code)
       into fingerprint, codes
-      from (select l.relation::bigint * 32 + coalesce(array_position(@LOCK_MODES@, l.mode), 0) * 2 + l.granted::int
-                   as code
+      from (select lockwatch.lock_code(l.relation, l.mode, l.granted) as code
               from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384) s;
     fingerprint := transaction_timestamp() || '|' || fingerprint;
     since := coalesce(current_setting('lockwatch.locks_told', true), '');
