@@ -202,11 +202,7 @@ class GateProtocolTest {
                 notices.append("NOTICE:  something else\\n")
                 print(repr(gates), len(notices))
                 """);
-        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(),
-                GateProtocol.NOTICE_PREFIX).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), out);
+        String out = runWithDriver(script, GateProtocol.NOTICE_PREFIX);
         assertEquals("['{\"pause\": \"lw|1|end|0|||| x\"}'] 1", out);
     }
 
@@ -252,12 +248,7 @@ class GateProtocolTest {
                 for notice in connection.notices:
                     print(notice.strip())
                 """);
-        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
-        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), out);
+        String out = runWithDriver(script, databaseUrl());
         long busy;
         try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select 'quiet_busy'::regclass::oid")) {
@@ -324,12 +315,7 @@ class GateProtocolTest {
                 print("other cursor", connection._lockwatch_msg)
                 connection.rollback()
                 """);
-        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
-        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), out);
+        String out = runWithDriver(script, databaseUrl());
         // message 1 is the checkout's SET lockwatch.report = notice
         assertTrue(out.contains("execute 2 /* lockwatch-msg 2 SELECT */ select 1"), out);
         assertTrue(out.contains("executemany 4"), out);
@@ -413,13 +399,25 @@ class GateProtocolTest {
                 reports = []
                 after = namespace["_AfterStatement"]()
                 """ + body);
-        Path driver = Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py");
-        String url = "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), driver.toAbsolutePath().toString(), url,
-                GateProtocol.afterStatementSql()).redirectErrorStream(true).start();
+        return runWithDriver(script, databaseUrl(), GateProtocol.afterStatementSql());
+    }
+
+    /**
+     * Runs a Python script with the driver's path as its first argument, then {@code arguments}; its output, once it
+     * exited 0.
+     */
+    private static String runWithDriver(Path script, String... arguments) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/python3", script.toString(),
+                Path.of("src/main/resources/dev/lockwatch/alembic/lockwatch_driver.py").toAbsolutePath().toString()));
+        argv.addAll(List.of(arguments));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.waitFor(), out);
         return out;
+    }
+
+    private static String databaseUrl() {
+        return "postgresql://postgres:postgres@localhost:" + SharedPostgres.server().getPort() + "/" + DATABASE;
     }
 
     /**
