@@ -187,7 +187,7 @@ class DriverSessionReuseTest {
         }
     }
 
-    private static String pythonString(Path path) {
+    static String pythonString(Path path) {
         return "'" + path.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

@@ -110,4 +110,90 @@ class StairwayTest {
         assertEquals("not-checked", downgrade(result, "r5").get("outcome").asText());
         assertEquals(List.of(), SharedPostgres.scratchDatabases());
     }
+
+    /**
+     * The stairway's steps share one run of env.py (lockwatch_driver.py's flight); a session setting a revision
+     * leaves behind ends the flight, so the next revision starts from a fresh session, as a command of its own does:
+     * r3's sleep would run into r2's statement_timeout otherwise.
+     */
+    @Test
+    void aSettingARevisionLeavesInItsSessionDoesNotReachTheNextStep() throws Exception {
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("r1", null, TABLE.formatted("a"), DROP_TABLE.formatted("a"))
+                .revision("r2", "r1", "op.execute(\"SET statement_timeout = '100ms'\")\n" + TABLE.formatted("b"),
+                        DROP_TABLE.formatted("b"))
+                .revision("r3", "r2", "op.execute('select pg_sleep(0.3)')\n" + TABLE.formatted("c"),
+                        DROP_TABLE.formatted("c"));
+
+        Result result = Lockwatch.verify(project);
+
+        for (String id : List.of("r1", "r2", "r3")) {
+            assertEquals("passed", downgrade(result, id).get("outcome").asText(), id + ": " + result.describe());
+        }
+    }
+
+    /**
+     * An env.py that sets its search_path for the transaction alone (SET LOCAL) has it again at every step: a commit
+     * between two steps of a flight would end it, and r2's table would come back in another schema.
+     */
+    @Test
+    void envPysSettingForTheTransactionHoldsAtEveryStep() throws Exception {
+        AlembicProject project = AlembicProject.create(dir, """
+                from alembic import context
+                from sqlalchemy import engine_from_config, pool
+
+                config = context.config
+                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+                                                 poolclass=pool.NullPool)
+                with connectable.connect() as connection:
+                    context.configure(connection=connection, target_metadata=None)
+                    with context.begin_transaction():
+                        context.execute("SET LOCAL search_path TO app, public")
+                        context.run_migrations()
+                """)
+                .revision("r1", null, "op.execute('create schema app')\n" + TABLE.formatted("a"), "pass")
+                .revision("r2", "r1", TABLE.formatted("b"), DROP_TABLE.formatted("b"))
+                .revision("r3", "r2", TABLE.formatted("c"), DROP_TABLE.formatted("c"));
+
+        Result result = Lockwatch.verify(project, "--from", "r1");
+
+        for (String id : List.of("r2", "r3")) {
+            assertEquals("passed", downgrade(result, id).get("outcome").asText(), id + ": " + result.describe());
+        }
+    }
+
+    /**
+     * The stairway's unwatched steps share runs of env.py: five revisions climbed as upgrade, downgrade, upgrade
+     * again are fifteen commands, run by a few env.py runs (the first command shows env.py runs its migrations once).
+     */
+    @Test
+    void theStairwaysStepsShareRunsOfEnvPy() throws Exception {
+        Path runs = dir.resolve("env-runs.log");
+        AlembicProject project = AlembicProject.create(dir, """
+                import os
+                from alembic import context
+                from sqlalchemy import engine_from_config, pool
+
+                with open(%s, "a") as runs:
+                    runs.write(os.environ.get("PGAPPNAME", "") + "\\n")
+                config = context.config
+                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+                                                 poolclass=pool.NullPool)
+                with connectable.connect() as connection:
+                    context.configure(connection=connection, target_metadata=None)
+                    with context.begin_transaction():
+                        context.run_migrations()
+                """.formatted(DriverSessionReuseTest.pythonString(runs)));
+        for (int i = 1; i <= 5; i++) {
+            project.revision("r" + i, i == 1 ? null : "r" + (i - 1), TABLE.formatted(i), DROP_TABLE.formatted(i));
+        }
+
+        Result result = Lockwatch.verify(project);
+
+        for (int i = 1; i <= 5; i++) {
+            assertEquals("passed", downgrade(result, "r" + i).get("outcome").asText(), result.describe());
+        }
+        long unjudged = java.nio.file.Files.readAllLines(runs).stream().filter("lockwatch-unjudged"::equals).count();
+        assertTrue(unjudged <= 3, unjudged + " runs of env.py for the stairway's 15 steps");
+    }
 }

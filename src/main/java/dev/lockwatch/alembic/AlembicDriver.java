@@ -118,14 +118,18 @@ final class AlembicDriver implements AutoCloseable {
      * carries the reports. With {@code afterStatement} too (best-effort capture: no gate pauses anything), each
      * statement SQLAlchemy runs is followed by that query in its own session, whose answer is reported the same way.
      * {@code meanwhile} runs once the command is sent, while the driver runs it; what it throws is thrown once the
-     * answer is in, so that the next command finds the driver waiting for it.
+     * answer is in, so that the next command finds the driver waiting for it. With {@code flight}, an unwatched
+     * upgrade or downgrade may run in the env.py run of the one before it (lockwatch_driver.py's _Flight).
      */
     AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
-                      Optional<String> afterStatement, Duration timeout, Runnable meanwhile) {
+                      Optional<String> afterStatement, boolean flight, Duration timeout, Runnable meanwhile) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
             request.put("rev", revision);
+        }
+        if (flight) {
+            request.put("flight", true);
         }
         if (reportGates) {
             request.put("report_gates", true);

@@ -55,6 +55,8 @@ public final class AlembicRunner implements AutoCloseable {
     /** ... and was told the database. */
     private boolean driverReady;
     private boolean driverUnavailable;
+    /** Unwatched upgrades and downgrades share env.py runs (the stairway's: {@link #flyUnjudged}). */
+    private boolean flights;
     /** Stopped for good: no driver starts again (a command after close gets a subprocess, stopped at once). */
     private volatile boolean closed;
 
@@ -192,6 +194,24 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     /** {@code alembic current}: connects and reads the version table, changes nothing. */
+    /**
+     * From now on, the shared driver may run an unwatched upgrade or downgrade in the env.py run of the one
+     * before it, committed and answered in between, as a command of its own would be (lockwatch_driver.py's
+     * _Flight): for a climb of many small steps, where running env.py, building an engine and checking a session
+     * out cost more than a step. Judged upgrades are never in a flight.
+     */
+    public void flyUnjudged() {
+        flights = true;
+    }
+
+    /** Ends the driver's flight, if one is open: its session leaves the database (before that is made again). */
+    public void land(Duration timeout) {
+        AlembicDriver shared = driver;
+        if (shared != null && driverReady && flights) {
+            run(timeout, UNJUDGED_APPLICATION_NAME, "land", null);
+        }
+    }
+
     public AlembicResult current(Duration timeout, String applicationName) {
         return run(timeout, applicationName, "current", null);
     }
@@ -210,8 +230,9 @@ public final class AlembicRunner implements AutoCloseable {
             // every session lockwatch's gates pause (all but the unjudged, as capture.sql's lockwatch.skip() says)
             // reports them instead of waiting
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
-            AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, timeout,
-                    meanwhile);
+            boolean flight = flights && !paused && (op.equals("upgrade") || op.equals("downgrade"));
+            AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, flight,
+                    timeout, meanwhile);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }

@@ -125,6 +125,7 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
             database = setup.cleanup().create(setup.copy()::another);
             AlembicRunner alembic = setup.alembic();
             alembic.useDatabase(database.target(), database.guardToken());
+            alembic.flyUnjudged(); // hundreds of small unwatched steps: one env.py run serves them
             ConnectionGuard.requireConnectsToScratch(alembic, setup.config().alembicCommand());
             connect();
             String broken = null;
@@ -191,6 +192,7 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
             }
         }
         last = Optional.empty();
+        alembic.land(setup.config().revisionTimeout());
         disconnect();
         setup.cleanup().remake(() -> setup.copy().restore(database));
         connect();

@@ -10,7 +10,7 @@ files are read once per run (the script directory is cached): they do not change
 compiled once per (path, mtime, size, inode) and executed afresh by every command (_cached_env_py); each command
 still gets a Config of its own, which env.py may change. What a command would only repeat is done once: the
 revisions' down links alembic's graph walks recompute (_kept_down_revisions), and env.py's fileConfig of an
-unchanged file (_logging_configured_once).
+unchanged file (_logging_configured_once). The round trip's unwatched steps share runs of env.py (_Flight).
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
 reset the way a connection pooler resets one (DISCARD ALL, cached plans kept) and handed to the next command that connects with
@@ -704,6 +704,132 @@ class _AfterStatement:
 
 _after_statement = _AfterStatement()
 
+class _Flight:
+    """The round trip's stairway sends its unwatched upgrades and downgrades marked {"flight": true}: an upgrade,
+    the downgrade of one step, the upgrade again, revision after revision, each answered before the next is sent.
+    As commands of their own, each would execute env.py, build an engine, check a session out and read the version
+    table before its own statements (a quarter of the stairway's time on a 290-revision chain). In a flight, one run
+    of env.py serves such requests in turn: after a request's steps, the transaction they ran in is committed, as
+    the end of its own command would have committed it (alembic's autocommit_block, which then begins the next), the
+    request is answered, and the next request's steps, computed from the heads as alembic's command computes them,
+    run in the same session. Any other request (a stamp, the database's environment, a judged upgrade, "land") ends
+    the flight first, and runs as usual.
+
+    A flight keeps to what a command of its own would do: it starts only once a command of this driver showed that
+    env.py runs its migrations once per command and without arguments (not a multi-database env.py), and commits
+    only alembic's own transaction (never one env.py began itself). A request that leaves the session's settings
+    other than env.py set them up (a revision's SET, or env.py's SET LOCAL, which the commit ends) ends the flight
+    after it: the next request starts from a fresh command. Nobody watches these steps or reads their log, so what
+    else a revision leaves in the interpreter (a logging handler) may reach the next step of the flight."""
+    SETTINGS = ("select coalesce(array_agg(name || '=' || setting order by name), '{}') from pg_settings"
+                " where source = 'session'")
+
+    def __init__(self):
+        self.request = None  # the flight-marked request whose command runs now
+        self.runs = 0  # run_migrations calls of that command
+        self.learned = None  # whether env.py runs its migrations once per command, as a flight needs
+        self.answered = False  # the command running now has answered its last request itself
+        self.pending = []  # a request a flight read but does not take: the main loop's next
+
+    @staticmethod
+    def marked(request):
+        return (request.get("flight") is True and request.get("op") in ("upgrade", "downgrade")
+                and not request.get("report_gates") and not request.get("report_after"))
+
+    def install(self):
+        from alembic.runtime.migration import MigrationContext
+        run = MigrationContext.run_migrations
+        flight = self
+
+        def run_migrations(ctx, **kw):
+            flight.runs += 1
+            if flight.request is None or not flight.learned or flight.runs != 1 or kw:
+                return run(ctx, **kw)
+            steps, callbacks = ctx._migrations_fn, ctx.on_version_apply_callbacks
+            settings = _scalar(ctx.connection, flight.SETTINGS)
+            now = []  # the heads, as alembic's own bookkeeping has them after each step: no query for them
+
+            def applied(heads=(), **_):
+                now[:] = heads
+
+            def migrations(heads, context):
+                now[:] = heads
+                return flight._steps(steps(heads, context), context, settings, now)
+
+            ctx._migrations_fn = migrations
+            ctx.on_version_apply_callbacks = list(callbacks) + [applied]
+            try:
+                return run(ctx, **kw)
+            finally:
+                ctx._migrations_fn, ctx.on_version_apply_callbacks = steps, callbacks
+
+        MigrationContext.run_migrations = run_migrations
+
+    def command(self, request, run):
+        """Runs request's command; a flight when it is marked for one and env.py has shown it allows one."""
+        self.request = request if self.marked(request) else None
+        self.runs = 0
+        try:
+            return run()
+        finally:
+            if self.request is not None and self.learned is None:
+                self.learned = self.runs == 1
+            self.request = None
+
+    def next_request(self):
+        if self.pending:
+            return self.pending.pop()
+        line = requests.readline()
+        return json.loads(line) if line else None
+
+    def _steps(self, steps, context, settings, heads):
+        yield from steps
+        request = self.request
+        while True:
+            if context._in_external_transaction or (context._in_connection_transaction()
+                                                    and context._transaction is None):
+                self.learned = False  # env.py's own transaction: only the command's end may commit it
+                return
+            with context.autocommit_block():
+                drifted = _scalar(context.connection, self.SETTINGS) != settings
+                _answer({"ok": True})
+                self.answered = True
+                if drifted:
+                    return
+                following = self.next_request()
+                if following is None or not self.marked(following) or following.get("app") != request.get("app"):
+                    if following is not None:
+                        self.pending.append(following)
+                    return
+                self.answered = False
+                request = self.request = following
+            if request["op"] == "upgrade":
+                yield from context.script._upgrade_revs(request["rev"], tuple(heads))
+            else:
+                yield from context.script._downgrade_revs(request["rev"], tuple(heads))
+
+
+def _scalar(connection, sql):
+    run = getattr(connection, "exec_driver_sql", None)
+    if run is None:  # SQLAlchemy 1.3
+        from sqlalchemy import text
+        return connection.execute(text(sql)).scalar()
+    return run(sql).scalar()
+
+
+_flight = _Flight()
+try:
+    _flight.install()
+except Exception:  # an alembic laid out otherwise: every request is a command of its own
+    _flight.learned = False
+
+
+def _answer(answer):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    protocol.write(json.dumps(answer) + "\n")
+    protocol.flush()
+
 
 def _config():
     # what alembic's own command line builds, so env.py sees the same config (x arguments included)
@@ -726,9 +852,11 @@ def _run(request, gates):
     if request.get("report_after"):
         _after_statement.start(request["report_after"], gates)
     if op == "upgrade":
-        command.upgrade(_config(), request["rev"])
+        _flight.command(request, lambda: command.upgrade(_config(), request["rev"]))
     elif op == "downgrade":
-        command.downgrade(_config(), request["rev"])
+        _flight.command(request, lambda: command.downgrade(_config(), request["rev"]))
+    elif op == "land":  # ends a flight (_Flight), as any request the flight does not take does
+        return
     elif op == "stamp":
         command.stamp(_config(), request["rev"])
     elif op == "current":
@@ -796,10 +924,14 @@ if sys.argv[3:] == ["--graph"]:  # a one-shot run: the graph, then exit (stdin: 
 
 protocol.write(json.dumps({"ready": True}) + "\n")
 protocol.flush()
-for line in requests:
+while True:
     gates = []
+    _flight.answered = False
     try:
-        answer = _run(json.loads(line), gates) or {"ok": True}
+        request = _flight.next_request()
+        if request is None:
+            break
+        answer = _run(request, gates) or {"ok": True}
     except SystemExit as e:  # alembic reports some errors through sys.exit
         answer = {"ok": e.code in (None, 0), "error": "alembic exited with %s" % e.code}
     except BaseException:
@@ -808,11 +940,12 @@ for line in requests:
         if _sessions is not None:
             _sessions.gates = None
         _after_statement.stop()
+    if _flight.answered:  # a flight answered its last request itself; what its env.py did after goes to the log
+        if not answer.get("ok", True):
+            sys.stderr.write("after a flight's last answer: %s\n" % answer.get("error"))
+        continue
     if gates:
         answer["gates"] = gates
-    sys.stdout.flush()
-    sys.stderr.flush()
-    protocol.write(json.dumps(answer) + "\n")
-    protocol.flush()
+    _answer(answer)
 if _sessions is not None:
     _sessions.close()
