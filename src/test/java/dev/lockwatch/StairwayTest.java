@@ -21,6 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 class StairwayTest {
     private static final String TABLE = "op.create_table('t_%1$s', sa.Column('id', sa.Integer, primary_key=True))";
     private static final String DROP_TABLE = "op.drop_table('t_%1$s')";
+    /** A statement run in the schema env.py's app.schema setting names. */
+    private static final String IN_APP_SCHEMA = "op.execute(\"do $$ begin execute format('%s', current_setting('app.schema'));"
+            + " end $$\")";
 
     @TempDir
     Path dir;
@@ -114,7 +117,8 @@ class StairwayTest {
     /**
      * The stairway's steps share one run of env.py (lockwatch_driver.py's flight); a session setting a revision
      * leaves behind ends the flight, so the next revision starts from a fresh session, as a command of its own does:
-     * r3's sleep would run into r2's statement_timeout otherwise.
+     * r3's sleep would run into r2's statement_timeout otherwise, r5 would find r4's setting of its own, and r7's
+     * sleep r6's timeout, set on a DBAPI cursor SQLAlchemy does not see.
      */
     @Test
     void aSettingARevisionLeavesInItsSessionDoesNotReachTheNextStep() throws Exception {
@@ -123,18 +127,27 @@ class StairwayTest {
                 .revision("r2", "r1", "op.execute(\"SET statement_timeout = '100ms'\")\n" + TABLE.formatted("b"),
                         DROP_TABLE.formatted("b"))
                 .revision("r3", "r2", "op.execute('select pg_sleep(0.3)')\n" + TABLE.formatted("c"),
-                        DROP_TABLE.formatted("c"));
+                        DROP_TABLE.formatted("c"))
+                .revision("r4", "r3", "op.execute(\"SET app.tenant = 'r4'\")\n" + TABLE.formatted("d"),
+                        DROP_TABLE.formatted("d"))
+                .revision("r5", "r4", "op.execute(\"do $$ begin if coalesce(current_setting('app.tenant', true), '')"
+                        + " <> '' then raise exception 'r4 left app.tenant set'; end if; end $$\")\n"
+                        + TABLE.formatted("e"), DROP_TABLE.formatted("e"))
+                .revision("r6", "r5", "op.get_bind().connection.cursor().execute(\"SET statement_timeout = '100ms'\")\n"
+                        + TABLE.formatted("f"), DROP_TABLE.formatted("f"))
+                .revision("r7", "r6", "op.execute('select pg_sleep(0.3)')\n" + TABLE.formatted("g"),
+                        DROP_TABLE.formatted("g"));
 
         Result result = Lockwatch.verify(project);
 
-        for (String id : List.of("r1", "r2", "r3")) {
+        for (String id : List.of("r1", "r2", "r3", "r4", "r5", "r6", "r7")) {
             assertEquals("passed", downgrade(result, id).get("outcome").asText(), id + ": " + result.describe());
         }
     }
 
     /**
-     * An env.py that sets its search_path for the transaction alone (SET LOCAL) has it again at every step: a commit
-     * between two steps of a flight would end it, and r2's table would come back in another schema.
+     * An env.py that sets something for the transaction alone (SET LOCAL) has it at every step: a commit between two
+     * steps of a flight would end it, and r2's table would not come back where its setting says.
      */
     @Test
     void envPysSettingForTheTransactionHoldsAtEveryStep() throws Exception {
@@ -148,12 +161,14 @@ class StairwayTest {
                 with connectable.connect() as connection:
                     context.configure(connection=connection, target_metadata=None)
                     with context.begin_transaction():
-                        context.execute("SET LOCAL search_path TO app, public")
+                        context.execute("SET LOCAL app.schema = 'app'")
                         context.run_migrations()
                 """)
                 .revision("r1", null, "op.execute('create schema app')\n" + TABLE.formatted("a"), "pass")
-                .revision("r2", "r1", TABLE.formatted("b"), DROP_TABLE.formatted("b"))
-                .revision("r3", "r2", TABLE.formatted("c"), DROP_TABLE.formatted("c"));
+                .revision("r2", "r1", IN_APP_SCHEMA.formatted("create table %I.t_b (id int primary key)"),
+                        IN_APP_SCHEMA.formatted("drop table %I.t_b"))
+                .revision("r3", "r2", IN_APP_SCHEMA.formatted("create table %I.t_c (id int primary key)"),
+                        IN_APP_SCHEMA.formatted("drop table %I.t_c"));
 
         Result result = Lockwatch.verify(project, "--from", "r1");
 

@@ -717,12 +717,19 @@ class _Flight:
 
     A flight keeps to what a command of its own would do: it starts only once a command of this driver showed that
     env.py runs its migrations once per command and without arguments (not a multi-database env.py), and commits
-    only alembic's own transaction (never one env.py began itself). A request that leaves the session's settings
-    other than env.py set them up (a revision's SET, or env.py's SET LOCAL, which the commit ends) ends the flight
-    after it: the next request starts from a fresh command. Nobody watches these steps or reads their log, so what
-    else a revision leaves in the interpreter (a logging handler) may reach the next step of the flight."""
-    SETTINGS = ("select coalesce(array_agg(name || '=' || setting order by name), '{}') from pg_settings"
-                " where source = 'session'")
+    only alembic's own transaction (never one env.py began itself). A request that sent SET, RESET, DISCARD or
+    set_config (its revision, or env.py before it: a SET LOCAL ends with the commit), or that left the session's
+    user, search_path or timeouts changed (SESSION, for a statement sent past SQLAlchemy), ends the flight after it:
+    the next request starts from a fresh command and session. Nobody watches
+    these steps or reads their log, so what else a revision leaves in the interpreter (a logging handler) may reach
+    the next step of the flight."""
+    # what a step's outcome depends on most, read after every request: a statement sent past SQLAlchemy (a raw
+    # DBAPI cursor) may change these too
+    SESSION = ("select array[current_user, session_user, current_setting('search_path'),"
+               " current_setting('statement_timeout'), current_setting('lock_timeout'),"
+               " current_setting('session_replication_role'), current_setting('default_tablespace')]")
+    # a statement that may change a setting (custom ones too, which no catalog lists)
+    _SETS = re.compile(r"(?:^|;)\s*(?:/\*.*?\*/\s*)*(?:set|reset|discard)\b|set_config\s*\(", re.I | re.S)
 
     def __init__(self):
         self.request = None  # the flight-marked request whose command runs now
@@ -730,6 +737,7 @@ class _Flight:
         self.learned = None  # whether env.py runs its migrations once per command, as a flight needs
         self.answered = False  # the command running now has answered its last request itself
         self.pending = []  # a request a flight read but does not take: the main loop's next
+        self.sets = False  # a statement that may change a setting was sent since the command or request began
 
     @staticmethod
     def marked(request):
@@ -746,7 +754,7 @@ class _Flight:
             if flight.request is None or not flight.learned or flight.runs != 1 or kw:
                 return run(ctx, **kw)
             steps, callbacks = ctx._migrations_fn, ctx.on_version_apply_callbacks
-            settings = _scalar(ctx.connection, flight.SETTINGS)
+            settings = _scalar(ctx.connection, flight.SESSION)
             now = []  # the heads, as alembic's own bookkeeping has them after each step: no query for them
 
             def applied(heads=(), **_):
@@ -764,11 +772,29 @@ class _Flight:
                 ctx._migrations_fn, ctx.on_version_apply_callbacks = steps, callbacks
 
         MigrationContext.run_migrations = run_migrations
+        self._listen()
+
+    def _listen(self):
+        """Notes each statement sent through SQLAlchemy that may change a setting."""
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        def sent(conn, cursor, statement, parameters, context, executemany):
+            if isinstance(statement, str) and self._SETS.search(statement):
+                self.sets = True
+
+        event.listen(Engine, "before_cursor_execute", sent)
+
+    def _drifted(self, connection, settings):
+        """Whether the request may have left the session other than env.py set it up (settings: SESSION then)."""
+        sets, self.sets = self.sets, False
+        return sets or _scalar(connection, self.SESSION) != settings
 
     def command(self, request, run):
         """Runs request's command; a flight when it is marked for one and env.py has shown it allows one."""
         self.request = request if self.marked(request) else None
         self.runs = 0
+        self.sets = False
         try:
             return run()
         finally:
@@ -791,7 +817,7 @@ class _Flight:
                 self.learned = False  # env.py's own transaction: only the command's end may commit it
                 return
             with context.autocommit_block():
-                drifted = _scalar(context.connection, self.SETTINGS) != settings
+                drifted = self._drifted(context.connection, settings)
                 _answer({"ok": True})
                 self.answered = True
                 if drifted:
