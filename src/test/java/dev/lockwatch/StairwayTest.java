@@ -211,4 +211,28 @@ class StairwayTest {
         long unjudged = java.nio.file.Files.readAllLines(runs).stream().filter("lockwatch-unjudged"::equals).count();
         assertTrue(unjudged <= 3, unjudged + " runs of env.py for the stairway's 15 steps");
     }
+
+    /**
+     * A step of a flight starts from what alembic keeps for a command of its own: a table's enum type is created
+     * again after a downgrade dropped it (r2), and one a downgrade left behind still fails the upgrade again (r3),
+     * as warehouse's 7f0d1b5af8c7 and 2ee4c188adc2 do. alembic's DDL runner remembers the enum types its
+     * create_table made, so a second step of the same run of env.py skipped their CREATE TYPE.
+     */
+    @Test
+    void enumTypesAreCreatedAgainAsByACommandOfItsOwn() throws Exception {
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("r1", null, TABLE.formatted("a"), DROP_TABLE.formatted("a"))
+                .revision("r2", "r1", "op.create_table('moods', sa.Column('id', sa.Integer, primary_key=True),"
+                        + " sa.Column('mood', sa.Enum('sad', 'happy', name='mood')))",
+                        "op.drop_table('moods')\nop.execute('drop type mood')")
+                .revision("r3", "r2", "op.create_table('bans', sa.Column('id', sa.Integer, primary_key=True),"
+                        + " sa.Column('reason', sa.Enum('spam', name='banreason')))", "op.drop_table('bans')");
+
+        Result result = Lockwatch.verify(project);
+
+        assertEquals("passed", downgrade(result, "r2").get("outcome").asText(), result.describe());
+        assertEquals("failed", downgrade(result, "r3").get("outcome").asText());
+        assertEquals("upgrading again after the downgrade", downgrade(result, "r3").get("failed_step").asText());
+        assertTrue(downgrade(result, "r3").get("detail").asText().contains("already exists"));
+    }
 }

@@ -829,6 +829,11 @@ class _Flight:
                     return
                 self.answered = False
                 request = self.request = following
+            # what alembic keeps for one command: the DDL runner's memo says which enum types its create_table made
+            # (SQLAlchemy then skips their CREATE TYPE), though a downgrade may have dropped them since
+            memo = getattr(context.impl, "memo", None)
+            if isinstance(memo, dict):
+                memo.clear()
             if request["op"] == "upgrade":
                 yield from context.script._upgrade_revs(request["rev"], tuple(heads))
             else:
