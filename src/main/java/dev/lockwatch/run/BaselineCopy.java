@@ -44,9 +44,19 @@ final class BaselineCopy implements AutoCloseable {
                 }));
     }
 
-    /** A new scratch database made from the copy, with a guard token of its own: the stairway's. */
+    /**
+     * A new scratch database made from the copy, with a guard token of its own: the stairway's. Its DDL is noted
+     * (capture.sql's lockwatch.noted_changes), for its reads of shapes.
+     */
     ScratchDatabase another() {
-        return ScratchDatabase.create(admin, name);
+        ScratchDatabase database = ScratchDatabase.create(admin, name);
+        onAdmin(database, "set up the round trip's database", s -> noteChanges(s, database.target().database()));
+        return database;
+    }
+
+    /** Every session of {@code database} opened from now on notes its DDL, whatever its name. */
+    private static void noteChanges(Statement s, String database) throws SQLException {
+        s.execute("alter database " + database + " set lockwatch.note = on");
     }
 
     /**
@@ -63,6 +73,7 @@ final class BaselineCopy implements AutoCloseable {
             if (!database.guardToken().isEmpty()) {
                 s.execute("alter database " + target + " set lockwatch.token = '" + database.guardToken() + "'");
             }
+            noteChanges(s, target);
         });
     }
 

@@ -208,7 +208,7 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
 
     private void connect() throws SQLException {
         connection = ScratchDatabase.connect(database.target(), setup.config().revisionTimeout());
-        schema = new SchemaReader(connection, setup.config().versionTable(), database.majorVersion());
+        schema = new SchemaReader(connection, setup.config().versionTable(), database.majorVersion()).notedChanges();
     }
 
     private void disconnect() {

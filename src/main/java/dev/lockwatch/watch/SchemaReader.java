@@ -115,6 +115,9 @@ public final class SchemaReader {
             + " and " + FRESH.formatted("c");
     /** The server's transaction snapshot: what says whether anything was written since the last read. */
     private static final String SNAPSHOT = "select txid_current_snapshot()::text";
+    /** What capture noted of the DDL here, taken: see capture.sql's lockwatch.noted_changes. */
+    private static final String TAKE_NOTES = "delete from lockwatch.noted_changes returning relid::bigint, objects,"
+            + " everything";
     /** What a query naming a table that is not there fails with. */
     private static final String UNDEFINED_TABLE = "42P01";
     /** {@link #CHANGES} after the server's transaction snapshot: a read that expects changes asks both at once. */
@@ -135,11 +138,25 @@ public final class SchemaReader {
     private String lastTransactions;
     /** Where the last read found the version table (schema-qualified and quoted), or null when it did not. */
     private String lastVersionTable;
+    /** Whether lockwatch's capture notes what DDL changes here ({@link #notedChanges}), as far as known. */
+    private boolean noted;
 
     public SchemaReader(Connection connection, String versionTable, int major) {
         this.connection = connection;
         this.versionTable = versionTable;
         this.major = major;
+    }
+
+    /**
+     * From now on, {@link #readShape} takes what changed from what capture noted in this database (its setting
+     * lockwatch.note = on, before any session that changes it connects), rather than scanning the catalogs: a cost
+     * that grows with the schema, at every step of the round trip. Without capture (no event triggers), nothing is
+     * noted and the catalogs are scanned as before. New storage no DDL event tells of (TRUNCATE, VACUUM FULL, CLUSTER)
+     * is not followed: shapes are compared without it.
+     */
+    public SchemaReader notedChanges() {
+        noted = true;
+        return this;
     }
 
     /** The schema with each table's rows: what rules judge. */
@@ -155,9 +172,83 @@ public final class SchemaReader {
         return read(true, alsoCount);
     }
 
-    /** The schema without counting rows: enough to compare shapes (the downgrade round trip). */
+    /**
+     * The schema without counting rows: enough to compare shapes (the downgrade round trip). What changed since the
+     * last read is what lockwatch's capture noted ({@link #notedChanges}), where it notes; else what the catalogs'
+     * newer rows say.
+     */
     public SchemaSnapshot readShape() throws SQLException {
+        if (noted) {
+            Optional<SchemaSnapshot> read = readNotedShape();
+            if (read.isPresent()) {
+                return read.get();
+            }
+        }
         return read(false, Set.of());
+    }
+
+    /**
+     * {@link #readShape} from what capture noted since the last read, taken (and emptied) with the server's
+     * transaction snapshot and the versions in one round trip. Empty where nothing is noted (no capture).
+     */
+    private Optional<SchemaSnapshot> readNotedShape() throws SQLException {
+        Optional<String> versionTable = Optional.ofNullable(last == null ? null : lastVersionTable);
+        Notes notes;
+        try {
+            notes = notes(versionTable);
+        } catch (SQLException e) {
+            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            try {
+                notes = notes(Optional.empty()); // the version table is gone or renamed: the catalog read finds it
+            } catch (SQLException again) {
+                if (!UNDEFINED_TABLE.equals(again.getSQLState())) {
+                    throw again;
+                }
+                noted = false;
+                return Optional.empty();
+            }
+        }
+        if (last == null || notes.everything()) {
+            return Optional.of(full(notes.transactions(), false));
+        }
+        Set<Long> tables = oidsOfTables(notes.oids());
+        if (tables.isEmpty() && !notes.objects() && notes.versions().isPresent()) {
+            return Optional.of(remember(SchemaSnapshot.of(last.tables(), last.objects(), notes.versions().get().versions()),
+                    uncounted, notes.transactions(), lastVersionTable));
+        }
+        return Optional.of(scoped(notes.transactions(), tables, notes.objects(), false, notes.versions()));
+    }
+
+    /** What capture noted since the last read (relations by oid, other objects, everything), as of transactions. */
+    private record Notes(String transactions, Set<Long> oids, boolean objects, boolean everything,
+                         Optional<Versions> versions) {
+    }
+
+    private Notes notes(Optional<String> versionTable) throws SQLException {
+        String sql = SNAPSHOT + ";\n" + TAKE_NOTES + versionTable.map(t -> ";\n" + versionsQuery(t)).orElse("");
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+            String transactions = firstValue(s.getResultSet());
+            s.getMoreResults();
+            Set<Long> oids = new HashSet<>();
+            boolean objects = false;
+            boolean everything = false;
+            try (ResultSet rs = s.getResultSet()) {
+                while (rs.next()) {
+                    oids.add(rs.getLong(1));
+                    objects |= rs.getBoolean(2);
+                    everything |= rs.getBoolean(3);
+                }
+            }
+            Optional<Versions> versions = Optional.empty();
+            if (versionTable.isPresent()) {
+                s.getMoreResults();
+                versions = Optional.of(new Versions(versionTable.get(), versions(s.getResultSet())));
+            }
+            return new Notes(transactions, oids, objects, everything, versions);
+        }
     }
 
     /** Every table read and counted, whatever the last read saw: when nothing tells what changed. */

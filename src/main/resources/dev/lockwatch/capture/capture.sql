@@ -109,9 +109,33 @@ begin
 end
 $fn$;
 
+-- What DDL changed in a database that says so (lockwatch.note = on, set on the downgrade round trip's database: its
+-- commands pass no gate), for the stairway's next read of shapes (SchemaReader): each command's object (an index as
+-- its table), whether it is another kind of object (a sequence, view or type: the read reads those again), and
+-- whether it may redefine tables it does not name (a schema, an extension: the read reads everything). Every
+-- session notes, whatever its name. Rows go with their transaction: a failed command notes nothing.
+create unlogged table if not exists lockwatch.noted_changes (relid oid, objects boolean not null,
+                                                              everything boolean not null);
+
+create or replace function lockwatch.note(relid oid, object_type text) returns void language sql as $fn$
+  insert into lockwatch.noted_changes
+  values (relid,
+          object_type not in ('table', 'index', 'table column', 'table constraint', 'default value',
+                              'materialized view', 'foreign table')
+            or current_query() ~* '\mset\s+schema\M', -- a table's sequences move with it
+          object_type in ('schema', 'extension'))
+$fn$;
+
+create or replace function lockwatch.noting() returns boolean language sql stable as $fn$
+  select coalesce(current_setting('lockwatch.note', true), '') = 'on'
+$fn$;
+
 -- The objects a command dropped, kept until its end gate sends them (sql_drop fires before ddl_command_end).
 create or replace function lockwatch.on_drop() returns event_trigger language plpgsql as $fn$
 begin
+  if lockwatch.noting() then
+    perform lockwatch.note(d.objid, d.object_type) from pg_event_trigger_dropped_objects() d;
+  end if;
   if lockwatch.skip() then return; end if;
   perform set_config('lockwatch.dropped', (coalesce(nullif(current_setting('lockwatch.dropped', true), ''), '[]')::jsonb
       || (select coalesce(jsonb_agg(jsonb_build_array(d.classid::regclass::text, d.objid::bigint, d.objsubid,
@@ -304,6 +328,10 @@ declare
   new_tables oid[];
   version_table text;
 begin
+  if lockwatch.noting() then
+    perform lockwatch.note(coalesce(i.indrelid, c.objid), c.object_type)
+       from pg_event_trigger_ddl_commands() c left join pg_index i on i.indexrelid = c.objid;
+  end if;
   if lockwatch.skip() then return; end if;
   if started is null or started < extract(epoch from statement_timestamp()) then
     started := extract(epoch from statement_timestamp());

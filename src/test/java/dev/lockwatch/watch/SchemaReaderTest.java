@@ -120,6 +120,30 @@ class SchemaReaderTest {
         }
     }
 
+    /**
+     * The round trip's database notes its DDL (lockwatch.note = on): a read of shapes there reads what was noted,
+     * and answers what a full read answers. A session whatever its name notes: one env.py renamed is no exception.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("changes")
+    void aReadOfShapesWhereDdlIsNotedReadsWhatWasNoted(String name, String sql) throws SQLException {
+        try (Connection reading = SharedPostgres.connect(DATABASE)) {
+            SchemaReader reader = reader(reading).notedChanges();
+            reader.readShape();
+            try (Connection other = SharedPostgres.connect(DATABASE); var s = other.createStatement()) {
+                s.execute("set application_name = 'renamed-by-env-py'; set lockwatch.note = on; set lockwatch.internal = on");
+                s.execute(sql);
+            }
+            SchemaSnapshot shape;
+            try (Connection fresh = SharedPostgres.connect(DATABASE)) {
+                shape = reader(fresh).readShape();
+            }
+            assertEquals(withoutStorage(shape), withoutStorage(reader.readShape()), name);
+            boolean newSchema = sql.contains("create schema") || sql.contains("alter schema");
+            assertEquals(newSchema || REDEFINING.contains(name) ? 2 : 1, reader.fullReads(), name);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("changes")
     void aReadAfterAJudgedUpgradeReadsWhatItsGatesSayItTouched(String name, String sql) throws SQLException {
@@ -169,6 +193,19 @@ class SchemaReaderTest {
             assertNotEquals(null, shape.table(new TableRef("public", "other")).orElseThrow().rows(), "kept");
             assertEquals(fullRead(), reader.read());
         }
+    }
+
+    /**
+     * A snapshot without its tables' and indexes' storage (relfilenode): no DDL event tells of new storage
+     * (TRUNCATE, VACUUM FULL, CLUSTER), and comparing shapes leaves it out.
+     */
+    private static SchemaSnapshot withoutStorage(SchemaSnapshot snapshot) {
+        java.util.Map<TableRef, dev.lockwatch.model.TableSchema> tables = new java.util.HashMap<>();
+        snapshot.tables().forEach((ref, t) -> tables.put(ref, new dev.lockwatch.model.TableSchema(t.table(), t.oid(),
+                t.kind(), t.unlogged(), 0, t.rows(), t.columns(), t.constraints(), t.indexes().stream()
+                .map(i -> new dev.lockwatch.model.IndexSchema(i.name(), i.valid(), i.unique(), i.columns(),
+                        i.definition(), i.oid(), 0)).toList())));
+        return SchemaSnapshot.of(tables, snapshot.objects(), snapshot.versions());
     }
 
     private static SchemaSnapshot fullRead() throws SQLException {
