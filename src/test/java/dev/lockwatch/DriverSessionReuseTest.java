@@ -124,17 +124,8 @@ class DriverSessionReuseTest {
         AlembicProject project = AlembicProject.create(dir, """
                 from logging.config import fileConfig
                 from alembic import context
-                from sqlalchemy import engine_from_config, pool
-
-                config = context.config
-                fileConfig(config.config_file_name)
-                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
-                                                 poolclass=pool.NullPool)
-                with connectable.connect() as connection:
-                    context.configure(connection=connection, target_metadata=None)
-                    with context.begin_transaction():
-                        context.run_migrations()
-                """)
+                fileConfig(context.config.config_file_name)
+                """ + AlembicProject.ENV_FROM_INI.formatted(""))
                 .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))")
                 .revision("r2", "r1", """
                         import logging

@@ -151,19 +151,10 @@ class StairwayTest {
      */
     @Test
     void envPysSettingForTheTransactionHoldsAtEveryStep() throws Exception {
-        AlembicProject project = AlembicProject.create(dir, """
-                from alembic import context
-                from sqlalchemy import engine_from_config, pool
-
-                config = context.config
-                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
-                                                 poolclass=pool.NullPool)
-                with connectable.connect() as connection:
-                    context.configure(connection=connection, target_metadata=None)
-                    with context.begin_transaction():
-                        context.execute("SET LOCAL app.schema = 'app'")
-                        context.run_migrations()
-                """)
+        String setLocal = AlembicProject.ENV_FROM_INI.formatted("").replace("            context.run_migrations()",
+                "            context.execute(\"SET LOCAL app.schema = 'app'\")\n            context.run_migrations()");
+        assertTrue(setLocal.contains("SET LOCAL"), "the template's run_migrations() line moved");
+        AlembicProject project = AlembicProject.create(dir, setLocal)
                 .revision("r1", null, "op.execute('create schema app')\n" + TABLE.formatted("a"), "pass")
                 .revision("r2", "r1", IN_APP_SCHEMA.formatted("create table %I.t_b (id int primary key)"),
                         IN_APP_SCHEMA.formatted("drop table %I.t_b"))
@@ -186,19 +177,9 @@ class StairwayTest {
         Path runs = dir.resolve("env-runs.log");
         AlembicProject project = AlembicProject.create(dir, """
                 import os
-                from alembic import context
-                from sqlalchemy import engine_from_config, pool
-
                 with open(%s, "a") as runs:
                     runs.write(os.environ.get("PGAPPNAME", "") + "\\n")
-                config = context.config
-                connectable = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.",
-                                                 poolclass=pool.NullPool)
-                with connectable.connect() as connection:
-                    context.configure(connection=connection, target_metadata=None)
-                    with context.begin_transaction():
-                        context.run_migrations()
-                """.formatted(DriverSessionReuseTest.pythonString(runs)));
+                """.formatted(DriverSessionReuseTest.pythonString(runs)) + AlembicProject.ENV_FROM_INI.formatted(""));
         for (int i = 1; i <= 5; i++) {
             project.revision("r" + i, i == 1 ? null : "r" + (i - 1), TABLE.formatted(i), DROP_TABLE.formatted(i));
         }

@@ -193,7 +193,6 @@ public final class AlembicRunner implements AutoCloseable {
         return run(timeout, UNJUDGED_APPLICATION_NAME, "stamp", revision);
     }
 
-    /** {@code alembic current}: connects and reads the version table, changes nothing. */
     /**
      * From now on, the shared driver may run an unwatched upgrade or downgrade in the env.py run of the one
      * before it, committed and answered in between, as a command of its own would be (lockwatch_driver.py's
@@ -212,6 +211,7 @@ public final class AlembicRunner implements AutoCloseable {
         }
     }
 
+    /** {@code alembic current}: connects and reads the version table, changes nothing. */
     public AlembicResult current(Duration timeout, String applicationName) {
         return run(timeout, applicationName, "current", null);
     }

@@ -192,23 +192,15 @@ public final class SchemaReader {
      * transaction snapshot and the versions in one round trip. Empty where nothing is noted (no capture).
      */
     private Optional<SchemaSnapshot> readNotedShape() throws SQLException {
-        Optional<String> versionTable = Optional.ofNullable(last == null ? null : lastVersionTable);
         Notes notes;
         try {
-            notes = notes(versionTable);
+            notes = withVersions(this::notes);
         } catch (SQLException e) {
             if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
                 throw e;
             }
-            try {
-                notes = notes(Optional.empty()); // the version table is gone or renamed: the catalog read finds it
-            } catch (SQLException again) {
-                if (!UNDEFINED_TABLE.equals(again.getSQLState())) {
-                    throw again;
-                }
-                noted = false;
-                return Optional.empty();
-            }
+            noted = false; // no lockwatch.noted_changes: no capture here
+            return Optional.empty();
         }
         if (last == null || notes.everything()) {
             return Optional.of(full(notes.transactions(), false));
@@ -282,13 +274,26 @@ public final class SchemaReader {
     }
 
     private Opening opening() throws SQLException {
+        return withVersions(this::opening);
+    }
+
+    /** A read that also reads the versions, in the version table it names when one is given. */
+    private interface VersionedRead<T> {
+        T read(Optional<String> versionTable) throws SQLException;
+    }
+
+    /**
+     * {@code read} with the versions read where the last read found the version table; without them when that
+     * table is gone or renamed (the catalog read that follows finds it).
+     */
+    private <T> T withVersions(VersionedRead<T> read) throws SQLException {
         try {
-            return opening(Optional.ofNullable(lastVersionTable));
+            return read.read(Optional.ofNullable(lastVersionTable));
         } catch (SQLException e) {
             if (lastVersionTable == null || !UNDEFINED_TABLE.equals(e.getSQLState())) {
                 throw e;
             }
-            return opening(Optional.empty()); // the version table is gone or renamed: the catalog read finds it
+            return read.read(Optional.empty());
         }
     }
 

@@ -720,9 +720,8 @@ class _Flight:
     only alembic's own transaction (never one env.py began itself). A request that sent SET, RESET, DISCARD or
     set_config (its revision, or env.py before it: a SET LOCAL ends with the commit), or that left the session's
     user, search_path or timeouts changed (SESSION, for a statement sent past SQLAlchemy), ends the flight after it:
-    the next request starts from a fresh command and session. Nobody watches
-    these steps or reads their log, so what else a revision leaves in the interpreter (a logging handler) may reach
-    the next step of the flight."""
+    the next request starts from a fresh command and session. Nobody watches these steps or reads their log, so what
+    else a revision leaves in the interpreter (a logging handler) may reach the next step of the flight."""
     # what a step's outcome depends on most, read after every request: a statement sent past SQLAlchemy (a raw
     # DBAPI cursor) may change these too
     SESSION = ("select array[current_user, session_user, current_setting('search_path'),"
