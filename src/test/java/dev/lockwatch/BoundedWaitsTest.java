@@ -1,6 +1,7 @@
 package dev.lockwatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,5 +38,35 @@ class BoundedWaitsTest {
         assertTrue(error.contains("public.orders") && error.contains("--revision-timeout 5 s"), result.describe());
         assertEquals("not-run", result.revision("r3").get("status").asText(), result.describe());
         assertTrue(seconds < 60, "took " + seconds + " s");
+    }
+
+    @Test
+    void aRevisionLeavingASessionThatHoldsALockStopsTheChainWhenEachRevisionIsItsOwnDeploy() {
+        AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1").revision("r2", "r1", """
+                import threading, psycopg2
+
+                def hold():
+                    held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
+                    held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # once the revision committed
+                    threading.Event().wait()  # idle in transaction, never closed
+
+                threading.Thread(target=hold, daemon=True).start()
+                op.add_column('orders', sa.Column('note', sa.Text))
+                """).revision("r3", "r2", """
+                open(%s, "w").close()  # the next upgrade starts while the read after r2 waits: it must not get here
+                op.add_column('customers', sa.Column('late', sa.Text))
+                """.formatted("'" + dir.resolve("r3-ran") + "'"))
+                .revision("r4", "r3", "op.add_column('customers', sa.Column('later', sa.Text))");
+
+        Result result = assertTimeoutPreemptively(Duration.ofSeconds(120),
+                () -> Lockwatch.verifyFocused(project, "--revision-timeout", "5"));
+
+        assertEquals(1, result.exitCode(), result.describe());
+        assertEquals("failed", result.revision("r2").get("status").asText(), result.describe());
+        String error = result.revision("r2").get("error").asText();
+        assertTrue(error.contains("public.orders") && error.contains("--revision-timeout 5 s"), result.describe());
+        assertEquals("not-run", result.revision("r3").get("status").asText(), result.describe());
+        assertEquals("not-run", result.revision("r4").get("status").asText(), result.describe());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("r3-ran")), "r3 ran: " + result.describe());
     }
 }

@@ -119,10 +119,14 @@ final class AlembicDriver implements AutoCloseable {
      * statement SQLAlchemy runs is followed by that query in its own session, whose answer is reported the same way.
      * {@code meanwhile} runs once the command is sent, while the driver runs it; what it throws is thrown once the
      * answer is in, so that the next command finds the driver waiting for it. With {@code flight}, an unwatched
-     * upgrade or downgrade may run in the env.py run of the one before it (lockwatch_driver.py's _Flight).
+     * upgrade or downgrade may run in the env.py run of the one before it (lockwatch_driver.py's _Flight). With
+     * {@code hold}, the command changes nothing until hold has run (lockwatch_driver.py's _Hold), which runs once the
+     * command is sent, before {@code meanwhile}; what it throws ends the command before it changes anything, and is
+     * thrown once the answer is in.
      */
     AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
-                      Optional<String> afterStatement, boolean flight, Duration timeout, Runnable meanwhile) {
+                      Optional<String> afterStatement, boolean flight, Optional<Runnable> hold, Duration timeout,
+                      Runnable meanwhile) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
@@ -131,6 +135,9 @@ final class AlembicDriver implements AutoCloseable {
         if (flight) {
             request.put("flight", true);
         }
+        if (hold.isPresent()) {
+            request.put("hold", true);
+        }
         if (reportGates) {
             request.put("report_gates", true);
             afterStatement.ifPresent(sql -> request.put("report_after", sql));
@@ -138,14 +145,25 @@ final class AlembicDriver implements AutoCloseable {
         long logFrom = logSize();
         String what = op + (revision == null ? "" : " " + revision);
         if (!send(request)) {
+            hold.ifPresent(Runnable::run);
             meanwhile.run();
             return new AlembicResult(-1, crash(what, logFrom), elapsed(started), false);
         }
         RuntimeException failed = null;
-        try {
-            meanwhile.run();
-        } catch (RuntimeException e) {
-            failed = e;
+        if (hold.isPresent()) {
+            try {
+                hold.get().run();
+            } catch (RuntimeException e) {
+                failed = e;
+            }
+            send(JSON.createObjectNode().put("go", failed == null));
+        }
+        if (failed == null) {
+            try {
+                meanwhile.run();
+            } catch (RuntimeException e) {
+                failed = e;
+            }
         }
         Optional<Line> line = line(started + timeout.toNanos());
         if (failed != null) {
@@ -163,6 +181,7 @@ final class AlembicDriver implements AutoCloseable {
             return new AlembicResult(-1, timedOut ? OutputFile.tail(log, logFrom) : crash(what, logFrom), duration,
                     timedOut);
         }
+        duration -= Math.round(answer.get().path("held_ms").asDouble(0)); // waiting for lockwatch is not its time
         boolean ok = answer.get().path("ok").asBoolean();
         List<String> gates = new ArrayList<>();
         answer.get().path("gates").forEach(gate -> gates.add(gate.asText()));

@@ -162,7 +162,17 @@ public final class AlembicRunner implements AutoCloseable {
      * subprocess, before it starts): work of lockwatch's own that the command need not wait for.
      */
     public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile) {
-        return run(timeout, APPLICATION_NAME, "upgrade", revision, meanwhile);
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile);
+    }
+
+    /**
+     * {@link #upgrade(String, Duration, Runnable)} that may start before lockwatch is ready for it: through the shared
+     * driver, the command reads its request, runs env.py and reads the version table while {@code hold} runs, and
+     * changes nothing before hold is done (as a subprocess, it starts after hold). What hold throws ends the command
+     * before it changes anything, and is thrown.
+     */
+    public AlembicResult upgradeHeld(String revision, Duration timeout, Runnable hold, Runnable meanwhile) {
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.of(hold), meanwhile);
     }
 
     /** An upgrade whose locks nobody judges (the round trip's upgrade again): the gates let it through. */
@@ -217,11 +227,11 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
-        return run(timeout, applicationName, op, revision, () -> { });
+        return run(timeout, applicationName, op, revision, Optional.empty(), () -> { });
     }
 
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision,
-                              Runnable meanwhile) {
+                              Optional<Runnable> hold, Runnable meanwhile) {
         if (target == null) {
             throw new IllegalStateException("alembic " + op + " before useDatabase");
         }
@@ -232,13 +242,14 @@ public final class AlembicRunner implements AutoCloseable {
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
             boolean flight = flights && !paused && (op.equals("upgrade") || op.equals("downgrade"));
             AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, flight,
-                    timeout, meanwhile);
+                    hold, timeout, meanwhile);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }
             guard.requireNoRefusal(urlVariable);
             return result;
         }
+        hold.ifPresent(Runnable::run);
         meanwhile.run();
         List<String> arguments = new ArrayList<>(List.of(op));
         if (revision != null) {

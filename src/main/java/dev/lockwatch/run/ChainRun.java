@@ -107,6 +107,7 @@ final class ChainRun {
         List<RevisionResult> results = new ArrayList<>();
         Deque<RevisionExecutor.Upgraded> unreported = new ArrayDeque<>();
         boolean failed = false;
+        Revision previous = null;
         for (Revision revision : revisions) {
             if (failed) {
                 unreported.add(RevisionExecutor.Upgraded.of(RevisionRun.notRun(revision)));
@@ -123,10 +124,14 @@ final class ChainRun {
             if (reportFailed[0] != null) {
                 throw reportFailed[0];
             }
-            if (upgraded.status() == RevisionStatus.FAILED) {
+            // a revision that left a session holding a lock fails when the read after it says so: as the next starts
+            Revision stop = upgraded.status() == RevisionStatus.FAILED ? revision
+                    : upgraded.status() == RevisionStatus.NOT_RUN ? previous : null;
+            if (stop != null) {
                 failed = true;
-                climbing.ifPresent(s -> s.stopAt(revision));
+                climbing.ifPresent(s -> s.stopAt(stop));
             }
+            previous = revision;
             if (!unreported.isEmpty() && retryChecked(unreported.peek())) {
                 report(unreported, results, revisions.size(), climbing, false, false);
             }

@@ -31,10 +31,16 @@ final class ChainSession implements AutoCloseable {
     private final TrafficGenerator traffic;
     /** The tables lockwatch's DML gates are on (or could not be put on), by oid. */
     private final Set<Long> gated = new HashSet<>();
+    /** Whether lockwatch's gates capture what migrations do here (event triggers: a superuser's database). */
+    private final boolean gates;
     private Optional<SchemaSnapshot> settled = Optional.empty();
+    /** The read after the last judged upgrade, when it is still to come ({@link Seen#readLater}). */
+    private Optional<Seen> pending = Optional.empty();
     private boolean closed;
 
-    private ChainSession(Connection connection, SchemaReader schema, LockWatcher watcher, TrafficGenerator traffic) {
+    private ChainSession(Connection connection, SchemaReader schema, LockWatcher watcher, TrafficGenerator traffic,
+                         boolean gates) {
+        this.gates = gates;
         this.connection = connection;
         this.schema = schema;
         this.watcher = watcher;
@@ -52,7 +58,7 @@ final class ChainSession implements AutoCloseable {
             LockWatcher watcher = LockWatcher.open(target, gated, config.pollIntervalMicros());
             TrafficGenerator traffic = config.traffic() == null ? null
                     : TrafficGenerator.open(target, List.copyOf(busy), config.traffic());
-            return new ChainSession(connection, schema, watcher, traffic);
+            return new ChainSession(connection, schema, watcher, traffic, gated);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection);
             throw e instanceof RuntimeException r ? r : LockwatchException.environment(
@@ -99,6 +105,26 @@ final class ChainSession implements AutoCloseable {
 
     void settled(Optional<SchemaSnapshot> schema) {
         settled = schema;
+    }
+
+    boolean gated() {
+        return gates;
+    }
+
+    /** The read after the last judged upgrade, to be taken before anything else changes the database. */
+    void pending(Seen upgrade) {
+        pending = Optional.of(upgrade);
+    }
+
+    /**
+     * Takes the read after the last judged upgrade, when it is still to come: before anything changes the database.
+     * Returns the upgrade it read after, if it did.
+     */
+    Optional<Seen> settle() {
+        Optional<Seen> read = pending;
+        pending = Optional.empty();
+        read.ifPresent(Seen::readNow);
+        return read;
     }
 
     Connection connection() {

@@ -4,6 +4,7 @@ import dev.lockwatch.alembic.AlembicRunner;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.data.TableStats;
 import dev.lockwatch.model.DowngradeCheck;
+import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.model.Revision;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
@@ -15,12 +16,9 @@ import dev.lockwatch.model.TableTraffic;
 import dev.lockwatch.model.TrafficObservation;
 import dev.lockwatch.traffic.LockQueue;
 import dev.lockwatch.traffic.TrafficGenerator;
-import dev.lockwatch.watch.BlockedWait;
 import dev.lockwatch.watch.Catalog;
 import dev.lockwatch.watch.LockWatcher;
-import dev.lockwatch.watch.SchemaReader;
 import dev.lockwatch.watch.StatementAssembler;
-import dev.lockwatch.watch.Touched;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -93,19 +91,34 @@ final class RevisionExecutor {
      * when its run is first asked for: the next upgrade's {@code meanwhile} can do it.
      */
     Upgraded upgrade(Revision revision, ChainSession session, Runnable meanwhile) throws SQLException {
-        Seen seen = watch(revision.id(), session, false, meanwhile);
-        return new Upgraded(revision, seen.succeeded() ? RevisionStatus.APPLIED : RevisionStatus.FAILED,
-                () -> run(revision, assemble(seen)));
+        if (!overlaps(session)) {
+            if (lastLeftALock(session)) {
+                return Upgraded.of(RevisionRun.notRun(revision));
+            }
+            Seen seen = watch(revision.id(), session, false, meanwhile);
+            return new Upgraded(revision, seen::status, () -> run(revision, assemble(seen)));
+        }
+        Optional<Seen> seen = overlapped(revision.id(), session, meanwhile);
+        return seen.isEmpty() ? Upgraded.of(RevisionRun.notRun(revision))
+                : new Upgraded(revision, seen.get()::status, () -> run(revision, assemble(seen.get())));
+    }
+
+    /**
+     * Whether the next upgrade may start before the read after this one: through the shared driver, whose command
+     * can be held until then (lockwatch_driver.py's _Hold), with gates saying what to read, and no workload.
+     */
+    private boolean overlaps(ChainSession session) {
+        return gated && session.traffic() == null && alembic.reportsGates();
     }
 
     /** A revision's upgrade as it came out at once, and its run, assembled once when first asked for. */
     static final class Upgraded {
         private final Revision revision;
-        private final RevisionStatus status;
+        private final Supplier<RevisionStatus> status;
         private Supplier<RevisionRun> assembly;
         private RevisionRun run;
 
-        private Upgraded(Revision revision, RevisionStatus status, Supplier<RevisionRun> assembly) {
+        private Upgraded(Revision revision, Supplier<RevisionStatus> status, Supplier<RevisionRun> assembly) {
             this.revision = revision;
             this.status = status;
             this.assembly = assembly;
@@ -113,7 +126,7 @@ final class RevisionExecutor {
 
         /** A run there is nothing more to assemble of (one not run). */
         static Upgraded of(RevisionRun run) {
-            Upgraded done = new Upgraded(run.revision(), run.status(), null);
+            Upgraded done = new Upgraded(run.revision(), run::status, null);
             done.run = run;
             return done;
         }
@@ -122,8 +135,9 @@ final class RevisionExecutor {
             return revision;
         }
 
+        /** How the upgrade came out as far as known: a session it left open is found by the read after it. */
         RevisionStatus status() {
-            return status;
+            return status.get();
         }
 
         RevisionRun run() {
@@ -165,33 +179,15 @@ final class RevisionExecutor {
         return assemble(watch(target, session, newTablesToo, () -> { }));
     }
 
-    /**
-     * What a judged upgrade did that must be read before anything else runs: what the watcher saw, the schema
-     * after it (the next upgrade's before), what the workload felt and the lock queue (the next watch starts
-     * another).
-     */
-    record Seen(SchemaSnapshot before, SchemaSnapshot after, WatchedRun watched, Set<TableRef> busy,
-                        boolean newTablesToo, boolean traffic, List<TableTraffic> felt, List<BlockedWait> lockQueue,
-                        long startedUs, Optional<String> lingering) {
-        boolean succeeded() {
-            return watched.result().succeeded() && lingering.isEmpty();
-        }
-    }
-
     /** @param meanwhile runs while alembic does */
     private Seen watch(String target, ChainSession session, boolean newTablesToo, Runnable meanwhile)
             throws SQLException {
-        SchemaReader schema = session.schema();
+        session.settle();
         LockWatcher watcher = session.watcher();
         TrafficGenerator traffic = session.traffic();
         watcher.recordLockQueue(traffic != null);
-        SchemaSnapshot before = session.settled().isPresent() ? session.settled().get() : schema.read();
-        session.settled(Optional.empty());
-        if (gated) {
-            session.gateNewTables(before);
-        }
-        Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
-        busyNow.retainAll(before.tables().keySet());
+        SchemaSnapshot before = before(session);
+        Set<TableRef> busyNow = busy(before);
         long startedUs = System.currentTimeMillis() * 1000;
         if (traffic != null) {
             traffic.start();
@@ -206,25 +202,77 @@ final class RevisionExecutor {
                 felt = traffic.stop();
             }
         }
-        SchemaSnapshot after;
-        Optional<String> lingering = Optional.empty();
-        // what the gates say the upgrade touched is read again, the rest kept; without gates, after a failure (it
-        // may have committed part of itself) or with the workload writing rows, everything is
-        Optional<Touched> touched = gated && traffic == null && watched.result().succeeded()
-                ? Touched.of(watched.samples()) : Optional.empty();
+        Seen seen = new Seen(before, watched, busyNow, newTablesToo, traffic != null, felt,
+                traffic == null ? List.of() : watcher.lockQueue(), startedUs);
+        seen.read(session, config.revisionTimeout());
+        return seen;
+    }
+
+    /**
+     * {@link #watch}, with the read after the upgrade before it taken while this one starts (alembic reads its
+     * request, runs env.py and reads the version table meanwhile, and changes nothing before that read is done), and
+     * this one's read left for the next (or for whoever first asks for its results). Empty when this upgrade did not
+     * run: the read found that the one before left a session holding a lock.
+     */
+    private Optional<Seen> overlapped(String target, ChainSession session, Runnable meanwhile) throws SQLException {
+        LockWatcher watcher = session.watcher();
+        watcher.recordLockQueue(false);
+        SchemaSnapshot[] before = new SchemaSnapshot[1];
+        long startedUs = System.currentTimeMillis() * 1000;
+        WatchedRun watched;
         try {
-            after = touched.isPresent() ? schema.readAfter(touched.get().oids(), touched.get().objects())
-                    : schema.readAll();
-        } catch (SQLException e) {
-            // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
-            lingering = Optional.of(LingeringLocks.describe(e, session.connection(), config.revisionTimeout()));
-            after = before;
+            watched = WatchedRun.of(watcher, true, () -> alembic.upgradeHeld(target, config.revisionTimeout(), () -> {
+                if (lastLeftALock(session)) {
+                    throw new Unsettled();
+                }
+                try {
+                    before[0] = before(session);
+                } catch (SQLException e) {
+                    throw LockwatchException.environment("cannot read the schema: " + e.getMessage(), e);
+                }
+            }, meanwhile));
+        } catch (Unsettled e) {
+            return Optional.empty();
         }
-        if (watched.result().succeeded() && lingering.isEmpty()) {
-            session.settled(Optional.of(after));
+        Seen seen = new Seen(before[0], watched, busy(before[0]), false, false, List.of(), List.of(), startedUs);
+        if (watched.result().succeeded()) {
+            seen.readLater(session, config.revisionTimeout());
+        } else {
+            seen.read(session, config.revisionTimeout()); // the chain stops here: nothing to overlap with
         }
-        return new Seen(before, after, watched, busyNow, newTablesToo, traffic != null, felt,
-                traffic == null ? List.of() : watcher.lockQueue(), startedUs, lingering);
+        return Optional.of(seen);
+    }
+
+    /**
+     * Takes the read after the last upgrade if it is still to come; whether it found that upgrade left a session
+     * holding a lock (it failed: the chain stops there).
+     */
+    private static boolean lastLeftALock(ChainSession session) {
+        return session.settle().filter(last -> !last.succeeded()).isPresent();
+    }
+
+    /** The read after the upgrade before found it left a session holding a lock: the next one must not run. */
+    private static final class Unsettled extends RuntimeException {
+        Unsettled() {
+            super("the revision before left a session holding a lock", null, false, false);
+        }
+    }
+
+    /** The schema as the upgrade finds it (as the one before left it, when that is known), with its new tables gated. */
+    private SchemaSnapshot before(ChainSession session) throws SQLException {
+        SchemaSnapshot before = session.settled().isPresent() ? session.settled().get() : session.schema().read();
+        session.settled(Optional.empty());
+        if (gated) {
+            session.gateNewTables(before);
+        }
+        return before;
+    }
+
+    /** The busy tables: those that exist before the upgrade (before each, or before the deploy). */
+    private Set<TableRef> busy(SchemaSnapshot before) {
+        Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
+        busyNow.retainAll(before.tables().keySet());
+        return busyNow;
     }
 
     /** The statements of what was seen, with their locks, and what the workload felt. */

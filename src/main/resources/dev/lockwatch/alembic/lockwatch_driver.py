@@ -37,6 +37,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import traceback
 import types
@@ -300,6 +301,7 @@ class _SessionKeeper:
             def cursor(self, *args, **kwargs):
                 self._lockwatch_fp = None
                 if args or self.cursor_factory is not None or any(kwargs.values()):
+                    _hold.wait()  # a cursor whose statements _Hold cannot see
                     if self._lockwatch_log is not None:
                         self._lockwatch_log.append(None)  # a cursor the log cannot follow: nothing is remembered
                     self._lockwatch_msg = None  # nor can its messages be counted: no tag says "the next one" again
@@ -320,6 +322,10 @@ class _SessionKeeper:
                 """Messages sent that no tag counts (several, or none): the next tagged one does not follow the last."""
                 if self._lockwatch_msg is not None:
                     self._lockwatch_msg += 2
+
+            def commit(self):
+                _hold.wait()
+                return super().commit()
 
             def set_session(self, *args, **kwargs):
                 self._lockwatch_fp = None
@@ -344,6 +350,7 @@ class _SessionKeeper:
         class _CountingCursor(psycopg2.extensions.cursor):
             """Tags each statement it sends with the session's message count (_MessageTag)."""
             def execute(self, query, vars=None):
+                _hold.before(query)
                 return super().execute(self.connection._lockwatch_tagged(query), vars)
 
         def uncounted(name):
@@ -351,6 +358,7 @@ class _SessionKeeper:
             send = getattr(psycopg2.extensions.cursor, name)
 
             def sent(self, *args, **kwargs):
+                _hold.wait()
                 self.connection._lockwatch_opaque()
                 return send(self, *args, **kwargs)
             return sent
@@ -704,6 +712,73 @@ class _AfterStatement:
 
 _after_statement = _AfterStatement()
 
+class _Hold:
+    """A judged upgrade sent {"hold": true} starts at once but changes nothing until lockwatch sends {"go": true}:
+    lockwatch reads what the upgrade before it left meanwhile, while this one reads its request, runs env.py, checks
+    a session out and reads the version table (about half of a short revision's command). Until then only plain
+    reads go to the server; a session waits for the go before any other statement, a cursor it cannot see into, a
+    commit, the version table's creation and the first step. {"go": false} (the upgrade before left a session that
+    holds a lock) ends the command there: nothing of it has run. The go is read once per held request, at the
+    latest before it is answered."""
+    # statements that change nothing lockwatch's read sees and take no lock it could wait for
+    _READS = re.compile(r"\s*(?:/\*.*?\*/\s*)*(?:select|show|set|reset)\b", re.I | re.S)
+
+    def __init__(self):
+        self.pending = False
+        self.held = 0.0  # seconds the command waited for its go: not the command's own time
+
+    def start(self, request):
+        self.pending = bool(request.get("hold"))
+        self.held = 0.0
+        self.thread = threading.get_ident()  # a thread a revision left running reads no request of lockwatch's
+
+    def before(self, statement):
+        """Waits for the go unless statement is a plain read."""
+        if self.pending and not (isinstance(statement, str) and self._READS.match(statement)):
+            self.wait()
+
+    def wait(self):
+        if not self.pending or threading.get_ident() != self.thread:
+            return
+        self.pending = False
+        waiting = time.monotonic()
+        line = requests.readline()
+        self.held = time.monotonic() - waiting
+        if not (line and json.loads(line).get("go")):
+            raise RuntimeError("lockwatch: not run: the revision before it left a session holding a lock")
+
+    def install(self):
+        from alembic.runtime.migration import MigrationContext
+        ensure, run = MigrationContext._ensure_version_table, MigrationContext.run_migrations
+        hold = self
+
+        def ensure_version_table(ctx, *args, **kw):
+            hold.wait()
+            return ensure(ctx, *args, **kw)
+
+        def run_migrations(ctx, **kw):
+            if not hold.pending:
+                return run(ctx, **kw)
+            steps = ctx._migrations_fn
+
+            def held(heads, context):
+                for step in steps(heads, context):
+                    hold.wait()
+                    yield step
+
+            ctx._migrations_fn = held
+            try:
+                return run(ctx, **kw)
+            finally:
+                ctx._migrations_fn = steps
+
+        MigrationContext._ensure_version_table = ensure_version_table
+        MigrationContext.run_migrations = run_migrations
+
+
+_hold = _Hold()
+
+
 class _Flight:
     """The round trip's stairway sends its unwatched upgrades and downgrades marked {"flight": true}: an upgrade,
     the downgrade of one step, the upgrade again, revision after revision, each answered before the next is sent.
@@ -852,6 +927,10 @@ try:
     _flight.install()
 except Exception:  # an alembic laid out otherwise: every request is a command of its own
     _flight.learned = False
+try:
+    _hold.install()
+except Exception:  # an alembic laid out otherwise: a held command waits for its go at its first statement
+    pass
 
 
 def _answer(answer):
@@ -868,6 +947,7 @@ def _config():
 
 
 def _run(request, gates):
+    _hold.start(request)
     if request["op"] == "env":  # the database, known only once lockwatch's server is up
         for name, value in request["env"].items():
             if value is None:
@@ -970,12 +1050,18 @@ while True:
         if _sessions is not None:
             _sessions.gates = None
         _after_statement.stop()
+        try:
+            _hold.wait()  # a held command that ended before its first step still reads its go
+        except RuntimeError:
+            pass
     if _flight.answered:  # a flight answered its last request itself; what its env.py did after goes to the log
         if not answer.get("ok", True):
             sys.stderr.write("after a flight's last answer: %s\n" % answer.get("error"))
         continue
     if gates:
         answer["gates"] = gates
+    if _hold.held:
+        answer["held_ms"] = _hold.held * 1000
     _answer(answer)
 if _sessions is not None:
     _sessions.close()
