@@ -281,10 +281,21 @@ class _SessionKeeper:
     RESET = ("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;"
              " SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES")
 
+    class _Unheld:
+        """No command is held (_Hold holds one)."""
+        @staticmethod
+        def wait():
+            pass
+
+        @staticmethod
+        def before(statement):
+            pass
+
     def __init__(self, psycopg2):
         self._connect = psycopg2.connect
         self._idle = {}
         self.gates = None  # while an upgrade reports its gates in-band: where its sessions' reports go
+        self.hold = self._Unheld  # what a held command's statements wait for (_Hold)
         keeper = self
 
         class KeptConnection(psycopg2.extensions.connection):
@@ -301,7 +312,7 @@ class _SessionKeeper:
             def cursor(self, *args, **kwargs):
                 self._lockwatch_fp = None
                 if args or self.cursor_factory is not None or any(kwargs.values()):
-                    _hold.wait()  # a cursor whose statements _Hold cannot see
+                    keeper.hold.wait()  # a cursor whose statements _Hold cannot see
                     if self._lockwatch_log is not None:
                         self._lockwatch_log.append(None)  # a cursor the log cannot follow: nothing is remembered
                     self._lockwatch_msg = None  # nor can its messages be counted: no tag says "the next one" again
@@ -324,7 +335,7 @@ class _SessionKeeper:
                     self._lockwatch_msg += 2
 
             def commit(self):
-                _hold.wait()
+                keeper.hold.wait()
                 return super().commit()
 
             def set_session(self, *args, **kwargs):
@@ -350,7 +361,7 @@ class _SessionKeeper:
         class _CountingCursor(psycopg2.extensions.cursor):
             """Tags each statement it sends with the session's message count (_MessageTag)."""
             def execute(self, query, vars=None):
-                _hold.before(query)
+                keeper.hold.before(query)
                 return super().execute(self.connection._lockwatch_tagged(query), vars)
 
         def uncounted(name):
@@ -358,7 +369,7 @@ class _SessionKeeper:
             send = getattr(psycopg2.extensions.cursor, name)
 
             def sent(self, *args, **kwargs):
-                _hold.wait()
+                keeper.hold.wait()
                 self.connection._lockwatch_opaque()
                 return send(self, *args, **kwargs)
             return sent
@@ -927,6 +938,8 @@ try:
     _flight.install()
 except Exception:  # an alembic laid out otherwise: every request is a command of its own
     _flight.learned = False
+if _sessions is not None:
+    _sessions.hold = _hold
 try:
     _hold.install()
 except Exception:  # an alembic laid out otherwise: a held command waits for its go at its first statement
