@@ -262,8 +262,14 @@ class _MessageTag:
         body = query.rstrip().rstrip(";")
         if ";" in body:
             return ""  # maybe several statements (or a ';' in a literal: counted as several, the safe side)
-        word = cls._WORD.match(body, cls._COMMENT.match(body).end())
-        return word.group(0).upper() + " " if word else ""
+        word = cls.first_word(body)
+        return word + " " if word else ""
+
+    @classmethod
+    def first_word(cls, query):
+        """The query's first keyword, upper case, past any leading comments; '' for none."""
+        word = cls._WORD.match(query, cls._COMMENT.match(query).end())
+        return word.group(0).upper() if word else ""
 
 
 class _SessionKeeper:
@@ -731,8 +737,8 @@ class _Hold:
     commit, the version table's creation and the first step. {"go": false} (the upgrade before left a session that
     holds a lock) ends the command there: nothing of it has run. The go is read once per held request, at the
     latest before it is answered."""
-    # statements that change nothing lockwatch's read sees and take no lock it could wait for
-    _READS = re.compile(r"\s*(?:/\*.*?\*/\s*)*(?:select|show|set|reset)\b", re.I | re.S)
+    # statements that change nothing lockwatch's read sees and take no lock it could wait for, by their first keyword
+    _READS = ("SELECT", "SHOW", "SET", "RESET")
 
     def __init__(self):
         self.pending = False
@@ -745,7 +751,7 @@ class _Hold:
 
     def before(self, statement):
         """Waits for the go unless statement is a plain read."""
-        if self.pending and not (isinstance(statement, str) and self._READS.match(statement)):
+        if self.pending and not (isinstance(statement, str) and _MessageTag.first_word(statement) in self._READS):
             self.wait()
 
     def wait(self):
