@@ -40,6 +40,12 @@ public record BackendSample(long timeUs, int pid, String query, long queryStartU
                 effects);
     }
 
+    /** The same look, placed at {@code timeUs} (StatementAssembler.inOrder). */
+    BackendSample at(long timeUs) {
+        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, pausedUntilUs,
+                settled, effects);
+    }
+
     /** A relation lock; {@code relation} is the oid. */
     public record HeldLock(long relation, LockMode mode, boolean granted) {
     }

@@ -18,8 +18,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,8 +80,39 @@ public final class StatementAssembler {
     public static Assembled assembleDeploy(List<BackendSample> samples, Catalog before, Set<TableRef> busy,
                                            String versionTable) {
         StatementAssembler assembler = new StatementAssembler(before, busy, versionTable);
-        samples.stream().sorted(Comparator.comparingLong(BackendSample::timeUs)).forEach(assembler::accept);
+        inOrder(samples).forEach(assembler::accept);
         return assembler.result();
+    }
+
+    /**
+     * The samples in the order of what they saw. A poll's clock is read after pg_stat_activity and pg_locks, a gate's
+     * before its read, so on a loaded machine a poll that saw a statement which has ended since can be stamped after
+     * the gate of a later statement of the same session: assembled there, it would hand that statement's locks to the
+     * one it saw (a version-table write, then given to the revision before). A session's statements start one after
+     * another, so such a poll goes just before the first gate of a later statement; polls keep their own order.
+     */
+    static List<BackendSample> inOrder(List<BackendSample> samples) {
+        Map<Integer, NavigableMap<Long, Long>> firstGateAfter = new HashMap<>(); // pid -> start -> time
+        samples.stream()
+                .filter(s -> s.pause() != null && s.pause().event() != Pause.Event.AFTER && s.queryStartUs() > 0)
+                .sorted(Comparator.comparingLong(BackendSample::queryStartUs).reversed())
+                .forEach(s -> {
+                    NavigableMap<Long, Long> gates = firstGateAfter.computeIfAbsent(s.pid(), p -> new TreeMap<>());
+                    Map.Entry<Long, Long> later = gates.firstEntry(); // the earliest gate of any later statement
+                    long earliest = later == null ? s.timeUs() : Math.min(later.getValue(), s.timeUs());
+                    gates.merge(s.queryStartUs(), earliest, Math::min);
+                });
+        record Placed(long timeUs, BackendSample sample) {
+        }
+        return samples.stream().map(s -> {
+                    NavigableMap<Long, Long> gates = firstGateAfter.get(s.pid());
+                    Map.Entry<Long, Long> later = s.pause() != null || s.queryStartUs() <= 0 || gates == null ? null
+                            : gates.higherEntry(s.queryStartUs());
+                    return later != null && s.timeUs() >= later.getValue()
+                            ? new Placed(later.getValue() - 1, s.at(later.getValue() - 1)) : new Placed(s.timeUs(), s);
+                })
+                .sorted(Comparator.comparingLong(Placed::timeUs).thenComparingLong(p -> p.sample().timeUs()))
+                .map(Placed::sample).toList();
     }
 
     /**
@@ -331,13 +364,25 @@ public final class StatementAssembler {
             return earlier;
         }
         Key key = new Key(sample.pid(), -sample.timeUs() - 1);
-        Builder unseen = statements.computeIfAbsent(key, k -> new Builder());
+        Builder unseen = statements.computeIfAbsent(key, k -> placeholder(sample));
         unseen.sql = REINDEX_STATEMENT;
         unseen.tag = "REINDEX";
-        unseen.startUs = sample.timeUs();
-        unseen.xactStartUs = sample.xactStartUs();
-        unseen.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
         return key;
+    }
+
+    /**
+     * A statement no look saw, known by the locks (or rebuilt indexes) the gate of {@code sample} found: it ran before
+     * the statement of that gate, too briefly for polling to see it, so it comes just before that statement and took
+     * no measurable time (not the rest of the deploy).
+     */
+    private static Builder placeholder(BackendSample sample) {
+        Builder b = new Builder();
+        b.startUs = sample.queryStartUs() > 0 ? Math.min(sample.timeUs(), sample.queryStartUs() - 1) : sample.timeUs();
+        b.elapsedUs = 0;
+        b.xactStartUs = sample.xactStartUs(); // its locks are still held, so it ran in this transaction
+        // lock_timeout as the session's next gate reports it: a SET between the two is not seen
+        b.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
+        return b;
     }
 
     /** The statement before {@code current} when only polling saw it; else a placeholder for an unseen one. */
@@ -353,15 +398,7 @@ public final class StatementAssembler {
 
     private Key unseen(BackendSample sample) {
         Key key = new Key(sample.pid(), -sample.timeUs());
-        statements.computeIfAbsent(key, k -> {
-            Builder b = new Builder();
-            b.sql = UNSEEN_STATEMENT;
-            b.startUs = sample.timeUs();
-            b.xactStartUs = sample.xactStartUs(); // its locks are still held, so it ran in this transaction
-            // lock_timeout as the session's next gate reports it: a SET between the two is not seen
-            b.lockTimeoutMs = sample.pause() == null ? null : sample.pause().lockTimeoutMs();
-            return b;
-        });
+        statements.computeIfAbsent(key, k -> placeholder(sample)).sql = UNSEEN_STATEMENT;
         return key;
     }
 

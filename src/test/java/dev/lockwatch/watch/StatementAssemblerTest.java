@@ -178,6 +178,35 @@ class StatementAssemblerTest {
         assertTrue(statements.get(0).locks().get(0).heldMs() <= 2, statements.get(0).locks().toString());
     }
 
+    /**
+     * A poll reads before it stamps its time, a gate stamps before it reads: on a loaded machine (CI) a poll that saw
+     * the version-table write starting the transaction was stamped after the UPDATE's gate. The SHARE ROW EXCLUSIVE a
+     * LOCK TABLE took next, unseen, is still not the version write's (which gave it to the revision before), and the
+     * unseen statement comes before the CREATE INDEX whose start gate found its lock, taking no time of its own.
+     */
+    @Test
+    void aPollStampedAfterALaterGateDoesNotTakeTheLocksOfWhatRanSince() {
+        BackendSample.HeldLock rowExclusive = new BackendSample.HeldLock(OID, LockMode.ROW_EXCLUSIVE, true);
+        BackendSample.HeldLock shareRowExclusive = new BackendSample.HeldLock(OID, LockMode.SHARE_ROW_EXCLUSIVE, true);
+        String versionWrite = "UPDATE alembic_version SET version_num='r1' WHERE alembic_version.version_num = 'r0'";
+        List<Statement> statements = StatementAssembler.assemble(List.of(
+                new BackendSample(1000, 7, versionWrite, 990, 980, List.of(),
+                        Pause.parse("lw|1|version|0||||UPDATE").orElseThrow(), false, 1005, true, GateEffects.NONE),
+                new BackendSample(1200, 7, "UPDATE orders SET note = 'x'", 1190, 980, List.of(rowExclusive),
+                        Pause.parse("lw|2|dml|0||16400|1|UPDATE").orElseThrow(), false, 1205, true, GateEffects.NONE),
+                new BackendSample(1300, 7, versionWrite, 990, 980, List.of(), null, false, -1, true),
+                new BackendSample(1400, 7, "CREATE INDEX ix ON orders (note)", 1390, 980,
+                        List.of(rowExclusive, shareRowExclusive),
+                        Pause.parse("lw|3|start|0||||CREATE INDEX").orElseThrow(), false, 1405, true, GateEffects.NONE)),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+
+        assertEquals(List.of("UPDATE", "", "CREATE INDEX"), statements.stream().map(Statement::tag).toList(),
+                statements.toString());
+        assertEquals(StatementAssembler.UNSEEN_STATEMENT, statements.get(1).sql());
+        assertEquals(List.of(LockMode.SHARE_ROW_EXCLUSIVE), statements.get(1).locks().stream().map(l -> l.mode()).toList());
+        assertEquals(0, statements.get(1).durationMs(), statements.toString());
+    }
+
     @Test
     void aVersionTableWriteNamesTheRevisionItRecords() {
         assertEquals(java.util.Optional.of("r0002"), StatementAssembler.versionWritten(
