@@ -1,6 +1,7 @@
 package dev.lockwatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lockwatch.support.AlembicProject;
@@ -10,7 +11,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,5 +156,32 @@ class RealChainPatternsTest {
                 cited("block_document", "create_primary_key", "ALTER TABLE block_document ADD CONSTRAINT pk_block_document PRIMARY KEY (id)"));
         assertCited(result, "constraint-validation",
                 cited("block_document", "create_foreign_key", "ALTER TABLE block_document ADD CONSTRAINT fk_block_team FOREIGN KEY(team_id) REFERENCES teams (id)"));
+    }
+
+    /**
+     * warehouse 104b4c56862b: LOCK TABLE packages, LOCK TABLE journals, then an ALTER TABLE. Polling saw the first
+     * (here made long), not the second: the journals lock the ALTER's start gate found is no longer the first
+     * statement's, since another message ran between them.
+     */
+    @Test
+    void aLockTakenByAnUnseenStatementIsNotTheOnePollingSawBeforeIt() {
+        Result result = verify(BASE, """
+                op.execute("LOCK TABLE teams IN EXCLUSIVE MODE; SELECT pg_sleep(0.3)")
+                op.execute("LOCK TABLE users IN EXCLUSIVE MODE")
+                op.add_column('teams', sa.Column('slug', sa.String()))
+                """);
+
+        Map<String, List<String>> locksBy = new TreeMap<>();
+        for (JsonNode statement : result.revision("r2").get("statements")) {
+            for (JsonNode lock : statement.get("locks")) {
+                if (lock.get("mode").asText().equals("EXCLUSIVE")) {
+                    locksBy.computeIfAbsent(lock.get("table").asText(), t -> new ArrayList<>()).add(statement.get("sql").asText());
+                }
+            }
+        }
+        assertEquals(List.of("LOCK TABLE teams IN EXCLUSIVE MODE; SELECT pg_sleep(0.3)"), locksBy.get("public.teams"),
+                result.describe());
+        assertEquals(1, locksBy.get("public.users").size(), result.describe());
+        assertTrue(!locksBy.get("public.users").get(0).startsWith("LOCK TABLE teams"), result.describe());
     }
 }

@@ -3,6 +3,7 @@ package dev.lockwatch.alembic;
 import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.model.SourceLocation;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,13 @@ public final class SourceTag {
             return new Tagged(sql, null);
         }
         return new Tagged(sql.substring(m.end()), new SourceLocation(Path.of(m.group(1)), Integer.parseInt(m.group(2))));
+    }
+
+    /** The session's message count the driver put before a statement as sent, when it did. */
+    public static OptionalLong messageNumber(String sql) {
+        Matcher counted = sql == null ? null : MESSAGE_TAG.matcher(sql);
+        return counted != null && counted.lookingAt() ? OptionalLong.of(Long.parseLong(counted.group(1)))
+                : OptionalLong.empty();
     }
 
     /** {@code text} without the driver's message counts, wherever it quotes a statement as sent. */

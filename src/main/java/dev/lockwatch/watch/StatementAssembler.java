@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
@@ -301,15 +302,27 @@ public final class StatementAssembler {
 
     /**
      * Who took a lock that appears at a start or version gate: a REINDEX for a SHARE lock on a table whose
-     * indexes the transaction rebuilt (no other command that no gate pauses does both), else the statement
-     * before, when only polling saw it, else one that ran too briefly to be seen.
+     * indexes the transaction rebuilt (no other command that no gate pauses does both: the REINDEX polling saw
+     * last, if any), else the statement before, when only polling saw it and no other message of the session ran
+     * between the two, else one that ran too briefly to be seen.
      */
     private BiFunction<TableRef, LockMode, Key> earlierOwner(Backend backend, Key current, BackendSample sample,
                                                              Set<Long> rebuilt) {
-        Key earlier = earlierStatement(backend, current, sample);
+        Optional<Key> polled = polledBefore(backend, current);
+        Key earlier = polled.filter(k -> !messagesBetween(statements.get(k), sample)).orElseGet(() -> unseen(sample));
         Set<TableRef> reindexed = rebuilt.stream().map(before::table).flatMap(Optional::stream)
                 .collect(java.util.stream.Collectors.toSet());
-        return (table, mode) -> mode == LockMode.SHARE && reindexed.contains(table) ? reindex(earlier, sample) : earlier;
+        return (table, mode) -> mode == LockMode.SHARE && reindexed.contains(table) ? reindex(polled, sample) : earlier;
+    }
+
+    /**
+     * Whether the session sent other messages between {@code polled} and the statement of {@code sample}, by the
+     * driver's message counts (lockwatch_driver.py's _MessageTag): then a lock that appeared since the poll may be
+     * theirs (LOCK TABLE a; LOCK TABLE b, the first seen by a poll, the second not), and no one can say whose.
+     */
+    private static boolean messagesBetween(Builder polled, BackendSample sample) {
+        OptionalLong now = SourceTag.messageNumber(sample.query());
+        return polled.message.isPresent() && now.isPresent() && now.getAsLong() - polled.message.getAsLong() > 1;
     }
 
     /**
@@ -358,10 +371,10 @@ public final class StatementAssembler {
         statement.locks.add(lock);
     }
 
-    /** The REINDEX that took such a lock: the earlier statement when polling saw it run one, else an unseen one. */
-    private Key reindex(Key earlier, BackendSample sample) {
-        if ("REINDEX".equals(tagOf(statements.get(earlier).sql))) {
-            return earlier;
+    /** The REINDEX that took such a lock: the statement polling saw last when it was one, else an unseen one. */
+    private Key reindex(Optional<Key> polled, BackendSample sample) {
+        if (polled.isPresent() && "REINDEX".equals(tagOf(statements.get(polled.get()).sql))) {
+            return polled.get();
         }
         Key key = new Key(sample.pid(), -sample.timeUs() - 1);
         Builder unseen = statements.computeIfAbsent(key, k -> placeholder(sample));
@@ -385,15 +398,15 @@ public final class StatementAssembler {
         return b;
     }
 
-    /** The statement before {@code current} when only polling saw it; else a placeholder for an unseen one. */
-    private Key earlierStatement(Backend backend, Key current, BackendSample sample) {
+    /** The statement before {@code current}, when only polling saw it (a gated one told its locks itself). */
+    private Optional<Key> polledBefore(Backend backend, Key current) {
         for (int i = backend.order.size() - 1; i >= 0; i--) {
             Key candidate = backend.order.get(i);
             if (!candidate.equals(current)) {
-                return statements.get(candidate).gated() ? unseen(sample) : candidate;
+                return statements.get(candidate).gated() ? Optional.empty() : Optional.of(candidate);
             }
         }
-        return unseen(sample);
+        return Optional.empty();
     }
 
     private Key unseen(BackendSample sample) {
@@ -462,6 +475,7 @@ public final class StatementAssembler {
             SourceTag.Tagged tagged = SourceTag.strip(sample.query());
             b.sql = tagged.sql();
             b.source = tagged.source();
+            b.message = SourceTag.messageNumber(sample.query());
             b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
             b.xactStartUs = sample.xactStartUs();
             return b;
@@ -623,6 +637,8 @@ public final class StatementAssembler {
         TableRef target;
         boolean rewrite;
         SourceLocation source;
+        /** The session's count of messages when it was sent, when the driver tagged it (_MessageTag). */
+        OptionalLong message = OptionalLong.empty();
         StatementEffects effects = StatementEffects.UNKNOWN;
         Long rowsChanged; // issue 16: the rows its DML gates reported, null until one does
         final List<OpenLock> locks = new ArrayList<>();

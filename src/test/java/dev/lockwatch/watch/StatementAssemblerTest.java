@@ -207,6 +207,34 @@ class StatementAssemblerTest {
         assertEquals(0, statements.get(1).durationMs(), statements.toString());
     }
 
+    /**
+     * warehouse 104b4c56862b: LOCK TABLE packages, then LOCK TABLE journals, then ALTER TABLE. A poll saw the first
+     * LOCK TABLE only; the lock the second took, found at the ALTER's start gate, is not the first one's when the
+     * driver's message counts show another message ran between them, and is when none did.
+     */
+    @Test
+    void aLockFoundAtAGateIsThePolledStatementsOnlyWhenNoOtherMessageRanSince() {
+        BackendSample.HeldLock share = new BackendSample.HeldLock(OID, LockMode.SHARE, true);
+        BackendSample.HeldLock exclusive = new BackendSample.HeldLock(OID, LockMode.EXCLUSIVE, true);
+        java.util.function.IntFunction<List<Statement>> gateAtMessage = message -> StatementAssembler.assemble(List.of(
+                new BackendSample(1000, 7, "/* lockwatch-msg 11 LOCK */ LOCK TABLE orders IN SHARE MODE", 990, 900,
+                        List.of(share), null, false, -1, true),
+                new BackendSample(1200, 7, "/* lockwatch-msg " + message + " CREATE */ CREATE INDEX ix ON orders (note)",
+                        1190, 900, List.of(share, exclusive), Pause.parse("lw|1|start|0||||CREATE INDEX").orElseThrow(),
+                        false, 1205, true, GateEffects.NONE)),
+                Catalog.of(BEFORE), java.util.Set.of(ORDERS), "alembic_version");
+
+        List<Statement> gap = gateAtMessage.apply(13);
+        assertEquals(List.of("LOCK TABLE", "", "CREATE INDEX"), gap.stream().map(Statement::tag).toList(), gap.toString());
+        assertEquals(List.of(LockMode.SHARE), gap.get(0).locks().stream().map(l -> l.mode()).toList(), gap.toString());
+        assertEquals(List.of(LockMode.EXCLUSIVE), gap.get(1).locks().stream().map(l -> l.mode()).toList(), gap.toString());
+
+        List<Statement> next = gateAtMessage.apply(12);
+        assertEquals(List.of("LOCK TABLE", "CREATE INDEX"), next.stream().map(Statement::tag).toList(), next.toString());
+        assertEquals(List.of(LockMode.SHARE, LockMode.EXCLUSIVE), next.get(0).locks().stream().map(l -> l.mode()).toList(),
+                next.toString());
+    }
+
     @Test
     void aVersionTableWriteNamesTheRevisionItRecords() {
         assertEquals(java.util.Optional.of("r0002"), StatementAssembler.versionWritten(
