@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -211,18 +212,28 @@ public final class EmbeddedPostgresProvider implements PostgresProvider {
         Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
     }
 
-    /** Where the zeros a file ends with begin. */
+    /** A block of zeros, to compare blocks of a file with. */
+    private static final byte[] ZEROS = new byte[1 << 16];
+
+    /**
+     * Where the zeros a file ends with begin. A block is compared with zeros as a whole (a vectorized compare): the
+     * template's WAL segment ends with some 15 MB of zeros, which a byte at a time took a tenth of a second to cross.
+     */
     private static long usedLength(FileChannel in, long size) throws IOException {
-        ByteBuffer block = ByteBuffer.allocate(1 << 16);
+        ByteBuffer block = ByteBuffer.allocate(ZEROS.length);
+        byte[] bytes = block.array();
         for (long end = size; end > 0; ) {
             long start = Math.max(0, end - block.capacity());
             block.clear().limit((int) (end - start));
             while (block.hasRemaining() && in.read(block, start + block.position()) >= 0) {
                 // read until the block is full
             }
-            for (int i = block.position() - 1; i >= 0; i--) {
-                if (block.get(i) != 0) {
-                    return start + i + 1;
+            int read = block.position();
+            if (Arrays.mismatch(bytes, 0, read, ZEROS, 0, read) >= 0) {
+                for (int i = read - 1; i >= 0; i--) {
+                    if (bytes[i] != 0) {
+                        return start + i + 1;
+                    }
                 }
             }
             end = start;

@@ -30,6 +30,11 @@ class WalSegmentCopyTest {
         full[full.length - 1] = 1;
         assertCopiedAsIs(full);
         assertCopiedAsIs(new byte[0]);
+        for (int last : new int[] {(1 << 16) * 5 - 1, (1 << 16) * 5, 0}) { // the last byte read of a block, the first
+            byte[] zerosAfter = new byte[1 << 20];
+            zerosAfter[last] = 1;
+            assertCopiedAsIs(zerosAfter);
+        }
     }
 
     private void assertCopiedAsIs(byte[] content) throws Exception {
