@@ -26,6 +26,9 @@ public record TableRef(String schema, String name) implements Comparable<TableRe
     /** As {@link #toString()}s compare, without making them: tables are sorted and looked up in sorted maps a lot. */
     @Override
     public int compareTo(TableRef other) {
+        if (schema.equals(other.schema)) {
+            return name.compareTo(other.name); // the same prefix: the names decide, as String compares them (fast)
+        }
         int length = schema.length() + 1 + name.length();
         int otherLength = other.schema.length() + 1 + other.name.length();
         for (int i = 0; i < Math.min(length, otherLength); i++) {
