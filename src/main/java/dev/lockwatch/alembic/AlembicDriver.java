@@ -1,7 +1,9 @@
 package dev.lockwatch.alembic;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lockwatch.capture.AfterStatements;
 import dev.lockwatch.process.OutputFile;
 import dev.lockwatch.process.OwnedProcess;
 import java.io.BufferedReader;
@@ -115,8 +117,9 @@ final class AlembicDriver implements AutoCloseable {
     /**
      * Runs one command; a timeout or a dead driver ends the driver and says so in the result. With
      * {@code reportGates}, its sessions report lockwatch's gates in-band rather than wait there, and the result
-     * carries the reports. With {@code afterStatement} too (best-effort capture: no gate pauses anything), each
-     * statement SQLAlchemy runs is followed by that query in its own session, whose answer is reported the same way.
+     * carries the reports. With {@code afterStatement} too, each statement SQLAlchemy runs that it names (every one in
+     * best-effort capture, where no gate pauses anything) is followed by lockwatch's query in its own session, whose
+     * answer is reported the same way.
      * {@code meanwhile} runs once the command is sent, while the driver runs it; what it throws is thrown once the
      * answer is in, so that the next command finds the driver waiting for it. With {@code flight}, an unwatched
      * upgrade or downgrade may run in the env.py run of the one before it (lockwatch_driver.py's _Flight). With
@@ -125,7 +128,7 @@ final class AlembicDriver implements AutoCloseable {
      * thrown once the answer is in.
      */
     AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
-                      Optional<String> afterStatement, boolean flight, Optional<Runnable> hold, Duration timeout,
+                      Optional<AfterStatements> afterStatement, boolean flight, Optional<Runnable> hold, Duration timeout,
                       Runnable meanwhile) {
         long started = System.nanoTime();
         var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
@@ -140,7 +143,13 @@ final class AlembicDriver implements AutoCloseable {
         }
         if (reportGates) {
             request.put("report_gates", true);
-            afterStatement.ifPresent(sql -> request.put("report_after", sql));
+            afterStatement.ifPresent(after -> {
+                request.put("report_after", after.sql());
+                after.onlyFirstKeywords().ifPresent(only -> {
+                    var keywords = request.putArray("report_after_only");
+                    only.stream().sorted().forEach(keywords::add);
+                });
+            });
         }
         long logFrom = logSize();
         String what = op + (revision == null ? "" : " " + revision);

@@ -1,5 +1,7 @@
 package dev.lockwatch.alembic;
 
+import dev.lockwatch.capture.AfterStatements;
+
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.process.OwnedProcess;
@@ -49,7 +51,7 @@ public final class AlembicRunner implements AutoCloseable {
     private int invocations;
     private volatile AlembicDriver driver;
     /** The query judged upgrades' sessions report after each statement (best-effort capture), else empty. */
-    private Optional<String> afterStatement = Optional.empty();
+    private Optional<AfterStatements> afterStatement = Optional.empty();
     /** The driver answered that it imported alembic. */
     private boolean driverStarted;
     /** ... and was told the database. */
@@ -181,11 +183,12 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     /**
-     * Without event triggers (best-effort capture), {@link #upgrade}'s sessions run {@code sql} after each statement
-     * and report its answer as a gate: through the shared driver only; as a subprocess, polling is all there is.
+     * {@link #upgrade}'s sessions run lockwatch's query after the statements {@code after} names and report its
+     * answer as a gate (every statement without event triggers; with them, those no trigger pauses): through the
+     * shared driver only; as a subprocess, polling is all there is.
      */
-    public void reportAfterEachStatement(String sql) {
-        this.afterStatement = Optional.of(sql);
+    public void reportAfterStatements(AfterStatements after) {
+        this.afterStatement = Optional.of(after);
     }
 
     /** Whether {@link #upgrade}'s sessions report lockwatch's gates in-band: they run in the shared driver. */

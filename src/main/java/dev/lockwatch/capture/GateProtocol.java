@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
@@ -155,6 +156,23 @@ public final class GateProtocol {
     public static String afterStatementSql() {
         return AFTER_STATEMENT_MARKER + " select json_build_object(" + Arrays.stream(NoticeField.values())
                 .map(f -> "'" + f.key + "', " + afterStatement(f)).collect(Collectors.joining(", ")) + ")::text";
+    }
+
+    /** {@link #afterStatementSql()} after each statement: best-effort capture, where no trigger pauses any. */
+    public static AfterStatements afterEveryStatement() {
+        return new AfterStatements(afterStatementSql(), Optional.empty());
+    }
+
+    /**
+     * {@link #afterStatementSql()} after the statements no trigger of capture.sql pauses on a server of this major
+     * version, by their first keyword: LOCK TABLE, and REINDEX before PostgreSQL 17 (event triggers fire for it since).
+     * Polling sees them only when they run long enough; on an empty table they take their locks for microseconds,
+     * and the next gate would know the locks but not the statement. (SELECTs are left to polling: a data migration
+     * can run thousands, and their ACCESS SHARE blocks no one's writes.)
+     */
+    public static AfterStatements afterUngatedStatements(int majorVersion) {
+        return new AfterStatements(afterStatementSql(),
+                Optional.of(majorVersion >= 17 ? Set.of("LOCK") : Set.of("LOCK", "REINDEX")));
     }
 
     /** Each field as the session reads it after its statement; a new field must say how (the switch is exhaustive). */

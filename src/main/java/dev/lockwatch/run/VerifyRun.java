@@ -150,7 +150,9 @@ public final class VerifyRun {
             progress.accept("postgres: role " + target.user() + " is not a superuser: no event triggers, capture is "
                     + "best-effort (polling pg_locks)");
             // no gate pauses a statement: the migration's session reads its own locks after each one instead
-            alembic.reportAfterEachStatement(GateProtocol.afterStatementSql());
+            alembic.reportAfterStatements(GateProtocol.afterEveryStatement());
+        } else {
+            alembic.reportAfterStatements(GateProtocol.afterUngatedStatements(scratch.majorVersion()));
         }
 
         alembic.useDatabase(target, scratch.guardToken());

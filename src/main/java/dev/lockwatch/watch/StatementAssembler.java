@@ -142,8 +142,8 @@ public final class StatementAssembler {
 
     private void accept(BackendSample sample) {
         if (sample.pause() == null && sample.query() != null
-                && sample.query().startsWith(GateProtocol.AFTER_STATEMENT_MARKER)) {
-            return; // the driver's report after a statement, seen by a poll: the report itself says what it read
+                && SourceTag.strip(sample.query()).sql().startsWith(GateProtocol.AFTER_STATEMENT_MARKER)) {
+            return; // the driver's report after a statement (or its savepoint), seen by a poll: the report says it
         }
         lastTimeUs = Math.max(lastTimeUs, sample.timeUs());
         Backend backend = backends.computeIfAbsent(sample.pid(), p -> new Backend());

@@ -30,6 +30,8 @@ its env.py) waits at the gates as before, and the watcher lets it through.
 Without event triggers (a role that is not a superuser) nothing pauses; a judged upgrade then also carries
 {"report_after": sql}, and each statement SQLAlchemy runs is followed, in its own session, by that query, whose
 answer (the locks the session's transaction holds, as a gate would report them) joins "gates" (_AfterStatement).
+With event triggers, {"report_after": sql, "report_after_only": ["LOCK", ...]} does so for the statements whose
+first keyword is listed: those no trigger pauses, which polling may not see (a LOCK TABLE on an empty table).
 """
 import argparse
 import json
@@ -672,10 +674,12 @@ class _AfterStatement:
     def __init__(self):
         self.sql = None
         self.reports = None
+        self.only = None  # the first keywords of the statements reported after, or None for all
+        self._marker = ""
         self._in_transaction = None
         self._listening = False
 
-    def start(self, sql, reports):
+    def start(self, sql, reports, only=None):
         if not self._listening:
             from sqlalchemy import event
             from sqlalchemy.engine import Engine
@@ -683,6 +687,9 @@ class _AfterStatement:
             event.listen(Engine, "after_cursor_execute", self._after)
             self._listening = True
         self.sql, self.reports = sql, reports
+        self.only = frozenset(only) if only is not None else None
+        # the report's leading comment, which the watcher knows for lockwatch's own: on its savepoints too
+        self._marker = _MessageTag._COMMENT.match(sql).group(0).strip() + " "
         try:
             from psycopg2.extensions import TRANSACTION_STATUS_INTRANS
             self._in_transaction = TRANSACTION_STATUS_INTRANS
@@ -690,7 +697,7 @@ class _AfterStatement:
             self._in_transaction = None
 
     def stop(self):
-        self.sql, self.reports = None, None
+        self.sql, self.reports, self.only = None, None, None
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
         conn.info["lockwatch_started"] = time.monotonic()
@@ -700,6 +707,8 @@ class _AfterStatement:
         query = getattr(cursor, "query", None)  # psycopg2's: the statement as the server got it
         status = getattr(cursor, "statusmessage", None)
         if self.sql is None or started is None or query is None:
+            return
+        if self.only is not None and _MessageTag.first_word(statement) not in self.only:
             return
         elapsed_us = int((time.monotonic() - started) * 1000000)
         tag = " ".join(word for word in (status or "").split() if not word.isdigit())  # "INSERT 0 1" -> INSERT
@@ -712,17 +721,17 @@ class _AfterStatement:
             in_transaction = session.get_transaction_status() == self._in_transaction
             with session.cursor() as report:
                 if in_transaction:
-                    report.execute("savepoint lockwatch_report")
+                    report.execute(self._marker + "savepoint lockwatch_report")
                 try:
                     report.execute(self.sql, {"query": query, "elapsed_us": elapsed_us, "tag": tag})
                     self.reports.append(report.fetchone()[0])
                 except Exception:
                     if in_transaction:
-                        report.execute("rollback to savepoint lockwatch_report")
+                        report.execute(self._marker + "rollback to savepoint lockwatch_report")
                     raise
                 finally:
                     if in_transaction:
-                        report.execute("release savepoint lockwatch_report")
+                        report.execute(self._marker + "release savepoint lockwatch_report")
         except Exception:
             pass
 
@@ -979,7 +988,7 @@ def _run(request, gates):
     if request.get("report_gates") and _sessions is not None:
         _sessions.gates = gates
     if request.get("report_after"):
-        _after_statement.start(request["report_after"], gates)
+        _after_statement.start(request["report_after"], gates, request.get("report_after_only"))
     if op == "upgrade":
         _flight.command(request, lambda: command.upgrade(_config(), request["rev"]))
     elif op == "downgrade":

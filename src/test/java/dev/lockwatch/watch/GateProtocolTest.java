@@ -366,6 +366,31 @@ class GateProtocolTest {
     }
 
     /**
+     * With event triggers, only the statements no trigger pauses are followed by a report (the keywords
+     * {@link GateProtocol#afterUngatedStatements} lists, as the request's report_after_only): here the LOCK TABLE,
+     * past the comments before its keyword, not the DDL and DML around it.
+     */
+    @Test
+    void theDriverReportsAfterTheListedStatementsOnly(@TempDir Path dir) throws Exception {
+        String out = runAfterStatement(dir, """
+                after.start(sys.argv[3], reports, ["LOCK", "REINDEX"])
+                with sa.create_engine(sys.argv[2]).begin() as connection:
+                    connection.exec_driver_sql("create table only_orders (id int)")
+                    connection.exec_driver_sql("/* a comment */ lock table only_orders in share mode")
+                    connection.exec_driver_sql("insert into only_orders values (1)")
+                after.stop()
+                for report in reports:
+                    print(report)
+                """);
+        List<BackendSample> reports = out.lines().map(line -> new ReportedGate(1024).parse(line)
+                .orElseThrow(() -> new AssertionError(line))).toList();
+        assertEquals(List.of("LOCK TABLE"), reports.stream().map(r -> r.pause().tag()).toList(), out);
+        assertTrue(GateProtocol.afterUngatedStatements(16).onlyFirstKeywords().orElseThrow().contains("REINDEX"));
+        assertTrue(!GateProtocol.afterUngatedStatements(17).onlyFirstKeywords().orElseThrow().contains("REINDEX"),
+                "event triggers fire for REINDEX from PostgreSQL 17");
+    }
+
+    /**
      * A report query that fails inside the migration's transaction (a revision's tiny statement_timeout) costs the
      * report only: its savepoint keeps the transaction usable, so the revision's next statements and its commit run.
      */
@@ -394,8 +419,9 @@ class GateProtocolTest {
      */
     private static String runAfterStatement(Path dir, String body) throws Exception {
         Path script = dir.resolve("after.py");
-        Files.writeString(script, "import ast, sys, time\nimport sqlalchemy as sa\n"
-                + driverClass("_AfterStatement", "{\"time\": time}") + """
+        Files.writeString(script, "import ast, re, sys, time\nimport sqlalchemy as sa\n"
+                + driverClass("_MessageTag", "{\"re\": re}") + "message_tag = namespace[\"_MessageTag\"]\n"
+                + driverClass("_AfterStatement", "{\"time\": time, \"_MessageTag\": message_tag}") + """
                 reports = []
                 after = namespace["_AfterStatement"]()
                 """ + body);
