@@ -1,17 +1,17 @@
 package dev.lockwatch.rules;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
 import dev.lockwatch.model.TableRef;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Set;
 
 /**
  * A write-blocking lock on a busy table requested while {@code lock_timeout} was 0 in the migration's own session,
@@ -40,7 +40,7 @@ public final class MissingLockTimeoutRule implements Rule {
     @Override
     public List<Finding> check(RevisionRun run) {
         List<Finding> findings = new ArrayList<>();
-        Set<TableRef> reported = new HashSet<>();
+        Map<TableRef, LockMode> reported = new HashMap<>(); // the lock a finding named, by table
         for (Statement statement : run.statements()) {
             if (statement.lockTimeoutMs() == null || statement.lockTimeoutMs() != 0) {
                 continue; // a timeout is set, or lockwatch could not read it: nothing to say
@@ -53,7 +53,11 @@ public final class MissingLockTimeoutRule implements Rule {
                 }
             }
             for (ObservedLock lock : strongest.values()) {
-                if (reported.add(lock.table())) {
+                LockMode named = reported.get(lock.table());
+                // once per table, and again for a request that also blocks reads after one that let them through:
+                // LOCK TABLE ... IN EXCLUSIVE MODE, then an ALTER TABLE whose ACCESS EXCLUSIVE queues behind readers
+                if (named == null || lock.mode().blocksReads() && !named.blocksReads()) {
+                    reported.put(lock.table(), lock.mode());
                     findings.add(finding(Evidence.of(run, lock.table(), statement).withLock(lock)));
                 }
             }

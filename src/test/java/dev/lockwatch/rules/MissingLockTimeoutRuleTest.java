@@ -30,6 +30,22 @@ class MissingLockTimeoutRuleTest {
                 .lockHeldBefore("orders", ACCESS_EXCLUSIVE).build()));
     }
 
+    /**
+     * warehouse 104b4c56862b: LOCK TABLE packages IN EXCLUSIVE MODE (writes wait), then ALTER TABLE packages (its
+     * ACCESS EXCLUSIVE still queues behind every reader, and reads queue behind it): both, each once; a later
+     * request that blocks no more than what was named is not named again.
+     */
+    @Test
+    void againWhenALaterRequestOnTheTableAlsoBlocksReads() {
+        List<Finding> findings = rule.check(run().table("orders", "id")
+                .statement("LOCK TABLE orders IN EXCLUSIVE MODE").lock("orders", LockMode.EXCLUSIVE)
+                .statement("CREATE INDEX ix ON orders (id)").lock("orders", SHARE)
+                .statement("ALTER TABLE orders ADD COLUMN note text").lock("orders", ACCESS_EXCLUSIVE)
+                .statement("ALTER TABLE orders ADD COLUMN more text").lock("orders", ACCESS_EXCLUSIVE).build());
+        assertEquals(List.of(LockMode.EXCLUSIVE, LockMode.ACCESS_EXCLUSIVE),
+                findings.stream().map(f -> f.lock().orElseThrow()).toList());
+    }
+
     @Test
     void notWithATimeout() {
         assertEquals(List.of(), rule.check(run().table("orders", "id")
