@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -113,6 +114,19 @@ public final class SchemaReader {
     private static final String NEW_STORAGE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
             + " left join pg_index i on i.indexrelid = c.oid where c.oid >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i')"
             + " and " + FRESH.formatted("c");
+    /** pg_class's rows in every tablespace (0: the database's default) whose storage is above {@code ?}. */
+    private static final String STORAGE_ABOVE = " from pg_class c where c.reltablespace = any(array(select t.oid"
+            + " from pg_tablespace t) || 0::oid) and c.relfilenode > ?::bigint::oid";
+    /**
+     * Tables (by oid) whose own or whose indexes' storage is newer than the mark, then the new mark. A relation's new
+     * storage takes the next number of the server's counter, above every one that exists: pg_class's index on
+     * (reltablespace, relfilenode) finds it without a scan of pg_class, as capture.sql's rebuilt_oids does.
+     */
+    private static final String NEW_STORAGE_ABOVE = "select distinct coalesce(i.indrelid, c.oid)::bigint"
+            + STORAGE_ABOVE.replace(" from pg_class c", " from pg_class c left join pg_index i on i.indexrelid = c.oid")
+            // the oid as bigint: no index on it, so the planner takes the index on relfilenode, not one on user oids
+            + " and c.oid::bigint >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i');\n"
+            + "select coalesce(max(c.relfilenode::bigint), ?)" + STORAGE_ABOVE;
     /** The server's transaction snapshot: what says whether anything was written since the last read. */
     private static final String SNAPSHOT = "select txid_current_snapshot()::text";
     /** What capture noted of the DDL here, taken: see capture.sql's lockwatch.noted_changes. */
@@ -138,6 +152,8 @@ public final class SchemaReader {
     private String lastTransactions;
     /** Where the last read found the version table (schema-qualified and quoted), or null when it did not. */
     private String lastVersionTable;
+    /** The highest relfilenode the last opening of a read after an upgrade saw (NEW_STORAGE_ABOVE). */
+    private OptionalLong storageMark = OptionalLong.empty();
     /** Whether lockwatch's capture notes what DDL changes here ({@link #notedChanges}), as far as known. */
     private boolean noted;
 
@@ -265,8 +281,9 @@ public final class SchemaReader {
 
     /**
      * What a read after a judged upgrade starts from, in one round trip: the server's transaction snapshot; the
-     * tables whose own or whose indexes' pg_class row was written since the last read (new storage from a statement
-     * no gate pauses: REINDEX, CLUSTER or VACUUM FULL in an autocommit block; one scan of pg_class's user rows);
+     * tables whose own or whose indexes' storage is new since the last such read (from a statement no gate pauses:
+     * REINDEX, CLUSTER or VACUUM FULL in an autocommit block; found above the last storage mark, the first time by a
+     * scan of pg_class's user rows written since the last read);
      * and the versions the version table records, read where the last read found it (the catalog read that follows
      * says whether it is still there).
      */
@@ -298,9 +315,20 @@ public final class SchemaReader {
     }
 
     private Opening opening(Optional<String> versionTable) throws SQLException {
-        String sql = SNAPSHOT + ";\n" + NEW_STORAGE + versionTable.map(t -> ";\n" + versionsQuery(t)).orElse("");
+        // the first time, rows written since the last read (a scan of pg_class's user rows) and the mark; then the mark
+        long mark = storageMark.orElse(0);
+        String newStorage = storageMark.isPresent() ? NEW_STORAGE_ABOVE
+                : NEW_STORAGE + ";\nselect coalesce(max(c.relfilenode::bigint), ?)" + STORAGE_ABOVE;
+        String sql = SNAPSHOT + ";\n" + newStorage + versionTable.map(t -> ";\n" + versionsQuery(t)).orElse("");
         try (PreparedStatement s = connection.prepareStatement(sql)) {
-            s.setString(1, Long.toString(since()));
+            int parameter = 1;
+            if (storageMark.isPresent()) {
+                s.setLong(parameter++, mark);
+            } else {
+                s.setString(parameter++, Long.toString(since()));
+            }
+            s.setLong(parameter++, mark);
+            s.setLong(parameter, mark);
             s.execute();
             String transactions = firstValue(s.getResultSet());
             s.getMoreResults();
@@ -310,6 +338,8 @@ public final class SchemaReader {
                     tables.add(rs.getLong(1));
                 }
             }
+            s.getMoreResults();
+            storageMark = OptionalLong.of(Long.parseLong(firstValue(s.getResultSet())));
             Optional<Versions> versions = Optional.empty();
             if (versionTable.isPresent()) {
                 s.getMoreResults();

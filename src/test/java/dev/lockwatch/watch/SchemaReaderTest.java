@@ -171,6 +171,20 @@ class SchemaReaderTest {
         }
     }
 
+    /** The same after an earlier read after an upgrade: found above the storage mark that read took, not by a scan. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"reindex table concurrently other", "vacuum full busy",
+            "cluster child using ix_child_parent", "reindex index ix_other_x"})
+    void newStorageAfterAnEarlierReadAfterAnUpgradeIsReadToo(String sql) throws SQLException {
+        try (Connection reading = SharedPostgres.connect(DATABASE)) {
+            SchemaReader reader = reader(reading);
+            reader.read();
+            reader.readAfter(Set.of(), false);
+            runUnwatched(sql);
+            assertEquals(fullRead(), reader.readAfter(Set.of(), false), sql);
+        }
+    }
+
     @Test
     void aCommandThatMayRedefineTablesItDoesNotTouchTellsNothing() throws SQLException {
         assertEquals(Optional.empty(), Touched.of(runReportingGates("alter type mood rename to feeling")));
