@@ -1,6 +1,5 @@
 package dev.lockwatch.alembic;
 
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lockwatch.capture.AfterStatements;

@@ -1,7 +1,6 @@
 package dev.lockwatch.alembic;
 
 import dev.lockwatch.capture.AfterStatements;
-
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.process.OwnedProcess;

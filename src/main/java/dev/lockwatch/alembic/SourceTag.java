@@ -21,30 +21,29 @@ public final class SourceTag {
     private SourceTag() {
     }
 
-    /** The statement without its tag, and where it came from (null when untagged). */
-    public record Tagged(String sql, SourceLocation source) {
+    /**
+     * The statement without its tags, where it came from (null when untagged), and the session's message count the
+     * driver put before it as sent (empty when it did not).
+     */
+    public record Tagged(String sql, SourceLocation source, OptionalLong message) {
     }
 
     public static Tagged strip(String sql) {
         if (sql == null) {
-            return new Tagged(null, null);
+            return new Tagged(null, null, OptionalLong.empty());
         }
         Matcher counted = MESSAGE_TAG.matcher(sql);
+        OptionalLong message = OptionalLong.empty();
         if (counted.lookingAt()) {
+            message = OptionalLong.of(Long.parseLong(counted.group(1)));
             sql = sql.substring(counted.end());
         }
         Matcher m = TAG.matcher(sql);
         if (!m.find()) {
-            return new Tagged(sql, null);
+            return new Tagged(sql, null, message);
         }
-        return new Tagged(sql.substring(m.end()), new SourceLocation(Path.of(m.group(1)), Integer.parseInt(m.group(2))));
-    }
-
-    /** The session's message count the driver put before a statement as sent, when it did. */
-    public static OptionalLong messageNumber(String sql) {
-        Matcher counted = sql == null ? null : MESSAGE_TAG.matcher(sql);
-        return counted != null && counted.lookingAt() ? OptionalLong.of(Long.parseLong(counted.group(1)))
-                : OptionalLong.empty();
+        return new Tagged(sql.substring(m.end()), new SourceLocation(Path.of(m.group(1)), Integer.parseInt(m.group(2))),
+                message);
     }
 
     /** {@code text} without the driver's message counts, wherever it quotes a statement as sent. */

@@ -114,19 +114,21 @@ public final class SchemaReader {
     private static final String NEW_STORAGE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
             + " left join pg_index i on i.indexrelid = c.oid where c.oid >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i')"
             + " and " + FRESH.formatted("c");
-    /** pg_class's rows in every tablespace (0: the database's default) whose storage is above {@code ?}. */
-    private static final String STORAGE_ABOVE = " from pg_class c where c.reltablespace = any(array(select t.oid"
-            + " from pg_tablespace t) || 0::oid) and c.relfilenode > ?::bigint::oid";
+    /** pg_class's rows ({@code c}) in every tablespace (0: the database's default) whose storage is above {@code ?}. */
+    private static final String STORAGE_ABOVE = " where c.reltablespace = any(array(select t.oid from pg_tablespace t)"
+            + " || 0::oid) and c.relfilenode > ?::bigint::oid";
+    /** The highest relfilenode above {@code ?} (the mark a read after an upgrade keeps), else that one. */
+    private static final String STORAGE_MARK = "select coalesce(max(c.relfilenode::bigint), ?) from pg_class c"
+            + STORAGE_ABOVE;
     /**
      * Tables (by oid) whose own or whose indexes' storage is newer than the mark, then the new mark. A relation's new
      * storage takes the next number of the server's counter, above every one that exists: pg_class's index on
      * (reltablespace, relfilenode) finds it without a scan of pg_class, as capture.sql's rebuilt_oids does.
      */
-    private static final String NEW_STORAGE_ABOVE = "select distinct coalesce(i.indrelid, c.oid)::bigint"
-            + STORAGE_ABOVE.replace(" from pg_class c", " from pg_class c left join pg_index i on i.indexrelid = c.oid")
+    private static final String NEW_STORAGE_ABOVE = "select distinct coalesce(i.indrelid, c.oid)::bigint from pg_class c"
+            + " left join pg_index i on i.indexrelid = c.oid" + STORAGE_ABOVE
             // the oid as bigint: no index on it, so the planner takes the index on relfilenode, not one on user oids
-            + " and c.oid::bigint >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i');\n"
-            + "select coalesce(max(c.relfilenode::bigint), ?)" + STORAGE_ABOVE;
+            + " and c.oid::bigint >= 16384 and c.relkind in ('r', 'p', 'm', 'f', 'i');\n" + STORAGE_MARK;
     /** The server's transaction snapshot: what says whether anything was written since the last read. */
     private static final String SNAPSHOT = "select txid_current_snapshot()::text";
     /** What capture noted of the DDL here, taken: see capture.sql's lockwatch.noted_changes. */
@@ -317,8 +319,7 @@ public final class SchemaReader {
     private Opening opening(Optional<String> versionTable) throws SQLException {
         // the first time, rows written since the last read (a scan of pg_class's user rows) and the mark; then the mark
         long mark = storageMark.orElse(0);
-        String newStorage = storageMark.isPresent() ? NEW_STORAGE_ABOVE
-                : NEW_STORAGE + ";\nselect coalesce(max(c.relfilenode::bigint), ?)" + STORAGE_ABOVE;
+        String newStorage = storageMark.isPresent() ? NEW_STORAGE_ABOVE : NEW_STORAGE + ";\n" + STORAGE_MARK;
         String sql = SNAPSHOT + ";\n" + newStorage + versionTable.map(t -> ";\n" + versionsQuery(t)).orElse("");
         try (PreparedStatement s = connection.prepareStatement(sql)) {
             int parameter = 1;

@@ -321,7 +321,7 @@ public final class StatementAssembler {
      * theirs (LOCK TABLE a; LOCK TABLE b, the first seen by a poll, the second not), and no one can say whose.
      */
     private static boolean messagesBetween(Builder polled, BackendSample sample) {
-        OptionalLong now = SourceTag.messageNumber(sample.query());
+        OptionalLong now = SourceTag.strip(sample.query()).message();
         return polled.message.isPresent() && now.isPresent() && now.getAsLong() - polled.message.getAsLong() > 1;
     }
 
@@ -475,7 +475,7 @@ public final class StatementAssembler {
             SourceTag.Tagged tagged = SourceTag.strip(sample.query());
             b.sql = tagged.sql();
             b.source = tagged.source();
-            b.message = SourceTag.messageNumber(sample.query());
+            b.message = tagged.message();
             b.startUs = sample.queryStartUs() > 0 ? sample.queryStartUs() : sample.timeUs();
             b.xactStartUs = sample.xactStartUs();
             return b;
