@@ -4,6 +4,7 @@ import dev.lockwatch.capture.GateEffects;
 import dev.lockwatch.capture.Pause;
 import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.capture.Capture;
+import dev.lockwatch.model.LockMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,28 @@ class GateProtocolTest {
         assertEquals("CREATE TABLE", end.pause().tag());
         assertTrue(end.query().startsWith("create table"), end.query());
         assertTrue(end.locks().stream().anyMatch(l -> l.mode() == dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE), end.toString());
+    }
+
+    /** Each mode pg_locks names comes back from the number a gate keeps for it, granted or not, and no other does. */
+    @Test
+    void aLockKeptAsANumberComesBackAsTheSameLock() throws SQLException {
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            for (LockMode mode : LockMode.values()) {
+                for (boolean granted : new boolean[] {true, false}) {
+                    try (ResultSet rs = s.executeQuery("select r.relation, r.mode, r.granted from lockwatch.lock_rows("
+                            + "array[lockwatch.lock_code(16385, '" + mode.pgLocksName() + "', " + granted + ")]) r")) {
+                        assertTrue(rs.next());
+                        assertEquals(16385, rs.getLong(1));
+                        assertEquals(mode.pgLocksName(), rs.getString(2));
+                        assertEquals(granted, rs.getBoolean(3));
+                    }
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select lockwatch.lock_code(16385, 'SIReadLock', true) % 32")) {
+                assertTrue(rs.next());
+                assertEquals(1, rs.getLong(1), "a mode no table lock has is numbered 0");
+            }
+        }
     }
 
     /**
