@@ -10,6 +10,26 @@ public record RowCount(long value, boolean exact) {
 
     @Override
     public String toString() {
-        return (exact ? "" : "about ") + String.format("%,d", value) + (value == 1 ? " row" : " rows");
+        return (exact ? "" : "about ") + grouped(value) + (value == 1 ? " row" : " rows");
+    }
+
+    /**
+     * A count with its thousands grouped by commas, as {@code %,d} prints it in English, whatever the JVM's locale:
+     * a report reads the same on every machine, and a Formatter for every statement of a long chain cost more than
+     * the rule that wrote it.
+     */
+    public static String grouped(long count) {
+        String digits = Long.toString(Math.abs(count));
+        StringBuilder text = new StringBuilder(digits.length() + digits.length() / 3 + 1);
+        if (count < 0) {
+            text.append('-');
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (i > 0 && (digits.length() - i) % 3 == 0) {
+                text.append(',');
+            }
+            text.append(digits.charAt(i));
+        }
+        return text.toString();
     }
 }

@@ -5,6 +5,7 @@ import dev.lockwatch.model.LockMode;
 import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.ProductionEstimate;
 import dev.lockwatch.model.RevisionRun;
+import dev.lockwatch.model.RowCount;
 import dev.lockwatch.model.Severity;
 import dev.lockwatch.model.Statement;
 import java.util.ArrayList;
@@ -86,9 +87,9 @@ public final class UnbatchedDataChangeRule implements Rule {
             Evidence evidence = Evidence.of(run, lock.get().table(), statement).withLock(lock.get());
             String atProduction = estimate == null ? "" : " (about " + ProductionEstimate.count(production)
                     + " at production's size, scaled linearly)";
-            findings.add(finding(evidence, statement.tag() + " changed " + String.format("%,d", rows) + " rows of "
+            findings.add(finding(evidence, statement.tag() + " changed " + RowCount.grouped(rows) + " rows of "
                     + evidence.table() + " in one statement" + atProduction + ", over --max-rows-per-statement "
-                    + String.format("%,d", maxRows) + ": every row it touched stays locked until its transaction "
+                    + RowCount.grouped(maxRows) + ": every row it touched stays locked until its transaction "
                     + "ends, and its WAL arrives at the replicas at once", "batch it in a later revision: with "
                     + "op.get_context().autocommit_block(): loop over key ranges, op.execute(\"" + statement.tag()
                     + " ... WHERE id >= %(lo)s AND id < %(hi)s\") a few thousand rows at a time; or run the "

@@ -277,13 +277,15 @@ begin
       end if;
       perform set_config('lockwatch.locks_told', fingerprint, false);
       perform set_config('lockwatch.locks_told_codes', coalesce(codes, '{}')::text, false);
-      if since is null then
+      if since is null and cardinality(codes) > 50 then
+        -- many (a rolled-back savepoint in a long deploy): one pass over pg_class
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
           from lockwatch.lock_rows(codes) l where @TABLE_RELATION@;
       else
-        -- each added lock's relation looked up alone: a user table, or one this session no longer sees
+        -- each lock's relation looked up alone (a user table, or one this session no longer sees): those added
+        -- since the last report, or the few of a transaction's first, where a pass over pg_class cost more
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
-          from lockwatch.lock_rows(added) l where @TABLE_RELATION_LOOKED_UP@;
+          from lockwatch.lock_rows(case when since is null then codes else added end) l where @TABLE_RELATION_LOOKED_UP@;
       end if;
     end if;
     raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;

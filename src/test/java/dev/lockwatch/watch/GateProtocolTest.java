@@ -20,11 +20,16 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The gate protocol's contract: the SQL capture.sql runs in a real server, read by the Java side (and the driver's). */
@@ -182,6 +187,46 @@ class GateProtocolTest {
                 "the savepoint's statement was reported with its locks: " + gates);
         assertTrue(lastStart.locks().stream().noneMatch(l -> l.relation() == inside[0]), lastStart.locks().toString());
         assertFalse(lastStart.locks().isEmpty(), lastStart.toString());
+    }
+
+    /**
+     * A transaction's first report carries every table lock it holds, and only table locks: a few looked up one by
+     * one, many (a data migration that read dozens of tables before its first DDL) in one pass over pg_class.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 60})
+    void aTransactionsFirstReportCarriesEachTableItLockedBeforeIt(int tables) throws SQLException {
+        List<String> names = new ArrayList<>();
+        Set<Long> expected = new HashSet<>();
+        List<BackendSample> gates = new ArrayList<>();
+        ReportedGate reader = new ReportedGate(1024);
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            for (int i = 0; i < tables; i++) {
+                names.add("first_" + tables + "_" + i);
+                s.execute("create table " + names.get(i) + " (id int primary key)");
+                try (ResultSet rs = s.executeQuery("select '" + names.get(i) + "'::regclass::oid::bigint")) {
+                    rs.next();
+                    expected.add(rs.getLong(1));
+                }
+            }
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice");
+            s.execute(names.stream().map(n -> "select count(*) from " + n).collect(Collectors.joining(" union all ")));
+            s.execute("alter table " + names.get(0) + " add column note text");
+            for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                gates.add(reader.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length())).orElseThrow());
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset lockwatch.report");
+            for (String name : names) {
+                s.execute("drop table " + name);
+            }
+        }
+        BackendSample start = gates.get(0);
+        assertEquals(Pause.Event.START, start.pause().event());
+        assertEquals(expected, start.locks().stream().map(BackendSample.HeldLock::relation).collect(Collectors.toSet()),
+                start.locks().toString());
     }
 
     @Test
