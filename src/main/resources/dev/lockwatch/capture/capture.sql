@@ -278,7 +278,8 @@ begin
       perform set_config('lockwatch.locks_told', fingerprint, false);
       perform set_config('lockwatch.locks_told_codes', coalesce(codes, '{}')::text, false);
       if since is null and cardinality(codes) > 50 then
-        -- many (a rolled-back savepoint in a long deploy): one pass over pg_class
+        -- many (a first report after statements no gate paused, or locks released since the last report): one pass
+        -- over pg_class, about as dear as 50 relations looked up alone
         select coalesce(json_agg(json_build_array(l.relation, l.mode, l.granted)), '[]') into held
           from lockwatch.lock_rows(codes) l where @TABLE_RELATION@;
       else

@@ -67,7 +67,7 @@ class GateProtocolTest {
         BackendSample end = gates.get(1);
         assertEquals("CREATE TABLE", end.pause().tag());
         assertTrue(end.query().startsWith("create table"), end.query());
-        assertTrue(end.locks().stream().anyMatch(l -> l.mode() == dev.lockwatch.model.LockMode.ACCESS_EXCLUSIVE), end.toString());
+        assertTrue(end.locks().stream().anyMatch(l -> l.mode() == LockMode.ACCESS_EXCLUSIVE), end.toString());
     }
 
     /** Each mode pg_locks names comes back from the number a gate keeps for it, granted or not, and no other does. */
