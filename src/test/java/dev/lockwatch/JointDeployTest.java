@@ -105,6 +105,53 @@ class JointDeployTest {
         assertTrue(sqlOf(result, "r3").contains("UPDATE orders SET qty = qty + 1"), result.describe());
     }
 
+    /**
+     * A table the deploy's transaction made is seen by no other session until COMMIT, so no one can wait for its
+     * locks: the report lists none (the gates leave them out, the watcher's looks too, a LOCK TABLE's report
+     * included). With transaction_per_migration the table is committed before the next revision locks it, and then
+     * that revision's locks on it are listed.
+     */
+    @Test
+    void locksOnATableTheDeploysOwnTransactionMadeAreNotListed() {
+        String create = "op.create_table('events', sa.Column('id', sa.Integer, primary_key=True),"
+                + " sa.Column('customer_id', sa.Integer, sa.ForeignKey('customers.id')))";
+        String work = TIMEOUT + "op.add_column('events', sa.Column('note', sa.Text))\n"
+                + "op.execute('LOCK TABLE events IN EXCLUSIVE MODE')\n"
+                + "op.add_column('customers', sa.Column('vip', sa.Boolean))";
+        for (String env : List.of("", ", transaction_per_migration=True")) {
+            AlembicProject project = AlembicProject.create(dir.resolve(env.isEmpty() ? "joint" : "each"),
+                            AlembicProject.ENV_FROM_INI.formatted(env))
+                    .revision("r1", null, AlembicProject.SHOP, "op.drop_table('orders')\nop.drop_table('customers')")
+                    .revision("r2", "r1", TIMEOUT + create).revision("r3", "r2", work);
+
+            Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+            assertEquals("applied", result.revision("r3").get("status").asText(), result.describe());
+            List<String> r2 = locksOf(result, "r2");
+            List<String> r3 = locksOf(result, "r3");
+            assertTrue(r2.contains("CREATE TABLE public.customers SHARE ROW EXCLUSIVE"), r2.toString());
+            assertTrue(r3.contains("ALTER TABLE public.customers ACCESS EXCLUSIVE"), r3.toString());
+            if (env.isEmpty()) {
+                assertTrue(r2.stream().noneMatch(l -> l.contains("public.events")), r2.toString());
+                assertTrue(r3.stream().noneMatch(l -> l.contains("public.events")), r3.toString());
+            } else {
+                assertTrue(r3.containsAll(List.of("ALTER TABLE public.events ACCESS EXCLUSIVE",
+                        "LOCK TABLE public.events EXCLUSIVE")), r3.toString());
+            }
+        }
+    }
+
+    /** Each lock a revision's statements took: its command tag, table and mode. */
+    private static List<String> locksOf(Result result, String revision) {
+        List<String> locks = new ArrayList<>();
+        for (JsonNode statement : result.revision(revision).get("statements")) {
+            for (JsonNode lock : statement.get("locks")) {
+                locks.add(statement.get("tag").asText() + " " + lock.get("table").asText() + " " + lock.get("mode").asText());
+            }
+        }
+        return locks;
+    }
+
     @Test
     void anAutocommitBlockInsideAJointDeployCommitsWhatCameBefore() {
         AlembicProject project = shop("").revision("r2", "r1", ADD_VIP)

@@ -132,6 +132,12 @@ public final class GateProtocol {
          */
         LOCKS_SINCE("locks_since", "since"),
         UNTIL("until", "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
+        /**
+         * The highest relation oid when the gate's transaction was first reported: relations above it were made since,
+         * by that transaction (no other session can see them, so none can wait for their locks), and the gate leaves
+         * their locks out of {@link #LOCKS}. Null at a gate that did not read its locks.
+         */
+        CREATED_ABOVE("created_above", "above::bigint"),
         /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
         EFFECTS("effects", "effects");
 
@@ -193,6 +199,7 @@ public final class GateProtocol {
                     + " from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation')";
             case LOCKS_UNCHANGED, QUERY_TOLD -> "false";
             case LOCKS_FINGERPRINT, LOCKS_SINCE -> "null::text";
+            case CREATED_ABOVE -> "null::bigint"; // the transaction's gates tell it, if any passed: see ReportedGate
             case EFFECTS -> "null::json";
         };
     }

@@ -40,6 +40,12 @@ public record BackendSample(long timeUs, int pid, String query, long queryStartU
                 effects);
     }
 
+    /** The same look, with these of its locks. */
+    BackendSample withLocks(List<HeldLock> held) {
+        return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, held, pause, gone, pausedUntilUs,
+                settled, effects);
+    }
+
     /** The same look, placed at {@code timeUs} (StatementAssembler.inOrder). */
     BackendSample at(long timeUs) {
         return new BackendSample(timeUs, pid, query, queryStartUs, xactStartUs, locks, pause, gone, pausedUntilUs,

@@ -271,7 +271,7 @@ public final class LockWatcher implements AutoCloseable {
             reader.parse(report).ifPresent(seen::add);
         }
         seen.sort(Comparator.comparingLong(BackendSample::timeUs));
-        return List.copyOf(seen);
+        return List.copyOf(reader.withoutCreatedRelations(seen));
     }
 
     private void loop() {

@@ -9,6 +9,7 @@ import dev.lockwatch.capture.GateProtocol.NoticeField;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,12 @@ final class ReportedGate {
 
     private record Told(long xactStartUs, Map<String, List<BackendSample.HeldLock>> byFingerprint) {
     }
+
+    /**
+     * Each session's transactions by start, with the lowest {@link NoticeField#CREATED_ABOVE} their gates told: the
+     * locks above it that the gates left out are left out of every other look at the transaction too.
+     */
+    private final Map<Integer, Map<Long, Long>> createdAbove = new HashMap<>();
 
     /** The text each session's reports last sent, with the start of the query message it belongs to. */
     private final Map<Integer, Text> textByPid = new HashMap<>();
@@ -85,6 +92,10 @@ final class ReportedGate {
                 told.byFingerprint().put(fingerprint, locks);
             }
         }
+        JsonNode above = field(gate, NoticeField.CREATED_ABOVE);
+        if (above.canConvertToLong()) {
+            createdAbove.computeIfAbsent(pid, p -> new HashMap<>()).merge(xactStart, above.asLong(), Math::min);
+        }
         long time = field(gate, NoticeField.TIME).asLong();
         long queryStart = field(gate, NoticeField.QUERY_START).asLong(-1);
         Text text = textByPid.get(pid);
@@ -95,6 +106,30 @@ final class ReportedGate {
         BackendSample sample = new BackendSample(time, pid, text.query(), queryStart, xactStart, locks, pause, false, -1,
                 true, GateEffects.parse(field(gate, NoticeField.EFFECTS)));
         return Optional.of(sample.released(field(gate, NoticeField.UNTIL).asLong(time)));
+    }
+
+    /**
+     * The samples, each without the locks its transaction's gates left out ({@link NoticeField#CREATED_ABOVE}): a
+     * poll or a report after a statement reads them all, and a lock that only such looks showed would seem taken and
+     * released again between gates. Samples whose locks are the same list stay the same list.
+     */
+    List<BackendSample> withoutCreatedRelations(List<BackendSample> samples) {
+        if (createdAbove.isEmpty()) {
+            return samples;
+        }
+        Map<List<BackendSample.HeldLock>, List<BackendSample.HeldLock>> kept = new IdentityHashMap<>();
+        List<BackendSample> result = new ArrayList<>(samples.size());
+        for (BackendSample sample : samples) {
+            Long above = createdAbove.getOrDefault(sample.pid(), Map.of()).get(sample.xactStartUs());
+            if (above == null || sample.locks().stream().allMatch(l -> l.relation() <= above)) {
+                result.add(sample);
+                continue;
+            }
+            List<BackendSample.HeldLock> locks = kept.computeIfAbsent(sample.locks(),
+                    all -> List.copyOf(all.stream().filter(l -> l.relation() <= above).toList())); // kept as is by the sample
+            result.add(sample.withLocks(locks));
+        }
+        return result;
     }
 
     /** The longest prefix of whole characters that fits in {@code bytes} - 1 UTF-8 bytes, as the server keeps it. */

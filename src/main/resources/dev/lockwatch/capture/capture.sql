@@ -194,6 +194,28 @@ begin
 end
 $fn$;
 
+-- The highest relation oid when this transaction's first gate read its locks. A relation above it did not exist then:
+-- this transaction made it, and no other session can see it to wait for its lock (or another session made it since,
+-- and it carries no traffic the deploy could block). Gates leave such locks out: a deploy of one transaction holds a
+-- thousand on the tables, indexes and sequences it made, and reading them at every gate was most of a gate's cost.
+-- Relations made later still get oids above it until the OID counter wraps around; after that they are told, as
+-- before. The mark is a setting, so a rolled-back savepoint that set it takes it back, and the next gate sets it
+-- again, higher: only more is told.
+create or replace function lockwatch.created_above() returns oid language plpgsql volatile as $fn$
+declare
+  xact text := transaction_timestamp()::text;
+  mark text := coalesce(current_setting('lockwatch.created_above', true), '');
+  top oid;
+begin
+  if split_part(mark, '|', 1) = xact then
+    return split_part(mark, '|', 2)::oid;
+  end if;
+  select max(c.oid) into top from pg_class c;
+  perform set_config('lockwatch.created_above', xact || '|' || top, false);
+  return top;
+end
+$fn$;
+
 -- A gate keeps each lock it read as one number, relation * 32 + mode * 2 + granted: one array to keep, compare and
 -- send, where a long deploy holds a thousand locks. lock_code makes the number, lock_rows turns numbers back into
 -- locks as pg_locks names them. (Both are inlined into the queries that call them.)
@@ -234,6 +256,7 @@ declare
   told bigint[];
   added bigint[];
   since text;
+  above oid;
 begin
   if current_setting('lockwatch.report', true) = 'notice' then
     perform set_config('lockwatch.seq', seq::text, false);
@@ -253,12 +276,14 @@ begin
       raise notice '@NOTICE_PREFIX@%', @NOTICE_JSON@;
       return;
     end if;
+    above := lockwatch.created_above();
     -- one read of pg_locks, whose cost is the server's whole lock table; its fingerprint tells whether anything
     -- changed since this transaction's last report (mostly not, at a start gate), and then no table is looked up
     select count(*) || ':' || coalesce(sum(hashint8(s.code)), 0), array_agg(s.code)
       into fingerprint, codes
       from (select lockwatch.lock_code(l.relation, l.mode, l.granted) as code
-              from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384) s;
+              from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384
+                                and l.relation <= above) s;
     fingerprint := transaction_timestamp() || '|' || fingerprint;
     since := coalesce(current_setting('lockwatch.locks_told', true), '');
     unchanged := since = fingerprint;

@@ -54,8 +54,9 @@ class GateProtocolTest {
         List<BackendSample> gates = new ArrayList<>();
         ReportedGate reader = new ReportedGate(1024);
         try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table \"user\" (id int primary key)");
             s.execute("set lockwatch.report = notice");
-            s.execute("create table \"user\" (id int primary key, note text)");
+            s.execute("alter table \"user\" add column note text");
             for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                 String notice = w.getMessage();
                 assertTrue(notice.startsWith(GateProtocol.NOTICE_PREFIX), notice);
@@ -65,8 +66,8 @@ class GateProtocolTest {
         }
         assertEquals(List.of(Pause.Event.START, Pause.Event.END), gates.stream().map(g -> g.pause().event()).toList());
         BackendSample end = gates.get(1);
-        assertEquals("CREATE TABLE", end.pause().tag());
-        assertTrue(end.query().startsWith("create table"), end.query());
+        assertEquals("ALTER TABLE", end.pause().tag());
+        assertTrue(end.query().startsWith("alter table"), end.query());
         assertTrue(end.locks().stream().anyMatch(l -> l.mode() == LockMode.ACCESS_EXCLUSIVE), end.toString());
     }
 
@@ -105,11 +106,14 @@ class GateProtocolTest {
         List<Long> tables = new ArrayList<>();
         List<String> notices = new ArrayList<>();
         try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table once_a (id serial primary key, note text)");
+            s.execute("create table once_b (id int primary key)");
+            s.execute("create table once_c (id int primary key)");
             c.setAutoCommit(false);
             s.execute("set lockwatch.report = notice");
-            for (String ddl : List.of("create table once_a (id serial primary key, note text)",
-                    "create index once_a_note on once_a (note)", "create table once_b (id int primary key)",
-                    "reindex index once_a_note; create table once_c (id int primary key)")) {
+            for (String ddl : List.of("alter table once_a add column more text",
+                    "create index once_a_note on once_a (note)", "alter table once_b add column note text",
+                    "reindex index once_a_note; alter table once_c add column note text")) {
                 s.execute(ddl); // each execute clears the warnings of the one before
                 for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                     notices.add(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length()));
@@ -122,6 +126,8 @@ class GateProtocolTest {
                 }
             }
             c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset lockwatch.report; drop table once_a, once_b, once_c");
             BackendSample last = gates.get(gates.size() - 1);
             assertTrue(last.locks().stream().allMatch(l -> tables.contains(l.relation())), last.locks().toString());
             assertEquals(tables.size(), last.locks().stream().map(BackendSample.HeldLock::relation).distinct().count(),
@@ -138,17 +144,72 @@ class GateProtocolTest {
         List<java.util.Set<Long>> told = starts.stream().map(g -> g.pause().rebuiltTables()).toList();
         boolean reindexGated = gates.stream().anyMatch(g -> g.pause().tag().equals("REINDEX"));
         assertEquals(reindexGated ? 5 : 4, told.size(), gates.toString());
-        assertEquals(java.util.Set.of(), told.get(1), told.toString()); // once_a's key: in its end gate's states
-        assertEquals(java.util.Set.of(), told.get(2), told.toString());
+        assertEquals(java.util.Set.of(), told.get(1), told.toString());
+        assertEquals(java.util.Set.of(), told.get(2), told.toString()); // once_a_note: in its end gate's states
         if (!reindexGated) { // before PostgreSQL 17: the REINDEX's new storage, told at the next start gate
             assertEquals(java.util.Set.of(tables.get(0)), told.get(3), told.toString());
         }
         // nothing ran between a statement's end gate and the next start gate: the same locks, read but not sent again
-        BackendSample secondStart = starts.get(1);
+        BackendSample secondStart = starts.get(2);
         BackendSample firstEnd = gates.get(gates.indexOf(secondStart) - 1);
         assertEquals(Pause.Event.END, firstEnd.pause().event());
         assertEquals(firstEnd.locks(), secondStart.locks());
         assertTrue(secondStart.locks().stream().anyMatch(l -> l.relation() == tables.get(0)), secondStart.toString());
+    }
+
+    /**
+     * A relation the gate's own transaction made is invisible to every other session, which cannot wait for its lock:
+     * its gates leave those locks out (a deploy of one transaction holds a thousand), and tell the mark above which
+     * they did, so the watcher leaves them out of its own looks too. Locks on what existed before are all told.
+     */
+    @Test
+    void aTransactionsGatesLeaveOutLocksOnTheRelationsItMade() throws SQLException {
+        List<BackendSample> gates = new ArrayList<>();
+        List<com.fasterxml.jackson.databind.JsonNode> notices = new ArrayList<>();
+        ReportedGate reader = new ReportedGate(1024);
+        long old;
+        long made;
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table made_before (id int primary key)");
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice");
+            for (String sql : List.of("create table made_now (id serial primary key, ref int references made_before)",
+                    "alter table made_before add column note text", "alter table made_now add column note text",
+                    "create index made_now_note on made_now (note)", "lock table made_now in exclusive mode",
+                    "alter table made_before add column more text")) {
+                s.execute(sql);
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    String payload = w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length());
+                    notices.add(GateProtocol.parseNotice(payload).orElseThrow());
+                    gates.add(reader.parse(payload).orElseThrow());
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select 'made_before'::regclass::oid::bigint, 'made_now'::regclass::oid::bigint")) {
+                rs.next();
+                old = rs.getLong(1);
+                made = rs.getLong(2);
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset lockwatch.report; drop table made_before");
+        }
+        Set<Long> marks = notices.stream().map(n -> GateProtocol.field(n, GateProtocol.NoticeField.CREATED_ABOVE))
+                .filter(m -> !m.isNull()).map(m -> m.asLong()).collect(Collectors.toSet());
+        assertEquals(1, marks.size(), notices.toString());
+        long mark = marks.iterator().next();
+        assertTrue(old <= mark && mark < made, old + " <= " + mark + " < " + made);
+        assertTrue(gates.stream().allMatch(g -> g.locks().stream().allMatch(l -> l.relation() <= mark)), gates.toString());
+        BackendSample last = gates.get(gates.size() - 1);
+        assertEquals(Pause.Event.END, last.pause().event());
+        assertTrue(last.locks().stream().filter(l -> l.relation() == old).map(BackendSample.HeldLock::mode)
+                .collect(Collectors.toSet()).containsAll(Set.of(LockMode.SHARE_ROW_EXCLUSIVE, LockMode.ACCESS_EXCLUSIVE)),
+                last.locks().toString());
+        // a poll of the same transaction sees the lock on made_now: the watcher leaves it out as the gates did
+        BackendSample polled = new BackendSample(last.timeUs() + 1, last.pid(), "select 1", last.timeUs() + 1,
+                last.xactStartUs(), List.of(new BackendSample.HeldLock(old, LockMode.ACCESS_EXCLUSIVE, true),
+                        new BackendSample.HeldLock(made, LockMode.EXCLUSIVE, true)), null, false, -1, true);
+        assertEquals(List.of(new BackendSample.HeldLock(old, LockMode.ACCESS_EXCLUSIVE, true)),
+                reader.withoutCreatedRelations(List.of(polled)).get(0).locks());
     }
 
     /**
@@ -162,16 +223,18 @@ class GateProtocolTest {
         long[] inside = new long[1];
         try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement();
              Statement probe = c.createStatement()) {
+            s.execute("create table sp_outer (id int primary key)");
+            s.execute("create table sp_inner (id int primary key)");
             c.setAutoCommit(false);
             s.execute("set lockwatch.report = notice");
-            for (String sql : List.of("create table sp_outer (id int primary key)", "savepoint lw_sp",
-                    "create table sp_inner (id int primary key)", "rollback to savepoint lw_sp",
-                    "alter table sp_outer add column note text")) {
+            for (String sql : List.of("alter table sp_outer add column note text", "savepoint lw_sp",
+                    "alter table sp_inner add column note text", "rollback to savepoint lw_sp",
+                    "alter table sp_outer add column more text")) {
                 s.execute(sql);
                 for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
                     gates.add(reader.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length())).orElseThrow());
                 }
-                if (sql.startsWith("create table sp_inner")) {
+                if (sql.startsWith("alter table sp_inner")) {
                     try (ResultSet rs = probe.executeQuery("select 'sp_inner'::regclass::oid::bigint")) {
                         rs.next();
                         inside[0] = rs.getLong(1);
@@ -179,6 +242,8 @@ class GateProtocolTest {
                 }
             }
             c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset lockwatch.report; drop table sp_outer, sp_inner");
         }
         BackendSample lastStart = gates.stream().filter(g -> g.pause().event() == Pause.Event.START)
                 .reduce((a, b) -> b).orElseThrow();
