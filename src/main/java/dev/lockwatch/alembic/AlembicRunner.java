@@ -170,7 +170,9 @@ public final class AlembicRunner implements AutoCloseable {
      * {@link #upgrade(String, Duration, Runnable)} that may start before lockwatch is ready for it: through the shared
      * driver, the command reads its request, runs env.py and reads the version table while {@code hold} runs, and
      * changes nothing before hold is done (as a subprocess, it starts after hold). What hold throws ends the command
-     * before it changes anything, and is thrown.
+     * before it changes anything, and is thrown. It may run in the env.py run of the held upgrade before it, committed
+     * and answered in between (lockwatch_driver.py's _Flight): each is still its own transaction, in a session that
+     * nothing of the one before reached.
      */
     public AlembicResult upgradeHeld(String revision, Duration timeout, Runnable hold, Runnable meanwhile) {
         return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.of(hold), meanwhile);
@@ -209,7 +211,8 @@ public final class AlembicRunner implements AutoCloseable {
      * From now on, the shared driver may run an unwatched upgrade or downgrade in the env.py run of the one
      * before it, committed and answered in between, as a command of its own would be (lockwatch_driver.py's
      * _Flight): for a climb of many small steps, where running env.py, building an engine and checking a session
-     * out cost more than a step. Judged upgrades are never in a flight.
+     * out cost more than a step. A chain's judged upgrades, each its own deploy, fly without asking
+     * ({@link #upgradeHeld}).
      */
     public void flyUnjudged() {
         flights = true;
@@ -242,7 +245,9 @@ public final class AlembicRunner implements AutoCloseable {
             // every session lockwatch's gates pause (all but the unjudged, as capture.sql's lockwatch.skip() says)
             // reports them instead of waiting
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
-            boolean flight = flights && !paused && (op.equals("upgrade") || op.equals("downgrade"));
+            // the stairway's unwatched steps once it asked for flights; a chain's judged upgrades, each its own
+            // deploy, always (those held for the read after the one before: the same env.py run serves them in turn)
+            boolean flight = (flights && !paused || hold.isPresent()) && (op.equals("upgrade") || op.equals("downgrade"));
             AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, flight,
                     hold, timeout, meanwhile);
             if (!shared.get().alive()) {

@@ -808,28 +808,35 @@ _hold = _Hold()
 class _Flight:
     """The round trip's stairway sends its unwatched upgrades and downgrades marked {"flight": true}: an upgrade,
     the downgrade of one step, the upgrade again, revision after revision, each answered before the next is sent.
-    As commands of their own, each would execute env.py, build an engine, check a session out and read the version
-    table before its own statements (a quarter of the stairway's time on a 290-revision chain). In a flight, one run
-    of env.py serves such requests in turn: after a request's steps, the transaction they ran in is committed, as
-    the end of its own command would have committed it (alembic's autocommit_block, which then begins the next), the
-    request is answered, and the next request's steps, computed from the heads as alembic's command computes them,
-    run in the same session. Any other request (a stamp, the database's environment, a judged upgrade, "land") ends
-    the flight first, and runs as usual.
+    So do the judged upgrades of a chain verified revision by revision, each its own deploy. As commands of their
+    own, each would execute env.py, build an engine, check a session out and read the version table before its own
+    statements (a quarter of the stairway's time on a 290-revision chain). In a flight, one run of env.py serves
+    such requests in turn: after a request's steps, the transaction they ran in is committed, as the end of its own
+    command would have committed it (alembic's autocommit_block, which then begins the next), the request is
+    answered (with the gates its sessions reported), and the next request's steps, computed from the heads as
+    alembic's command computes them, run in the same session. Only a request like the one before joins (the same
+    application name and reports); any other (a stamp, the database's environment, "land") ends the flight first,
+    and runs as usual. A held request's steps wait for their go, as a command's first step does (_Hold).
 
     A flight keeps to what a command of its own would do: it starts only once a command of this driver showed that
     env.py runs its migrations once per command and without arguments (not a multi-database env.py), and commits
     only alembic's own transaction (never one env.py began itself). A request that sent SET, RESET, DISCARD or
-    set_config (its revision, or env.py before it: a SET LOCAL ends with the commit), or that left the session's
-    user, search_path or timeouts changed (SESSION, for a statement sent past SQLAlchemy), ends the flight after it:
-    the next request starts from a fresh command and session. Nobody watches these steps or reads their log, so what
-    else a revision leaves in the interpreter (a logging handler) may reach the next step of the flight."""
+    set_config (its revision, or env.py before it: a SET LOCAL ends with the commit), or something else a session
+    keeps past COMMIT (a temporary table, a prepared statement, LISTEN, a session's advisory lock), or that left the
+    session's user, search_path or timeouts changed (SESSION, for a statement sent past SQLAlchemy), ends the flight
+    after it: the next request starts from a fresh command and a reset session, as it would on its own. What a
+    revision leaves in the interpreter (a logging handler) may reach the next step of the flight; nobody reads the
+    steps' log, and a judged step is judged by what the server did."""
     # what a step's outcome depends on most, read after every request: a statement sent past SQLAlchemy (a raw
     # DBAPI cursor) may change these too
     SESSION = ("select array[current_user, session_user, current_setting('search_path'),"
                " current_setting('statement_timeout'), current_setting('lock_timeout'),"
                " current_setting('session_replication_role'), current_setting('default_tablespace')]")
-    # a statement that may change a setting (custom ones too, which no catalog lists)
-    _SETS = re.compile(r"(?:^|;)\s*(?:/\*.*?\*/\s*)*(?:set|reset|discard)\b|set_config\s*\(", re.I | re.S)
+    # a statement that may change a setting (custom ones too, which no catalog lists), or leave something else in the
+    # session that its reset would end (_SessionKeeper.RESET)
+    _SETS = re.compile(r"(?:^|;)\s*(?:/\*.*?\*/\s*)*(?:set|reset|discard|prepare|listen)\b|set_config\s*\("
+                       r"|\bcreate\s+(?:(?:global|local)\s+)?temp(?:orary)?\b|\bpg_(?:try_)?advisory_(?:xact_)?lock",
+                       re.I | re.S)
 
     def __init__(self):
         self.request = None  # the flight-marked request whose command runs now
@@ -841,8 +848,13 @@ class _Flight:
 
     @staticmethod
     def marked(request):
-        return (request.get("flight") is True and request.get("op") in ("upgrade", "downgrade")
-                and not request.get("report_gates") and not request.get("report_after"))
+        return request.get("flight") is True and request.get("op") in ("upgrade", "downgrade")
+
+    @staticmethod
+    def _joins(request, following):
+        """Whether following may run in request's flight: the same sessions, reporting the same way."""
+        return all(following.get(key) == request.get(key)
+                   for key in ("app", "report_gates", "report_after", "report_after_only"))
 
     def install(self):
         from alembic.runtime.migration import MigrationContext
@@ -918,26 +930,29 @@ class _Flight:
                 return
             with context.autocommit_block():
                 drifted = self._drifted(context.connection, settings)
-                _answer({"ok": True})
+                _answer(_answered({"ok": True}, _sessions.gates if _sessions is not None else None))
                 self.answered = True
                 if drifted:
                     return
                 following = self.next_request()
-                if following is None or not self.marked(following) or following.get("app") != request.get("app"):
+                if following is None or not self.marked(following) or not self._joins(request, following):
                     if following is not None:
                         self.pending.append(following)
                     return
                 self.answered = False
                 request = self.request = following
+                _hold.start(request)
             # what alembic keeps for one command: the DDL runner's memo says which enum types its create_table made
             # (SQLAlchemy then skips their CREATE TYPE), though a downgrade may have dropped them since
             memo = getattr(context.impl, "memo", None)
             if isinstance(memo, dict):
                 memo.clear()
             if request["op"] == "upgrade":
-                yield from context.script._upgrade_revs(request["rev"], tuple(heads))
+                steps = context.script._upgrade_revs(request["rev"], tuple(heads))
             else:
-                yield from context.script._downgrade_revs(request["rev"], tuple(heads))
+                steps = context.script._downgrade_revs(request["rev"], tuple(heads))
+            _hold.wait()  # the steps are known; nothing of them runs before the go
+            yield from steps
 
 
 def _scalar(connection, sql):
@@ -959,6 +974,17 @@ try:
     _hold.install()
 except Exception:  # an alembic laid out otherwise: a held command waits for its go at its first statement
     pass
+
+
+def _answered(answer, gates):
+    """answer, with the gates the request's sessions reported (taken: the list serves the next request of a flight)
+    and how long it waited for its go."""
+    if gates:
+        answer["gates"] = list(gates)
+        del gates[:]
+    if _hold.held:
+        answer["held_ms"] = _hold.held * 1000
+    return answer
 
 
 def _answer(answer):
@@ -1086,10 +1112,6 @@ while True:
         if not answer.get("ok", True):
             sys.stderr.write("after a flight's last answer: %s\n" % answer.get("error"))
         continue
-    if gates:
-        answer["gates"] = gates
-    if _hold.held:
-        answer["held_ms"] = _hold.held * 1000
-    _answer(answer)
+    _answer(_answered(answer, gates))
 if _sessions is not None:
     _sessions.close()
