@@ -887,12 +887,13 @@ class _Flight:
         self._listen()
 
     def _listen(self):
-        """Notes each statement sent through SQLAlchemy that may change a setting."""
+        """Notes each statement sent through SQLAlchemy that may change a setting, while a command that may fly runs
+        (a joint deploy's thousands of statements are not searched)."""
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
         def sent(conn, cursor, statement, parameters, context, executemany):
-            if isinstance(statement, str) and self._SETS.search(statement):
+            if self.request is not None and isinstance(statement, str) and self._SETS.search(statement):
                 self.sets = True
 
         event.listen(Engine, "before_cursor_execute", sent)
