@@ -223,7 +223,7 @@ class SchemaReaderTest {
         }
     }
 
-    private static SchemaReader reader(Connection connection) {
+    private static SchemaReader reader(Connection connection) throws SQLException {
         return new SchemaReader(connection, Capture.DEFAULT_VERSION_TABLE, 16);
     }
 
