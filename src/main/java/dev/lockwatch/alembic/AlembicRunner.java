@@ -247,7 +247,8 @@ public final class AlembicRunner implements AutoCloseable {
             boolean paused = !applicationName.equals(UNJUDGED_APPLICATION_NAME);
             // the stairway's unwatched steps once it asked for flights; a chain's judged upgrades, each its own
             // deploy, always (those held for the read after the one before: the same env.py run serves them in turn)
-            boolean flight = (flights && !paused || hold.isPresent()) && (op.equals("upgrade") || op.equals("downgrade"));
+            boolean flight = (flights && !paused || hold.isPresent())
+                    && (op.equals("upgrade") || op.equals("downgrade"));
             AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, flight,
                     hold, timeout, meanwhile);
             if (!shared.get().alive()) {

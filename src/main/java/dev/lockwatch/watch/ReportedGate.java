@@ -125,8 +125,9 @@ final class ReportedGate {
                 result.add(sample);
                 continue;
             }
+            // List.copyOf: a list the sample's constructor keeps as it is, so looks that shared a list still do
             List<BackendSample.HeldLock> locks = kept.computeIfAbsent(sample.locks(),
-                    all -> List.copyOf(all.stream().filter(l -> l.relation() <= above).toList())); // kept as is by the sample
+                    all -> List.copyOf(all.stream().filter(l -> l.relation() <= above).toList()));
             result.add(sample.withLocks(locks));
         }
         return result;
