@@ -205,6 +205,30 @@ class SchemaReaderTest {
     }
 
     /**
+     * Each table's rows are counted where it is, whatever its name; an empty one is known empty by its size alone,
+     * an unpopulated materialized view too (a count of it fails); a table with rows in the last page a DELETE left is
+     * counted, not taken for empty.
+     */
+    @Test
+    void rowsAreCountedByTableWhateverItsNameAndAnEmptyTableByItsSize() throws SQLException {
+        runUnwatched("drop schema if exists \"Odd Schema\" cascade; create schema \"Odd Schema\";"
+                + " create table \"Odd Schema\".\"Mixed Case\" (id int); insert into \"Odd Schema\".\"Mixed Case\""
+                + " values (1), (2), (3); create table public.\"emptied\" (id int); insert into emptied values (1);"
+                + " delete from emptied; create materialized view parent_count as select count(*) from parent with no data");
+        try (Connection reading = SharedPostgres.connect(DATABASE)) {
+            SchemaSnapshot read = reader(reading).read();
+            java.util.function.Function<TableRef, String> rows = t -> String.valueOf(read.table(t).orElseThrow().rows());
+            assertEquals("3 rows", rows.apply(new TableRef("Odd Schema", "Mixed Case")));
+            assertEquals("50 rows", rows.apply(new TableRef("public", "busy")));
+            assertEquals("0 rows", rows.apply(new TableRef("public", "other")));
+            assertEquals("0 rows", rows.apply(new TableRef("public", "emptied")));
+            assertEquals("0 rows", rows.apply(new TableRef("public", "parent_count")));
+        } finally {
+            runUnwatched("drop schema \"Odd Schema\" cascade; drop table emptied; drop materialized view parent_count");
+        }
+    }
+
+    /**
      * A snapshot without its tables' and indexes' storage (relfilenode): no DDL event tells of new storage
      * (TRUNCATE, VACUUM FULL, CLUSTER), and comparing shapes leaves it out.
      */
