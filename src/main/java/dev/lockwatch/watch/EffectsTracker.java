@@ -29,14 +29,33 @@ import java.util.stream.Collectors;
  * before it). Pure: no database.
  */
 final class EffectsTracker {
+    /** Each table's latest state, by oid: as reported, or made from {@link #found} when first asked for. */
     private final Map<Long, TableState> known = new HashMap<>();
+    /**
+     * The tables as the revision found them, by oid, whose state nobody asked for yet: a revision touches a few of
+     * a schema's hundred tables, and making every table's state cost each revision what the schema holds.
+     */
+    private final Map<Long, TableSchema> found = new HashMap<>();
     /** seq_scan per (backend, transaction, table) at the last report. */
     private final Map<List<Long>, Long> scans = new HashMap<>();
 
     EffectsTracker(SchemaSnapshot before) {
         for (TableSchema table : before.tables().values()) {
-            known.put(table.oid(), state(table));
+            found.put(table.oid(), table);
         }
+    }
+
+    /** The latest state of the table of {@code oid}, or null when none is known (new, or dropped). */
+    private TableState known(long oid) {
+        TableState state = known.get(oid);
+        if (state == null) {
+            TableSchema table = found.remove(oid);
+            if (table != null) {
+                state = state(table);
+                known.put(oid, state);
+            }
+        }
+        return state;
     }
 
     /** The table as the snapshot has it, in the form a gate reports it. */
@@ -69,7 +88,7 @@ final class EffectsTracker {
 
     /** The table of {@code oid} under its latest known name. */
     Optional<TableId> table(long oid) {
-        return Optional.ofNullable(known.get(oid)).map(t -> new TableId(oid, t.table()));
+        return Optional.ofNullable(known(oid)).map(t -> new TableId(oid, t.table()));
     }
 
     /** What the statement paused at this gate changed since the last report; {@link StatementEffects#UNKNOWN} without one. */
@@ -88,14 +107,15 @@ final class EffectsTracker {
         }
         Diff diff = new Diff();
         for (GateEffects.Dropped dropped : gate.dropped()) {
-            if ("pg_class".equals(dropped.catalog()) && dropped.objsubid() == 0 && known.containsKey(dropped.objid())
+            if ("pg_class".equals(dropped.catalog()) && dropped.objsubid() == 0 && known(dropped.objid()) != null
                     && dropped.objectType().equals("table")) {
                 diff.tablesDropped.add(table(dropped.objid()).orElseThrow());
                 known.remove(dropped.objid());
             }
         }
         for (TableState now : gate.tables()) {
-            TableState was = known.put(now.oid(), now);
+            TableState was = known(now.oid());
+            known.put(now.oid(), now);
             if (was != null) {
                 diff.compare(was, now);
             }
