@@ -10,7 +10,8 @@ files are read once per run (the script directory is cached): they do not change
 compiled once per (path, mtime, size, inode) and executed afresh by every command (_cached_env_py); each command
 still gets a Config of its own, which env.py may change. What a command would only repeat is done once: the
 revisions' down links alembic's graph walks recompute (_kept_down_revisions), and env.py's fileConfig of an
-unchanged file (_logging_configured_once). The round trip's unwatched steps share runs of env.py (_Flight).
+unchanged file (_logging_configured_once); a command's usual one step is made without walking the graph
+(_direct_steps). The round trip's unwatched steps share runs of env.py (_Flight).
 
 Database sessions are kept too (_SessionKeeper): when env.py closes its psycopg2 connection, the session is
 reset the way a connection pooler resets one (DISCARD ALL, cached plans kept) and handed to the next command that connects with
@@ -168,7 +169,50 @@ def _logging_configured_once():
     logging.config.fileConfig = file_config
 
 
-for _repeat_saved in (_kept_down_revisions, _logging_configured_once):
+def _direct_steps():
+    """alembic's _upgrade_revs and _downgrade_revs find a command's steps by walking the graph below its target,
+    which costs the length of the chain at every command: stepping a 290-revision chain a revision at a time (the
+    chain from base, and the round trip's three steps a revision) spent a second of Python's CPU there. The usual
+    step is made directly, as alembic makes it: the upgrade to a revision whose down revisions are exactly the heads,
+    and the downgrade of the one head to its one down revision (by id, or as its id@-1). Anything else (a dependency, a branch label, a
+    relative or partial id, other heads) is walked as before."""
+    from alembic.runtime.migration import MigrationStep
+    from alembic.script.base import ScriptDirectory
+    from alembic.util import to_tuple
+    upgrade_revs, downgrade_revs = ScriptDirectory._upgrade_revs, ScriptDirectory._downgrade_revs
+
+    def plain(script, rev_id):
+        """The revision whose id is exactly rev_id, when it depends on no other; else None."""
+        revision = script.revision_map._revision_map.get(rev_id) if isinstance(rev_id, str) else None
+        if revision is None or revision.revision != rev_id or revision.dependencies:
+            return None
+        return revision
+
+    def heads_of(current):
+        heads = to_tuple(current, default=())
+        return heads if all(isinstance(h, str) for h in heads) and len(set(heads)) == len(heads) else None
+
+    def upgrade(self, destination, current_rev):
+        revision, heads = plain(self, destination), heads_of(current_rev)
+        if revision is not None and heads is not None \
+                and sorted(to_tuple(revision.down_revision, default=())) == sorted(heads):
+            return [MigrationStep.upgrade_from_script(self.revision_map, revision)]
+        return upgrade_revs(self, destination, current_rev)
+
+    def downgrade(self, destination, current_rev):
+        heads = heads_of(current_rev)
+        revision = plain(self, heads[0]) if heads is not None and len(heads) == 1 else None
+        down = to_tuple(revision.down_revision, default=()) if revision is not None else None
+        # to its down revision by id, or one step down from it (the round trip's X@-1)
+        if revision is not None and (down == (destination,) and destination in self.revision_map._revision_map
+                                     or len(down) <= 1 and destination == revision.revision + "@-1"):
+            return [MigrationStep.downgrade_from_script(self.revision_map, revision)]
+        return downgrade_revs(self, destination, current_rev)
+
+    ScriptDirectory._upgrade_revs, ScriptDirectory._downgrade_revs = upgrade, downgrade
+
+
+for _repeat_saved in (_kept_down_revisions, _logging_configured_once, _direct_steps):
     try:
         _repeat_saved()
     except Exception:  # an alembic or Python laid out otherwise: every command does it all again, as before
