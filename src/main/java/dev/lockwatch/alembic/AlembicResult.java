@@ -18,6 +18,8 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
     private static final Pattern SOURCE_TAG = Pattern.compile("/\\* lockwatch-source .+?:\\d+ \\*/ ?");
     /** Python's default repr names where an object lives ({@code <... object at 0x7f3a...>}): another address each run. */
     private static final Pattern ADDRESS = Pattern.compile(" at 0x[0-9a-fA-F]+>");
+    /** The line a Python traceback ends with: the exception's class and message. */
+    private static final Pattern EXCEPTION_LINE = Pattern.compile("^[A-Za-z_.]+(Error|Exception|Warning)\\b.*");
 
     public AlembicResult {
         reportedGates = List.copyOf(reportedGates);
@@ -36,7 +38,7 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
         String[] lines = output.strip().split("\n");
         int from = Math.max(0, lines.length - 12);
         for (int i = lines.length - 1; i >= 0; i--) {
-            if (lines[i].matches("^[A-Za-z_.]+(Error|Exception|Warning)\\b.*") || lines[i].startsWith("FAILED:")) {
+            if (EXCEPTION_LINE.matcher(lines[i]).matches() || lines[i].startsWith("FAILED:")) {
                 from = i;
                 break;
             }
@@ -70,9 +72,29 @@ public record AlembicResult(int exitCode, String output, long durationMs, boolea
         return innermost;
     }
 
-    /** The last line of {@link #errorSummary()}: the exception itself, for one-line messages. */
+    /** {@link #headline} of {@link #errorSummary()}: the exception itself, for one-line messages. */
     public String lastErrorLine() {
-        String[] lines = errorSummary().strip().split("\n");
-        return lines[lines.length - 1].strip();
+        return headline(errorSummary());
+    }
+
+    /**
+     * The exception line of an error summary, with the server's HINT or DETAIL when it gave one; the summary's last
+     * line when it has no exception line (a crash, a lock a session left). Not simply the last line: SQLAlchemy
+     * quotes the statement after the exception, and a revision's statement of many lines ended the message with
+     * one of them ("the baseline failed: create table t8 (...)" for an out of shared memory).
+     */
+    public static String headline(String summary) {
+        String[] lines = summary.strip().split("\n");
+        if (!EXCEPTION_LINE.matcher(lines[0]).matches()) {
+            return lines[lines.length - 1].strip();
+        }
+        StringBuilder headline = new StringBuilder(lines[0].strip());
+        for (int i = 1; i < lines.length && !lines[i].startsWith("[SQL: "); i++) {
+            String line = lines[i].strip();
+            if (line.startsWith("HINT:") || line.startsWith("DETAIL:")) {
+                headline.append("; ").append(line.replaceAll("\\s+", " "));
+            }
+        }
+        return headline.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.lockwatch.run;
 
+import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.config.VerifyConfig;
 import dev.lockwatch.model.DatabaseTarget;
 import dev.lockwatch.model.DowngradeCheck;
@@ -66,7 +67,7 @@ final class ChainRun {
             }
             Revision failed = outcome.failed().get();
             progress.accept("deploy: " + outcome.command() + " failed at revision " + failed.id() + ": "
-                    + firstLine(outcome.error()) + "; verifying the revisions it did not apply as their own deploys");
+                    + AlembicResult.headline(outcome.error()) + "; verifying the revisions it did not apply as their own deploys");
             List<RevisionRun> committed = outcome.runs().stream()
                     .filter(r -> outcome.committed().contains(r.revision().id())).toList();
             List<RevisionResult> results = new ArrayList<>(judge(committed, climbing));
@@ -192,11 +193,6 @@ final class ChainRun {
 
     private RevisionResult judge(RevisionRun run) {
         return new RevisionResult(run.judged(), retry.withFindings(run, rules.check(run)));
-    }
-
-    private static String firstLine(String text) {
-        String[] lines = text.strip().split("\n");
-        return lines[lines.length - 1];
     }
 
     private static String progressLine(int index, int total, RevisionResult result) {
