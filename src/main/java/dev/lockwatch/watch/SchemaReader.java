@@ -78,6 +78,14 @@ public final class SchemaReader {
     /** A catalog query's rows limited to some tables, by oid: {@code %s} is the column that names the table. */
     private static final String SCOPE = " %s = any(?::oid[])";
     /**
+     * The rows of catalog {@code %1$s} whose column {@code %2$s} names one of some tables (an oid[] parameter), looked
+     * up table by table in the catalog's index on that column. For {@link #SCOPE} on pg_index or pg_constraint the
+     * generic plan guesses a share of the catalog and scans all of it: a read after each revision then cost as much
+     * as the schema is large.
+     */
+    private static final String SCOPED_ROWS = " unnest(?::oid[]) scope(oid) cross join lateral"
+            + " (select * from %1$s where %2$s = scope.oid offset 0)";
+    /**
      * Written by a transaction that had not ended when the last read began, or by a later one: {@code ?} is the
      * oldest that had not.
      */
@@ -682,18 +690,21 @@ public final class SchemaReader {
     /** @param scoped limited to the tables of an oid[] parameter, which are user tables: no join says so */
     private static String columnsQuery(int major, boolean scoped) {
         String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
-        return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                + " pg_get_expr(d.adbin, d.adrelid), a.attidentity::text <> '', " + generated
-                + ", a.atttypid::bigint, a.atttypmod from pg_attribute a"
-                + (scoped ? "" : " join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace")
-                + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
+        // a default looked up column by column when scoped (a join would hash the whole of pg_attrdef)
+        String byDefault = "pg_get_expr(d.adbin, d.adrelid)";
+        return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+                + (scoped ? "(select " + byDefault + " from pg_attrdef d where d.adrelid = a.attrelid and d.adnum = a.attnum)"
+                        : byDefault)
+                + ", a.attidentity::text <> '', " + generated + ", a.atttypid::bigint, a.atttypmod from pg_attribute a"
+                + (scoped ? "" : " join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
+                        + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum")
                 + " where a.attnum > 0 and not a.attisdropped and"
                 + (scoped ? SCOPE.formatted("a.attrelid") : TABLE_KINDS + " and" + USER_SCHEMA)
                 + " order by a.attrelid, a.attnum";
     }
 
     private static String constraintsQuery(boolean scoped) {
-        return CONSTRAINTS + (scoped ? " from pg_constraint co where" + SCOPE.formatted("co.conrelid")
+        return CONSTRAINTS + (scoped ? " from" + SCOPED_ROWS.formatted("pg_constraint", "conrelid") + " co"
                 : " from pg_constraint co join pg_class c on c.oid = co.conrelid"
                         + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA)
                 + " order by co.conrelid, co.conname";
@@ -703,8 +714,9 @@ public final class SchemaReader {
         String keyColumns = major >= 11 ? "i.indnkeyatts" : "i.indnatts";
         return "select i.indrelid::bigint, ic.relname, i.indisvalid, i.indisunique, array_to_string(i.indkey::int2[], ' '), "
                 + keyColumns + ", pg_get_indexdef(i.indexrelid), ic.oid::bigint, ic.relfilenode::bigint"
-                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid"
-                + (scoped ? " where" + SCOPE.formatted("i.indrelid") : " join pg_class c on c.oid = i.indrelid"
+                + " from" + (scoped ? SCOPED_ROWS.formatted("pg_index", "indrelid") : " pg_index") + " i"
+                + " join pg_class ic on ic.oid = i.indexrelid"
+                + (scoped ? "" : " join pg_class c on c.oid = i.indrelid"
                         + " join pg_namespace n on n.oid = c.relnamespace where" + USER_SCHEMA)
                 + " order by i.indrelid, ic.relname";
     }

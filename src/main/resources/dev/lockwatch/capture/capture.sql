@@ -462,11 +462,12 @@ $fn$;
 
 -- A statement-level trigger on every user table pauses each INSERT, UPDATE, DELETE and TRUNCATE at its end,
 -- so DML in a revision (backfills) is attributed to its statement deterministically too.
--- The user tables of rels (every user table when null) that have no DML gate yet.
+-- The user tables of rels that have no DML gate yet, each found by its oid: a gate that gates the table its statement
+-- created looks at that table alone, however large the schema (an "or rels is null" here made it a scan of pg_class).
 create or replace function lockwatch.ungated_tables(rels oid[]) returns table (name text) language sql stable as $fn$
   select format('%I.%I', n.nspname, c.relname)
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where (rels is null or c.oid = any(rels))
+   where c.oid = any(rels)
      and c.relkind in ('r', 'p') and c.relpersistence <> 't' and c.relname <> '@VERSION_TABLE@'
      and n.nspname not in ('pg_catalog', 'information_schema', 'lockwatch')
      and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
@@ -481,7 +482,7 @@ declare
   previous text := coalesce(current_setting('lockwatch.internal', true), '');
 begin
   perform set_config('lockwatch.internal', 'on', true);
-  for t in select u.name from lockwatch.ungated_tables(rels) u loop
+  for t in select u.name from lockwatch.ungated_tables(coalesce(rels, array(select lc.oid from pg_class lc))) u loop
     begin
       execute format('create trigger lockwatch_dml_gate after insert or update or delete or truncate on %s '
                      'for each statement execute procedure lockwatch.on_dml()', t);
