@@ -856,7 +856,7 @@ class _Flight:
     own, each would execute env.py, build an engine, check a session out and read the version table before its own
     statements (a quarter of the stairway's time on a 290-revision chain). In a flight, one run of env.py serves
     such requests in turn: after a request's steps, the transaction they ran in is committed, as the end of its own
-    command would have committed it (alembic's autocommit_block, which then begins the next), the request is
+    command would have committed it (as alembic's autocommit_block commits it, and then begins the next), the request is
     answered (with the gates its sessions reported), and the next request's steps, computed from the heads as
     alembic's command computes them, run in the same session. Only a request like the one before joins (the same
     application name and reports); any other (a stamp, the database's environment, "land") ends the flight first,
@@ -973,8 +973,17 @@ class _Flight:
                                                     and context._transaction is None):
                 self.learned = False  # env.py's own transaction: only the command's end may commit it
                 return
-            with context.autocommit_block():
-                drifted = self._drifted(context.connection, settings)
+            # read before the commit: a SET LOCAL shows as drift too, which ends the flight, as its SET does anyway
+            drifted = self._drifted(context.connection, settings)
+            # alembic's transaction committed and the next begun, as its autocommit_block would, but with nothing run
+            # in between (the block's switch to autocommit and back runs two statements, each a transaction of its
+            # own): the next request's transaction directly follows this one, as capture.sql's scan_base needs to
+            # read the scan counts of the tables it locked alone
+            in_transaction = context._in_connection_transaction()
+            if in_transaction:
+                context._transaction.commit()
+                context._transaction = None
+            try:
                 _answer(_answered({"ok": True}, _sessions.gates if _sessions is not None else None))
                 self.answered = True
                 if drifted:
@@ -987,6 +996,9 @@ class _Flight:
                 self.answered = False
                 request = self.request = following
                 _hold.start(request)
+            finally:
+                if in_transaction:
+                    context._transaction = context.connection.begin()
             # what alembic keeps for one command: the DDL runner's memo says which enum types its create_table made
             # (SQLAlchemy then skips their CREATE TYPE), though a downgrade may have dropped them since
             memo = getattr(context.impl, "memo", None)

@@ -607,4 +607,61 @@ class GateProtocolTest {
         }
         return tags;
     }
+
+    /**
+     * On PostgreSQL 15 and later a session's scan counts include its earlier transactions' until they are flushed. A
+     * transaction that directly follows one whose gate asked for that flush reads the base counts of the tables it
+     * locked alone ("locked"); after a transaction in between, which may have scanned a table unflushed, it reads
+     * every table's ("all"), and that scan is not charged to the statement that first locks the table since.
+     */
+    @Test
+    void aScanOfAnEarlierTransactionIsNeverChargedToALaterStatement() throws SQLException {
+        ReportedGate reader = new ReportedGate(1024);
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table scanned_before (id int primary key, note text)");
+            long table = oid(s, "scanned_before");
+            boolean pending = serverVersionNum(s) >= 150000;
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice");
+            s.execute("alter table scanned_before add column a text"); // its first gate asks for the flush
+            c.commit();
+            s.execute("alter table scanned_before add column b text");
+            assertEquals(pending ? "locked" : "", scanBaseRead(s), "the very next transaction");
+            c.commit();
+            s.execute("select count(*) from scanned_before"); // a transaction no gate sees, its scan unflushed
+            c.commit();
+            s.execute("alter table scanned_before add constraint positive check (id > 0) not valid");
+            BackendSample end = null;
+            for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                end = reader.parse(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length())).orElseThrow();
+            }
+            assertEquals(pending ? "all" : "", scanBaseRead(s), "a transaction ran in between");
+            assertEquals(0L, end.effects().scans().getOrDefault(table, 0L), "NOT VALID scans nothing: " + end);
+            c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset lockwatch.report; drop table scanned_before");
+        }
+    }
+
+    private static long oid(Statement s, String table) throws SQLException {
+        try (ResultSet rs = s.executeQuery("select '" + table + "'::regclass::oid::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static int serverVersionNum(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("select current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static String scanBaseRead(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("select coalesce(current_setting('lockwatch.scan_base_read', true), '')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
 }
+
