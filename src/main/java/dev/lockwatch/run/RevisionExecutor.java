@@ -270,7 +270,10 @@ final class RevisionExecutor {
 
     /** The busy tables: those that exist before the upgrade (before each, or before the deploy). */
     private Set<TableRef> busy(SchemaSnapshot before) {
-        Set<TableRef> busyNow = new HashSet<>(busyPerRevision ? before.tables().keySet() : busy);
+        if (busyPerRevision) {
+            return before.tables().keySet();
+        }
+        Set<TableRef> busyNow = new HashSet<>(busy);
         busyNow.retainAll(before.tables().keySet());
         return busyNow;
     }
