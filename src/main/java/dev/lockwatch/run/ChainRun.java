@@ -67,7 +67,8 @@ final class ChainRun {
             }
             Revision failed = outcome.failed().get();
             progress.accept("deploy: " + outcome.command() + " failed at revision " + failed.id() + ": "
-                    + AlembicResult.headline(outcome.error()) + "; verifying the revisions it did not apply as their own deploys");
+                    + AlembicResult.headline(outcome.error())
+                    + "; verifying the revisions it did not apply as their own deploys");
             List<RevisionRun> committed = outcome.runs().stream()
                     .filter(r -> outcome.committed().contains(r.revision().id())).toList();
             List<RevisionResult> results = new ArrayList<>(judge(committed, climbing));

@@ -695,8 +695,8 @@ public final class SchemaReader {
         // a default looked up column by column when scoped (a join would hash the whole of pg_attrdef)
         String byDefault = "pg_get_expr(d.adbin, d.adrelid)";
         return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-                + (scoped ? "(select " + byDefault + " from pg_attrdef d where d.adrelid = a.attrelid and d.adnum = a.attnum)"
-                        : byDefault)
+                + (scoped ? "(select " + byDefault
+                        + " from pg_attrdef d where d.adrelid = a.attrelid and d.adnum = a.attnum)" : byDefault)
                 + ", a.attidentity::text <> '', " + generated + ", a.atttypid::bigint, a.atttypmod from pg_attribute a"
                 + (scoped ? "" : " join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
                         + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum")

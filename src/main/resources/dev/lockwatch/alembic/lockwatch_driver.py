@@ -174,8 +174,8 @@ def _direct_steps():
     which costs the length of the chain at every command: stepping a 290-revision chain a revision at a time (the
     chain from base, and the round trip's three steps a revision) spent a second of Python's CPU there. The usual
     step is made directly, as alembic makes it: the upgrade to a revision whose down revisions are exactly the heads,
-    and the downgrade of the one head to its one down revision (by id, or as its id@-1). Anything else (a dependency, a branch label, a
-    relative or partial id, other heads) is walked as before."""
+    and the downgrade of the one head to its one down revision (by id, or as its id@-1). Anything else (a
+    dependency, a branch label, a relative or partial id, other heads) is walked as before."""
     from alembic.runtime.migration import MigrationStep
     from alembic.script.base import ScriptDirectory
     from alembic.util import to_tuple
