@@ -693,10 +693,10 @@ public final class SchemaReader {
     private static String columnsQuery(int major, boolean scoped) {
         String generated = major >= 12 ? "a.attgenerated::text <> ''" : "false";
         // a default looked up column by column when scoped (a join would hash the whole of pg_attrdef)
-        String byDefault = "pg_get_expr(d.adbin, d.adrelid)";
+        String defaultExpression = "pg_get_expr(d.adbin, d.adrelid)";
         return "select a.attrelid::bigint, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-                + (scoped ? "(select " + byDefault
-                        + " from pg_attrdef d where d.adrelid = a.attrelid and d.adnum = a.attnum)" : byDefault)
+                + (scoped ? "(select " + defaultExpression
+                        + " from pg_attrdef d where d.adrelid = a.attrelid and d.adnum = a.attnum)" : defaultExpression)
                 + ", a.attidentity::text <> '', " + generated + ", a.atttypid::bigint, a.atttypmod from pg_attribute a"
                 + (scoped ? "" : " join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
                         + " left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum")

@@ -96,6 +96,7 @@ declare
   xact text := transaction_timestamp()::text;
   asked text := coalesce(current_setting('lockwatch.flush_asked', true), '');
   vxid text;
+  locked oid[];
   base jsonb;
 begin
   if coalesce(current_setting('lockwatch.scan_base_xact', true), '') = xact then
@@ -104,13 +105,15 @@ begin
   if current_setting('server_version_num')::int < 150000 then
     base := '{}';
   else
-    select l.virtualxid into vxid from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'virtualxid';
+    -- one read of pg_locks (its cost is the server's whole lock table): the transaction's id and its tables
+    select max(l.virtualxid) filter (where l.locktype = 'virtualxid'),
+           coalesce(array_agg(distinct l.relation) filter (where l.locktype = 'relation' and l.relation >= 16384), '{}')
+      into vxid, locked
+      from pg_locks l where l.pid = pg_backend_pid();
     if asked <> '' and vxid = split_part(asked, '/', 1) || '/' || (split_part(asked, '/', 2)::bigint + 1)
        and pg_stat_get_xact_numscans('pg_catalog.pg_seclabel'::regclass) = 0 then
-      select coalesce(jsonb_object_agg(l.relation::text, pg_stat_get_xact_numscans(l.relation)), '{}') into base
-        from (select distinct l.relation from pg_locks l
-               where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384) l
-       where pg_stat_get_xact_numscans(l.relation) > 0;
+      select coalesce(jsonb_object_agg(t::text, pg_stat_get_xact_numscans(t)), '{}') into base
+        from unnest(locked) t where pg_stat_get_xact_numscans(t) > 0;
       perform set_config('lockwatch.scan_base_read', 'locked', false);
     else
       select coalesce(jsonb_object_agg(c.oid::text, pg_stat_get_xact_numscans(c.oid)), '{}') into base
