@@ -63,6 +63,12 @@ public final class GateProtocol {
     private GateProtocol() {
     }
 
+    /**
+     * The commands whose new table a DDL statement's end gate gives its DML gates at once (capture.sql's on_ddl_end),
+     * before it reports the command: a later statement of the same transaction may fill that table.
+     */
+    public static final Set<String> GATED_AT_CREATION = Set.of("CREATE TABLE", "CREATE TABLE AS", "SELECT INTO");
+
     /** The relkinds a verdict can be about: tables, partitioned tables, materialized views, foreign tables. */
     private static final String TABLE_KINDS = "('r', 'p', 'm', 'f')";
 
@@ -217,6 +223,8 @@ public final class GateProtocol {
                 + " || '|' || chunk");
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
+        fragments.put("@GATED_AT_CREATION@", GATED_AT_CREATION.stream().sorted().map(t -> "'" + t + "'")
+                .collect(Collectors.joining(", ", "(", ")")));
         fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));
         fragments.put("@TABLE_RELATION_LOOKED_UP@", tableRelationLookedUp("l.relation"));
         fragments.put("@LOCK_MODES@", Arrays.stream(LockMode.values()).map(m -> "'" + m.pgLocksName() + "'")

@@ -93,6 +93,11 @@ final class ChainSession implements AutoCloseable {
         }
     }
 
+    /** Tables whose DML gates the statement that created them installed (its end gate): none to install again. */
+    void gatedAlready(Set<Long> oids) {
+        gated.addAll(oids);
+    }
+
     /**
      * The schema as the last judged upgrade left it, read right after it; empty when that upgrade failed or left a
      * session open. Only judged upgrades run on this database (the round trip climbs its own), so it is the next

@@ -64,6 +64,7 @@ final class Seen {
             lingering = Optional.of(LingeringLocks.describe(e, session.connection(), timeout));
             after = before;
         }
+        touched.ifPresent(t -> session.gatedAlready(t.gated()));
         session.settled(succeeded() ? Optional.of(after) : Optional.empty());
     }
 

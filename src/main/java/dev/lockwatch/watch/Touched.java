@@ -1,6 +1,7 @@
 package dev.lockwatch.watch;
 
 import dev.lockwatch.capture.GateEffects;
+import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.capture.Pause;
 import java.util.HashSet;
 import java.util.List;
@@ -16,14 +17,17 @@ import java.util.Set;
  *
  * @param oids    tables, indexes and constraints (an index or constraint stands for its table)
  * @param objects sequences, views or types were created, changed or dropped: they are read again too
+ * @param gated   tables whose DML gates the end gate of the statement that created them installed
+ *                ({@link GateProtocol#GATED_AT_CREATION}): lockwatch need not install them again
  */
-public record Touched(Set<Long> oids, boolean objects) {
+public record Touched(Set<Long> oids, boolean objects, Set<Long> gated) {
     /** Object types that are a table or part of one: changing them changes no other object. */
     private static final Set<String> TABLE_PARTS = Set.of("table", "index", "table column", "table constraint",
             "materialized view", "foreign table", "trigger", "rule", "policy", "default value", "statistics object");
 
     public Touched {
         oids = Set.copyOf(oids);
+        gated = Set.copyOf(gated);
     }
 
     /**
@@ -34,6 +38,7 @@ public record Touched(Set<Long> oids, boolean objects) {
     public static Optional<Touched> of(List<BackendSample> samples) {
         Set<Long> oids = new HashSet<>();
         Set<Long> createdSequences = new HashSet<>();
+        Set<Long> gated = new HashSet<>();
         boolean objects = false;
         for (BackendSample sample : samples) {
             sample.locks().forEach(l -> oids.add(l.relation()));
@@ -52,6 +57,9 @@ public record Touched(Set<Long> oids, boolean objects) {
             for (GateEffects.Command command : effects.commands()) {
                 if ("pg_class".equals(command.catalog())) {
                     oids.add(command.objid());
+                }
+                if (command.objectType().equals("table") && GateProtocol.GATED_AT_CREATION.contains(command.commandTag())) {
+                    gated.add(command.objid());
                 }
                 if (command.commandTag().equals("CREATE SEQUENCE")) {
                     createdSequences.add(command.objid());
@@ -74,6 +82,6 @@ public record Touched(Set<Long> oids, boolean objects) {
                 }
             }
         }
-        return Optional.of(new Touched(oids, objects));
+        return Optional.of(new Touched(oids, objects, gated));
     }
 }

@@ -410,7 +410,7 @@ begin
          coalesce(array_agg(c.object_identity) filter (where c.command_tag = 'CREATE TABLE'
                                                           and c.object_identity like '%.' || '@VERSION_TABLE@'), '{}'),
          coalesce(array_agg(c.objid) filter (where c.object_type = 'table'
-                                              and c.command_tag in ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')), '{}')
+                                              and c.command_tag in @GATED_AT_CREATION@), '{}')
     into target, touched, commands, created, new_tables
     from pg_event_trigger_ddl_commands() c
     left join lateral (select i.indrelid from pg_index i where i.indexrelid = c.objid offset 0) i on true;
@@ -518,7 +518,12 @@ declare
   previous text := coalesce(current_setting('lockwatch.internal', true), '');
 begin
   perform set_config('lockwatch.internal', 'on', true);
-  for t in select u.name from lockwatch.ungated_tables(coalesce(rels, array(select lc.oid from pg_class lc))) u loop
+  -- the whole catalog's oids in a variable, not in the call's argument: a subquery there keeps the planner from
+  -- inlining ungated_tables, which was then planned anew at every call (half a millisecond a new table)
+  if rels is null then
+    rels := array(select lc.oid from pg_class lc);
+  end if;
+  for t in select u.name from lockwatch.ungated_tables(rels) u loop
     begin
       execute format('create trigger lockwatch_dml_gate after insert or update or delete or truncate on %s '
                      'for each statement execute procedure lockwatch.on_dml()', t);

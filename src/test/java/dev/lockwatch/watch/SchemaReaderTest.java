@@ -188,6 +188,18 @@ class SchemaReaderTest {
         assertTrue(created.objects(), "a new sequence is read");
         Touched column = Touched.of(runReportingGates("alter table other add column z int")).orElseThrow();
         assertEquals(false, column.objects());
+        Touched copied = Touched.of(runReportingGates("create table tags_copy as select * from tags")).orElseThrow();
+        try (Connection c = SharedPostgres.connect(DATABASE); var s = c.createStatement();
+             var rs = s.executeQuery("select c.oid::bigint, (select count(*) from pg_trigger g where g.tgrelid = c.oid"
+                     + " and g.tgname = 'lockwatch_dml_gate') from pg_class c where c.relname in ('tags', 'tags_copy')"
+                     + " order by c.relname")) {
+            for (Touched made : List.of(created, copied)) {
+                assertTrue(rs.next());
+                assertEquals(Set.of(rs.getLong(1)), made.gated(), "the table its statement created and gated");
+                assertEquals(1, rs.getLong(2), "the end gate gave it its DML gate");
+            }
+        }
+        assertEquals(Set.of(), column.gated());
     }
 
     @Test
