@@ -142,15 +142,31 @@ public final class SchemaReader {
     /** The server's transaction snapshot: what says whether anything was written since the last read. */
     private static final String SNAPSHOT = "select txid_current_snapshot()::text";
     /**
-     * The size of each table of {@code %s} (oids), and its count(*) when it is small enough: none for an empty one (no
-     * page, no row), so that a chain's new tables, empty mostly, cost no count. query_to_xml runs each count as a
-     * query of its own, planned only when it runs, where a union of one count(*) subquery per table was planned for
-     * every table (17 ms for the 107 tables a deploy created); the XML is read as text, which needs no libxml.
+     * The size of each relation of {@code source} (its columns: oid, size), and its count(*) when it is small enough:
+     * none for an empty one (no page, no row), so that a chain's new tables, empty mostly, cost no count. query_to_xml
+     * runs each count as a query of its own, planned only when it runs, where a union of one count(*) subquery per
+     * table was planned for every table (17 ms for the 107 tables a deploy created); the XML is read as text, which
+     * needs no libxml.
      */
-    private static final String COUNT = "select t.oid::bigint, t.size, case when t.size = 0 then 0 when t.size <= "
-            + RowCount.EXACT_LIMIT_BYTES + " then substring(query_to_xml(format('select count(*) as n from %%s',"
-            + " t.oid::regclass), false, true, '')::text from '<n>(\\d+)</n>')::bigint end"
-            + " from (select o as oid, pg_relation_size(o) as size from unnest('{%s}'::oid[]) o) t";
+    private static String counted(String source) {
+        return "select t.oid::bigint, t.size, case when t.size = 0 then 0 when t.size <= " + RowCount.EXACT_LIMIT_BYTES
+                + " then substring(query_to_xml(format('select count(*) as n from %s', t.oid::regclass), false, true,"
+                + " '')::text from '<n>(\\d+)</n>')::bigint end from (" + source + ") t";
+    }
+
+    /** {@link #counted} for the tables of an oid[] parameter. */
+    private static final String COUNT = counted("select o as oid, pg_relation_size(o) as size from unnest(?::oid[]) o");
+    /**
+     * {@link #counted} for the user tables and materialized views among the oids of an oid[] parameter (the version
+     * table, named by the second, left out): a catalog read of a scope counts their rows in its own round trip.
+     */
+    private static final String COUNT_SCOPED = counted("select c.oid, pg_relation_size(c.oid) as size from pg_class c"
+            + " join pg_namespace n on n.oid = c.relnamespace where c.oid = any(?::oid[]) and c.relkind in ('r', 'm')"
+            + " and c.relname <> ? and" + USER_SCHEMA);
+    /** A count waits this long for a table's lock: a session lockwatch does not own may hold it. */
+    private static final String COUNT_LOCK_TIMEOUT = "set lock_timeout = '2s'";
+    /** What a count whose lock did not come in time fails with. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
     /** What capture noted of the DDL here, taken: see capture.sql's lockwatch.noted_changes. */
     private static final String TAKE_NOTES = "delete from lockwatch.noted_changes returning relid::bigint, objects,"
             + " everything";
@@ -533,7 +549,7 @@ public final class SchemaReader {
             oids.addAll(uncounted);
         }
         Map<Long, TableSchema> known = byOid(last);
-        Catalog catalog = catalog(oids, objects);
+        Catalog catalog = catalog(oids, objects, countRows);
         Map<Long, Draft> drafts = new HashMap<>(catalog.drafts());
         Set<TableRef> renamed = new HashSet<>();
         for (Draft d : drafts.values()) {
@@ -560,7 +576,7 @@ public final class SchemaReader {
             return full(transactions, countRows);
         }
         resolveReferences(drafts, known);
-        Map<Long, RowCount> rows = countRows ? rows(drafts.values()) : Map.of();
+        Map<Long, RowCount> rows = countRows ? rows(drafts.values(), catalog.counted()) : Map.of();
         Map<TableRef, TableSchema> tables = new HashMap<>();
         for (TableSchema table : known.values()) {
             if (!oids.contains(table.oid()) && !drafts.containsKey(table.oid())) {
@@ -631,8 +647,12 @@ public final class SchemaReader {
         return snapshot;
     }
 
-    /** One catalog read's answers: tables (all, or those of a scope) with their parts, other objects, version table. */
-    private record Catalog(Map<Long, Draft> drafts, Map<String, String> objects, String versionTable) {
+    /**
+     * One catalog read's answers: tables (all, or those of a scope) with their parts, other objects, version table,
+     * and the rows of the scope's tables when it counted them.
+     */
+    private record Catalog(Map<Long, Draft> drafts, Map<String, String> objects, String versionTable,
+                           Optional<Counted> counted) {
     }
 
     /**
@@ -640,6 +660,32 @@ public final class SchemaReader {
      * other objects when {@code objects}, then where the version table is.
      */
     private Catalog catalog(Set<Long> oids, boolean objects) throws SQLException {
+        return catalog(oids, objects, false);
+    }
+
+    /**
+     * {@link #catalog(Set, boolean)}; with {@code count}, the rows of the scope's tables counted in the same round trip
+     * (a read after each revision makes one round trip, not two). When a lock keeps the count waiting (a session
+     * lockwatch does not own holds a table), the catalog is read again without it, and the tables are counted one by
+     * one ({@link #rows(Collection, Optional)}).
+     */
+    private Catalog catalog(Set<Long> oids, boolean objects, boolean count) throws SQLException {
+        if (!count || oids == null) {
+            return catalog(oids, objects, Optional.empty());
+        }
+        try {
+            return catalog(oids, objects, Optional.of(connection.createArrayOf("int8", oids.toArray(Long[]::new))));
+        } catch (SQLException e) {
+            if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            Catalog read = catalog(oids, objects, Optional.empty());
+            return new Catalog(read.drafts(), read.objects(), read.versionTable(), Optional.of(Counted.BLOCKED));
+        }
+    }
+
+    /** @param counting the scope's oids, as a parameter of the count that follows the catalog queries, when counted */
+    private Catalog catalog(Set<Long> oids, boolean objects, Optional<java.sql.Array> counting) throws SQLException {
         boolean scoped = oids != null;
         List<String> queries = new ArrayList<>(List.of(TABLES + (scoped ? " and" + SCOPE.formatted("c.oid") : ""),
                 columnsQuery(major, scoped), constraintsQuery(scoped), indexesQuery(major, scoped)));
@@ -647,6 +693,9 @@ public final class SchemaReader {
             queries.add(OBJECTS);
         }
         queries.add(VERSION_TABLE);
+        if (counting.isPresent()) {
+            queries.addAll(List.of(COUNT_LOCK_TIMEOUT, COUNT_SCOPED, "reset lock_timeout"));
+        }
         Map<Long, Draft> drafts;
         Map<String, String> objectsRead = Map.of();
         // one statement after another, each answering in turn: tables first, as the rest is filed under them; the
@@ -660,8 +709,14 @@ public final class SchemaReader {
                     s.setArray(parameter++, array);
                 }
             }
-            s.setString(parameter, versionTable);
-            s.execute();
+            s.setString(parameter++, versionTable);
+            if (counting.isPresent()) {
+                s.setArray(parameter++, counting.get());
+                s.setString(parameter, versionTable);
+                resettingLockTimeout(s::execute);
+            } else {
+                s.execute();
+            }
             drafts = tables(s.getResultSet());
             s.getMoreResults();
             file(s.getResultSet(), drafts, SchemaReader::addColumn);
@@ -675,10 +730,16 @@ public final class SchemaReader {
             }
             s.getMoreResults();
             String qualified = firstValue(s.getResultSet());
+            Optional<Counted> counted = Optional.empty();
+            if (counting.isPresent()) {
+                s.getMoreResults(); // the lock timeout set
+                s.getMoreResults();
+                counted = Optional.of(Counted.of(s.getResultSet()));
+            }
             if (oids == null) {
                 resolveReferences(drafts, Map.of());
             }
-            return new Catalog(drafts, objectsRead, qualified);
+            return new Catalog(drafts, objectsRead, qualified, counted);
         }
     }
 
@@ -815,21 +876,42 @@ public final class SchemaReader {
      * lockwatch from reading one of them, table by table, and that one unknown rather than waited for.
      */
     private Map<Long, RowCount> rows(Collection<Draft> drafts) {
-        List<Draft> countable = drafts.stream()
-                .filter(d -> d.kind.equals("table") || d.kind.equals("materialized view")).toList();
+        List<Draft> countable = countable(drafts);
         try {
             return count(countable);
         } catch (SQLException e) {
-            Map<Long, RowCount> rows = new HashMap<>();
-            for (Draft d : countable) {
-                try {
-                    rows.putAll(count(List.of(d)));
-                } catch (SQLException held) {
-                    // a session lockwatch does not own still holds this table: its rows stay unknown
-                }
-            }
-            return rows;
+            return tableByTable(countable);
         }
+    }
+
+    private Map<Long, RowCount> tableByTable(List<Draft> countable) {
+        Map<Long, RowCount> rows = new HashMap<>();
+        for (Draft d : countable) {
+            try {
+                rows.putAll(count(List.of(d)));
+            } catch (SQLException held) {
+                // a session lockwatch does not own still holds this table: its rows stay unknown
+            }
+        }
+        return rows;
+    }
+
+    /** {@link #rows(Collection)}, taken from what the catalog read counted where it did. */
+    private Map<Long, RowCount> rows(Collection<Draft> drafts, Optional<Counted> counted) throws SQLException {
+        if (counted.isEmpty()) {
+            return rows(drafts);
+        }
+        List<Draft> countable = countable(drafts);
+        if (counted.get().blocked()) {
+            return tableByTable(countable);
+        }
+        Map<Long, RowCount> rows = rows(counted.get(), countable);
+        rows.putAll(rows(countable.stream().filter(d -> !counted.get().covers(d)).toList()));
+        return rows;
+    }
+
+    private static List<Draft> countable(Collection<Draft> drafts) {
+        return drafts.stream().filter(d -> d.kind.equals("table") || d.kind.equals("materialized view")).toList();
     }
 
     /**
@@ -837,40 +919,75 @@ public final class SchemaReader {
      * enough, else estimated from the table's size.
      */
     private Map<Long, RowCount> count(List<Draft> tables) throws SQLException {
-        Map<Long, RowCount> rows = new HashMap<>();
         if (tables.isEmpty()) {
-            return rows;
+            return new HashMap<>();
         }
-        try (Statement s = connection.createStatement()) {
-            boolean reset = false;
-            try {
-                Map<Long, Long> bytes = new HashMap<>();
-                s.execute("set lock_timeout = '2s'; " + COUNT.formatted(tables.stream().map(d -> Long.toString(d.oid))
-                        .collect(Collectors.joining(","))) + "; reset lock_timeout");
-                reset = true;
-                s.getMoreResults();
-                try (ResultSet rs = s.getResultSet()) {
-                    while (rs.next()) {
-                        long count = rs.getLong(3);
-                        if (rs.wasNull()) {
-                            bytes.put(rs.getLong(1), rs.getLong(2));
-                        } else {
-                            rows.put(rs.getLong(1), new RowCount(count, true));
-                        }
+        try (PreparedStatement s = connection.prepareStatement(COUNT_LOCK_TIMEOUT + ";\n" + COUNT + ";\nreset lock_timeout")) {
+            s.setArray(1, connection.createArrayOf("int8", tables.stream().map(d -> d.oid).toArray(Long[]::new)));
+            resettingLockTimeout(s::execute);
+            s.getMoreResults();
+            return rows(Counted.of(s.getResultSet()), tables);
+        }
+    }
+
+    private interface Read {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code read}, which sets a lock timeout and resets it: when it fails, the timeout is reset all the same. */
+    private void resettingLockTimeout(Read read) throws SQLException {
+        try {
+            read.run();
+        } catch (SQLException e) {
+            try (Statement s = connection.createStatement()) {
+                s.execute("reset lock_timeout");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * What a count read: the tables it counted, and the size of each table too large to count; or that a lock kept it
+     * from counting them all ({@code blocked}).
+     */
+    private record Counted(Map<Long, RowCount> exact, Map<Long, Long> bytes, boolean blocked) {
+        static final Counted BLOCKED = new Counted(Map.of(), Map.of(), true);
+
+        static Counted of(ResultSet rs) throws SQLException {
+            Map<Long, RowCount> exact = new HashMap<>();
+            Map<Long, Long> bytes = new HashMap<>();
+            try (rs) {
+                while (rs.next()) {
+                    long count = rs.getLong(3);
+                    if (rs.wasNull()) {
+                        bytes.put(rs.getLong(1), rs.getLong(2));
+                    } else {
+                        exact.put(rs.getLong(1), new RowCount(count, true));
                     }
                 }
-                for (Draft d : tables) {
-                    if (bytes.containsKey(d.oid)) {
-                        estimate(d, bytes.get(d.oid), s).ifPresent(estimate -> rows.put(d.oid, estimate));
-                    }
-                }
-                return rows;
-            } finally {
-                if (!reset) {
-                    s.execute("reset lock_timeout");
+            }
+            return new Counted(exact, bytes, false);
+        }
+
+        boolean covers(Draft d) {
+            return exact.containsKey(d.oid) || bytes.containsKey(d.oid);
+        }
+    }
+
+    /** The rows of {@code tables} that {@code counted} covers: counted, or estimated from their size. */
+    private Map<Long, RowCount> rows(Counted counted, Collection<Draft> tables) throws SQLException {
+        Map<Long, RowCount> rows = new HashMap<>();
+        for (Draft d : tables) {
+            RowCount exact = counted.exact().get(d.oid);
+            if (exact != null) {
+                rows.put(d.oid, exact);
+            } else if (counted.bytes().containsKey(d.oid)) {
+                try (Statement s = connection.createStatement()) {
+                    estimate(d, counted.bytes().get(d.oid), s).ifPresent(estimate -> rows.put(d.oid, estimate));
                 }
             }
         }
+        return rows;
     }
 
     /** The planner's rows per page, times the table's pages now; empty when it has never been analyzed. */

@@ -180,6 +180,36 @@ class SchemaReaderTest {
         }
     }
 
+    /**
+     * The read after an upgrade counts the rows of what it read in the same round trip; a table whose lock another
+     * session holds is left unknown (after the count's lock timeout), the others are counted, and the session's lock
+     * timeout is as before.
+     */
+    @Test
+    void aReadAfterCountsInItsRoundTripAndLeavesATableItsLockKeepsUnknown() throws SQLException {
+        runUnwatched("create table plain (x int); insert into plain select g from generate_series(1, 7) g");
+        try (Connection reading = SharedPostgres.connect(DATABASE); Connection holding = SharedPostgres.connect(DATABASE)) {
+            SchemaReader reader = reader(reading);
+            SchemaSnapshot before = reader.read();
+            runUnwatched("insert into busy select g, g from generate_series(51, 60) g; insert into plain values (8)");
+            SchemaSnapshot counted = reader.readAfter(oids(before, "busy", "plain"), false);
+            assertEquals(60L, counted.table(new TableRef("public", "busy")).orElseThrow().rows().value());
+            assertEquals(8L, counted.table(new TableRef("public", "plain")).orElseThrow().rows().value());
+
+            holding.setAutoCommit(false);
+            holding.createStatement().execute("lock table plain in access exclusive mode"); // plain has no index:
+            runUnwatched("insert into busy values (61, 61)"); // only the count needs its lock
+            SchemaSnapshot held = reader.readAfter(oids(before, "busy", "plain"), false);
+            assertEquals(61L, held.table(new TableRef("public", "busy")).orElseThrow().rows().value());
+            assertEquals(null, held.table(new TableRef("public", "plain")).orElseThrow().rows(), "unknown, not waited for");
+            holding.rollback();
+            try (var s = reading.createStatement(); var rs = s.executeQuery("show lock_timeout")) {
+                assertTrue(rs.next());
+                assertEquals("0", rs.getString(1));
+            }
+        }
+    }
+
     @Test
     void aCommandThatMayRedefineTablesItDoesNotTouchTellsNothing() throws SQLException {
         assertEquals(Optional.empty(), Touched.of(runReportingGates("alter type mood rename to feeling")));
