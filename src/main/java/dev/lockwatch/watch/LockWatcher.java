@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -148,7 +149,16 @@ public final class LockWatcher implements AutoCloseable {
     private boolean gatesReported;
     private volatile boolean stopRequested;
     private volatile SQLException failure;
+    /**
+     * The watcher's thread, made at the first watch and kept for the next ones: a chain from base starts and stops a
+     * watch at every revision, between one revision's answer and the next one's go.
+     */
     private Thread thread;
+    /** A watch is on: set by {@link #start}, cleared by the watcher's thread once its last look is taken. */
+    private volatile boolean watching;
+    private volatile boolean closed;
+    /** Released by the watcher's thread at the end of each watch. */
+    private final Semaphore watchEnded = new Semaphore(0);
 
     private LockWatcher(Connection poll, Connection gate, long idleNanos) throws SQLException {
         this.poll = poll;
@@ -195,7 +205,7 @@ public final class LockWatcher implements AutoCloseable {
      * unless it records the lock queue (which takes every look it gets).
      */
     public synchronized void start(boolean gatesReported) {
-        if (thread != null) {
+        if (watching) {
             throw new IllegalStateException("already watching");
         }
         this.gatesReported = gatesReported && !recordWaits;
@@ -209,9 +219,30 @@ public final class LockWatcher implements AutoCloseable {
         firstLook = true;
         stopRequested = false;
         failure = null;
-        thread = new Thread(this::loop, "lockwatch-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        watching = true; // after the state above: the thread reads this first
+        if (thread == null || !thread.isAlive()) {
+            thread = new Thread(this::watches, "lockwatch-watcher");
+            thread.setDaemon(true);
+            thread.start();
+        } else {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** The watcher's thread: one watch after another, until the watcher is closed. */
+    private void watches() {
+        while (!closed) {
+            if (!watching) {
+                LockSupport.park(this);
+                continue;
+            }
+            try {
+                loop();
+            } finally {
+                watching = false;
+                watchEnded.release();
+            }
+        }
     }
 
     /**
@@ -220,7 +251,7 @@ public final class LockWatcher implements AutoCloseable {
      * still passes, just not paused.
      */
     public <T> T unwatched(Supplier<T> step) {
-        if (thread != null) {
+        if (watching) {
             throw new IllegalStateException("cannot open the gates while watching");
         }
         if (gate == null) {
@@ -257,22 +288,24 @@ public final class LockWatcher implements AutoCloseable {
      * in-band ({@code reportedGates}, the driver's collected NOTICEs), in time order.
      */
     public synchronized List<BackendSample> stop(List<String> reportedGates) {
+        if (thread == null) {
+            throw new IllegalStateException("not watching");
+        }
         stopRequested = true;
         LockSupport.unpark(thread);
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // the reports are parsed while the watcher takes its last look (a round trip): both lie between one
+        // revision's answer and the next one's go
+        ReportedGate reader = new ReportedGate(queryBytes);
+        List<BackendSample> reported = new ArrayList<>(reportedGates.size());
+        for (String report : reportedGates) {
+            reader.parse(report).ifPresent(reported::add);
         }
-        thread = null;
+        watchEnded.acquireUninterruptibly();
         if (failure != null) {
             throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
         }
         List<BackendSample> seen = new ArrayList<>(samples);
-        ReportedGate reader = new ReportedGate(queryBytes);
-        for (String report : reportedGates) {
-            reader.parse(report).ifPresent(seen::add);
-        }
+        seen.addAll(reported);
         seen.sort(Comparator.comparingLong(BackendSample::timeUs));
         return List.copyOf(reader.withoutCreatedRelations(seen));
     }
@@ -576,6 +609,11 @@ public final class LockWatcher implements AutoCloseable {
     @Override
     public void close() {
         stopRequested = true;
+        closed = true;
+        Thread watcher = thread;
+        if (watcher != null) {
+            LockSupport.unpark(watcher);
+        }
         for (Connection c : new Connection[] {poll, gate}) {
             try {
                 if (c != null) {
