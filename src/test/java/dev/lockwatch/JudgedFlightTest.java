@@ -89,4 +89,24 @@ class JudgedFlightTest {
         assertEquals(0, result.revision("r3").get("statements").get(0).get("lock_timeout").asInt(), result.describe());
         assertEquals(1, result.findings("r3", "missing-lock-timeout").size(), result.describe());
     }
+    /**
+     * A function that changes a setting of its session says nothing the driver sees in the statement's text: the
+     * session's settings, as r2's version-table write reports them, end the flight all the same, so r3 runs without
+     * the lock_timeout r2's function left.
+     */
+    @Test
+    void aSettingAFunctionChangedEndsTheFlightToo() {
+        AlembicProject project = AlembicProject.create(dir)
+                .revision("r1", null, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True))\n"
+                        + "op.execute(\"CREATE FUNCTION lw_timeout() RETURNS text LANGUAGE sql"
+                        + " AS 'SELECT set_config(''lock_timeout'', ''3s'', false)'\")")
+                .revision("r2", "r1", "op.execute('SELECT lw_timeout()')\n"
+                        + "op.add_column('orders', sa.Column('a', sa.Text))")
+                .revision("r3", "r2", "op.add_column('orders', sa.Column('b', sa.Text))");
+
+        Result result = Lockwatch.verify(project, "--no-downgrade-check");
+
+        assertEquals(1, result.findings("r3", "missing-lock-timeout").size(), result.describe());
+        assertEquals(0, result.findings("r2", "missing-lock-timeout").size(), result.describe());
+    }
 }

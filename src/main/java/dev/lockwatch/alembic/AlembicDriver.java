@@ -3,6 +3,7 @@ package dev.lockwatch.alembic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lockwatch.capture.AfterStatements;
+import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.process.OutputFile;
 import dev.lockwatch.process.OwnedProcess;
 import java.io.BufferedReader;
@@ -102,7 +103,8 @@ final class AlembicDriver implements AutoCloseable {
     boolean environment(Map<String, String> variables) {
         var set = JSON.createObjectNode();
         variables.forEach(set::put);
-        return request(JSON.createObjectNode().put("op", "env").set("env", set)).isPresent();
+        var request = JSON.createObjectNode().put("op", "env").put("session_state", GateProtocol.SESSION_STATE);
+        return request(request.set("env", set)).isPresent();
     }
 
     boolean alive() {

@@ -69,6 +69,17 @@ public final class GateProtocol {
      */
     public static final Set<String> GATED_AT_CREATION = Set.of("CREATE TABLE", "CREATE TABLE AS", "SELECT INTO");
 
+    /**
+     * What a step's outcome depends on most in a session, which a flight of the alembic driver (lockwatch_driver.py's
+     * _Flight) checks is unchanged after each request before the next one runs in the same session: its user, its
+     * search_path and timeouts, its replication role and default tablespace. The driver gets this expression with
+     * its environment, and a version-table write reports it ({@link NoticeField#SESSION}), read by the trigger (the
+     * gate itself runs with the timeouts off).
+     */
+    public static final String SESSION_STATE = "array[current_user, session_user, current_setting('search_path'),"
+            + " current_setting('statement_timeout'), current_setting('lock_timeout'),"
+            + " current_setting('session_replication_role'), current_setting('default_tablespace')]::text[]";
+
     /** The relkinds a verdict can be about: tables, partitioned tables, materialized views, foreign tables. */
     private static final String TABLE_KINDS = "('r', 'p', 'm', 'f')";
 
@@ -145,7 +156,12 @@ public final class GateProtocol {
          */
         CREATED_ABOVE("created_above", "above::bigint"),
         /** What the statement did, as {@link GateEffects} reads it; null at gates that report none. */
-        EFFECTS("effects", "effects");
+        EFFECTS("effects", "effects"),
+        /**
+         * At a version-table write, the session's {@link #SESSION_STATE} as the revision left it; null at other gates.
+         * The alembic driver reads it there instead of asking the session after each request of a flight.
+         */
+        SESSION("session", "session_state");
 
         final String key;
         final String sql;
@@ -207,6 +223,7 @@ public final class GateProtocol {
             case LOCKS_FINGERPRINT, LOCKS_SINCE -> "null::text";
             case CREATED_ABOVE -> "null::bigint"; // the transaction's gates tell it, if any passed: see ReportedGate
             case EFFECTS -> "null::json";
+            case SESSION -> "null::text[]"; // no version-table write: the driver asks the session itself
         };
     }
 
@@ -223,6 +240,7 @@ public final class GateProtocol {
                 + " || '|' || chunk");
         fragments.put("@APPLICATION_NAME_BYTES@", Integer.toString(APPLICATION_NAME_BYTES));
         fragments.put("@CHUNK_CHARS@", Integer.toString(CHUNK_CHARS));
+        fragments.put("@SESSION_STATE@", SESSION_STATE);
         fragments.put("@GATED_AT_CREATION@", GATED_AT_CREATION.stream().sorted().map(t -> "'" + t + "'")
                 .collect(Collectors.joining(", ", "(", ")")));
         fragments.put("@TABLE_RELATION@", tableRelation("l.relation"));

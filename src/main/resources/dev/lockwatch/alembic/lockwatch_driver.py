@@ -44,6 +44,7 @@ import threading
 import time
 import traceback
 import types
+import weakref
 
 if sys.argv[3:] == ["--graph"]:  # the one-shot graph read answers on stdout and takes no requests
     requests, protocol = None, sys.__stdout__
@@ -221,19 +222,35 @@ for _repeat_saved in (_kept_down_revisions, _logging_configured_once, _direct_st
 
 class _GateNotices(list):
     """A session's NOTICEs, as psycopg2 keeps them (it calls append, then trims a list to the last 50), but for
-    lockwatch's gate reports, which go to the command's list whole and in order."""
+    lockwatch's gate reports, which go to the command's list whole and in order. A version-table write's report
+    also tells the session's settings (GateProtocol.SESSION_STATE): kept on the session with the count of the
+    message that wrote the version, for _Flight's check after the request."""
     PREFIX = "lockwatch-gate "
+    _SESSION = '"session" : ['  # as json_build_object writes a field that is not null
 
-    def __init__(self, gates):
+    def __init__(self, gates, connection):
         super().__init__()
         self._gates = gates
+        self._connection = weakref.ref(connection)
 
     def append(self, message):
         at = message.find(self.PREFIX)
         if at >= 0:
-            self._gates.append(message[at + len(self.PREFIX):].rstrip("\n"))
+            report = message[at + len(self.PREFIX):].rstrip("\n")
+            self._gates.append(report)
+            if self._SESSION in report:
+                self._told(report)
         else:
             super().append(message)
+
+    def _told(self, report):
+        connection = self._connection()
+        try:
+            state = json.loads(report).get("session")
+        except ValueError:
+            return
+        if connection is not None and isinstance(state, list) and connection._lockwatch_msg is not None:
+            connection._lockwatch_session = (connection._lockwatch_msg, state)
 
 
 class _Fingerprint:
@@ -359,6 +376,7 @@ class _SessionKeeper:
                     super().close()
 
             _lockwatch_msg = None  # while gates are reported in-band: the messages this session sent (_MessageTag)
+            _lockwatch_session = None  # (message count, settings) its last version-table write reported (_GateNotices)
 
             # every statement Python sends on a session goes through a cursor; the others change what a BEGIN says
             def cursor(self, *args, **kwargs):
@@ -478,6 +496,7 @@ class _SessionKeeper:
             return connection
         if self.gates is not None and isinstance(connection, self._factory):
             connection._lockwatch_msg = 0  # a new count: the server compares it only within one transaction
+            connection._lockwatch_session = None  # counted before: no longer matched by a count
         connection.autocommit = True
         with connection.cursor() as cursor:
             if alive_check:
@@ -490,7 +509,7 @@ class _SessionKeeper:
         if alive_check:
             connection._lockwatch_fp = fingerprint  # after the cursor, whose use would have invalidated it
         if self.gates is not None:
-            connection.notices = _GateNotices(self.gates)
+            connection.notices = _GateNotices(self.gates, connection)
         return connection
 
     def fingerprint(self, connection):
@@ -871,11 +890,10 @@ class _Flight:
     after it: the next request starts from a fresh command and a reset session, as it would on its own. What a
     revision leaves in the interpreter (a logging handler) may reach the next step of the flight; nobody reads the
     steps' log, and a judged step is judged by what the server did."""
-    # what a step's outcome depends on most, read after every request: a statement sent past SQLAlchemy (a raw
-    # DBAPI cursor) may change these too
-    SESSION = ("select array[current_user, session_user, current_setting('search_path'),"
-               " current_setting('statement_timeout'), current_setting('lock_timeout'),"
-               " current_setting('session_replication_role'), current_setting('default_tablespace')]")
+    # what a step's outcome depends on most, checked after every request (a statement sent past SQLAlchemy, a raw
+    # DBAPI cursor or a function, may change these too): "select " + GateProtocol.SESSION_STATE, which lockwatch
+    # sends with the environment; a flight needs it
+    SESSION = None
     # a statement that may change a setting (custom ones too, which no catalog lists), or leave something else in the
     # session that its reset would end (_SessionKeeper.RESET)
     _SETS = re.compile(r"(?:^|;)\s*(?:/\*.*?\*/\s*)*(?:set|reset|discard|prepare|listen)\b|set_config\s*\("
@@ -907,7 +925,7 @@ class _Flight:
 
         def run_migrations(ctx, **kw):
             flight.runs += 1
-            if flight.request is None or not flight.learned or flight.runs != 1 or kw:
+            if flight.request is None or not flight.learned or flight.runs != 1 or kw or flight.SESSION is None:
                 return run(ctx, **kw)
             steps, callbacks = ctx._migrations_fn, ctx.on_version_apply_callbacks
             settings = _scalar(ctx.connection, flight.SESSION)
@@ -943,9 +961,23 @@ class _Flight:
         event.listen(Engine, "before_cursor_execute", sent)
 
     def _drifted(self, connection, settings):
-        """Whether the request may have left the session other than env.py set it up (settings: SESSION then)."""
+        """Whether the request may have left the session other than env.py set it up (settings: SESSION then): as
+        its last version-table write reported the session when nothing was sent since, else as the session says."""
         sets, self.sets = self.sets, False
-        return sets or _scalar(connection, self.SESSION) != settings
+        if sets:
+            return True
+        told = self._told(connection)
+        return (told if told is not None else _scalar(connection, self.SESSION)) != settings
+
+    @staticmethod
+    def _told(connection):
+        """The settings the session's last version-table write reported, if it sent nothing since; else None."""
+        fairy = getattr(connection, "connection", None)
+        session = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+        told = getattr(session, "_lockwatch_session", None)
+        if told is None or told[0] != getattr(session, "_lockwatch_msg", None):
+            return None
+        return told[1]
 
     def command(self, request, run):
         """Runs request's command; a flight when it is marked for one and env.py has shown it allows one."""
@@ -1060,6 +1092,8 @@ def _config():
 def _run(request, gates):
     _hold.start(request)
     if request["op"] == "env":  # the database, known only once lockwatch's server is up
+        if request.get("session_state"):
+            _Flight.SESSION = "select " + request["session_state"]
         for name, value in request["env"].items():
             if value is None:
                 os.environ.pop(name, None)

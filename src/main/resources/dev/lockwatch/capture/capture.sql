@@ -268,10 +268,13 @@ $fn$;
 -- effects: what the statement did (see lockwatch.effects), or null.
 -- quiet: nothing ran since the session's previous gate (lockwatch.quiet), so its locks are the ones told then.
 -- kind: the first keyword of the statement the gate belongs to ('' for none), for the next gate's lockwatch.quiet.
+-- session_state: at a version-table write, the session's settings a flight of the alembic driver checks (see
+-- GateProtocol.SESSION_STATE), reported in-band so that the driver need not ask for them after each revision.
 drop function if exists lockwatch.pause(text, text); -- installed by an earlier lockwatch: the call would be ambiguous
 drop function if exists lockwatch.pause(text, text, json);
+drop function if exists lockwatch.pause(text, text, json, boolean, text);
 create or replace function lockwatch.pause(event text, detail text, effects json default null, quiet boolean default false,
-                                           kind text default '') returns void
+                                           kind text default '', session_state text[] default null) returns void
 language plpgsql set lock_timeout = 0 set statement_timeout = 0 set client_min_messages = notice as $fn$
 declare
   seq bigint := coalesce(nullif(current_setting('lockwatch.seq', true), ''), '0')::bigint + 1;
@@ -452,8 +455,9 @@ begin
   if not quiet then
     rebuilt := lockwatch.rebuilt_oids();
   end if;
+  -- the session as the revision left it, read here: pause runs with the timeouts off
   perform lockwatch.pause('version', lockwatch.lock_timeout_ms() || '|||' || array_to_string(rebuilt, ',') || '|' || tg_op,
-      lockwatch.rebuilt_states(rebuilt), quiet, tg_op);
+      lockwatch.rebuilt_states(rebuilt), quiet, tg_op, @SESSION_STATE@);
   return null;
 end
 $fn$;

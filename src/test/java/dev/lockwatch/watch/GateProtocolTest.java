@@ -1,5 +1,6 @@
 package dev.lockwatch.watch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lockwatch.capture.GateEffects;
 import dev.lockwatch.capture.Pause;
 import dev.lockwatch.capture.GateProtocol;
@@ -323,20 +324,63 @@ class GateProtocolTest {
         // the driver's _GateNotices, run alone: it must find the prefix Java defines and keep the JSON whole
         Path script = dir.resolve("check.py");
         Files.writeString(script, """
-                import ast, sys
+                import ast, json, sys, weakref
                 source = open(sys.argv[1]).read()
                 tree = ast.parse(source)
                 cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_GateNotices")
-                namespace = {}
+                namespace = {"json": json, "weakref": weakref}
                 exec(compile(ast.Module(body=[cls], type_ignores=[]), "driver", "exec"), namespace)
+                class Session:
+                    _lockwatch_msg = 7
+                session = Session()
                 gates = []
-                notices = namespace["_GateNotices"](gates)
+                notices = namespace["_GateNotices"](gates, session)
                 notices.append("NOTICE:  " + sys.argv[2] + '{"pause": "lw|1|end|0|||| x"}\\n')
                 notices.append("NOTICE:  something else\\n")
-                print(repr(gates), len(notices))
+                notices.append("NOTICE:  " + sys.argv[2] + '{"pause" : "lw|2|version|0|||| UPDATE", "session" : ["a", "b"]}')
+                print(repr(gates[0]), len(gates), len(notices), session._lockwatch_session)
                 """);
         String out = runWithDriver(script, GateProtocol.NOTICE_PREFIX);
-        assertEquals("['{\"pause\": \"lw|1|end|0|||| x\"}'] 1", out);
+        assertEquals("'{\"pause\": \"lw|1|end|0|||| x\"}' 2 1 (7, ['a', 'b'])", out);
+    }
+
+    /**
+     * A version-table write reports the session's settings as the session itself reads them (what the driver's flight
+     * compares), not as the gate, which runs with the timeouts off, would; other gates report none.
+     */
+    @Test
+    void aVersionTableWriteReportsTheSessionsSettings() throws SQLException {
+        List<JsonNode> notices = new ArrayList<>();
+        try (Connection c = SharedPostgres.connect(DATABASE); Statement s = c.createStatement()) {
+            s.execute("create table session_versions (version_num varchar(32) primary key)");
+            s.execute("select lockwatch.gate_version_table('public.session_versions')");
+            c.setAutoCommit(false);
+            s.execute("set lockwatch.report = notice; set lock_timeout = '3s'; set statement_timeout = '7s';"
+                    + " set search_path = public, pg_catalog");
+            for (String sql : List.of("create table session_other (id int)",
+                    "insert into session_versions values ('r1')")) {
+                s.execute(sql);
+                for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+                    notices.add(GateProtocol.parseNotice(w.getMessage().substring(GateProtocol.NOTICE_PREFIX.length()))
+                            .orElseThrow());
+                }
+            }
+            List<String> expected = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("select " + GateProtocol.SESSION_STATE)) {
+                rs.next();
+                expected.addAll(List.of((String[]) rs.getArray(1).getArray()));
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            s.execute("reset all; drop table session_versions");
+            JsonNode version = notices.get(notices.size() - 1);
+            List<String> told = new ArrayList<>();
+            GateProtocol.field(version, GateProtocol.NoticeField.SESSION).forEach(v -> told.add(v.asText()));
+            assertEquals(expected, told);
+            assertTrue(told.containsAll(List.of("3s", "7s")), told.toString());
+            assertTrue(notices.subList(0, notices.size() - 1).stream()
+                    .allMatch(n -> GateProtocol.field(n, GateProtocol.NoticeField.SESSION).isNull()));
+        }
     }
 
     /**
@@ -427,12 +471,12 @@ class GateProtocolTest {
     @Test
     void theDriversSessionsCountTheirMessagesAndLeaveAGapForThoseNoTagCounts(@TempDir Path dir) throws Exception {
         Path script = dir.resolve("count.py");
-        Files.writeString(script, "import ast, os, re, sys, psycopg2, psycopg2.extensions, psycopg2.extras\n"
+        Files.writeString(script, "import ast, json, os, re, sys, weakref, psycopg2, psycopg2.extensions, psycopg2.extras\n"
                 + """
                 tree = ast.parse(open(sys.argv[1]).read())
                 wanted = {"_MessageTag", "_Fingerprint", "_GateNotices", "_SessionKeeper"}
                 classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name in wanted]
-                namespace = {"re": re, "os": os}
+                namespace = {"re": re, "os": os, "json": json, "weakref": weakref}
                 exec(compile(ast.Module(body=classes, type_ignores=[]), "driver", "exec"), namespace)
                 keeper = namespace["_SessionKeeper"](psycopg2)
                 keeper.gates = []
