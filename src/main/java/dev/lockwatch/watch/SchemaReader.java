@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Reads a {@link SchemaSnapshot} from the catalog on lockwatch's own connection, between revisions (never while
@@ -977,12 +976,18 @@ public final class SchemaReader {
     /** The rows of {@code tables} that {@code counted} covers: counted, or estimated from their size. */
     private Map<Long, RowCount> rows(Counted counted, Collection<Draft> tables) throws SQLException {
         Map<Long, RowCount> rows = new HashMap<>();
+        List<Draft> estimated = new ArrayList<>();
         for (Draft d : tables) {
             RowCount exact = counted.exact().get(d.oid);
             if (exact != null) {
                 rows.put(d.oid, exact);
             } else if (counted.bytes().containsKey(d.oid)) {
-                try (Statement s = connection.createStatement()) {
+                estimated.add(d);
+            }
+        }
+        if (!estimated.isEmpty()) {
+            try (Statement s = connection.createStatement()) { // one for all: it reads the block size once at most
+                for (Draft d : estimated) {
                     estimate(d, counted.bytes().get(d.oid), s).ifPresent(estimate -> rows.put(d.oid, estimate));
                 }
             }
