@@ -183,6 +183,11 @@ public final class AlembicRunner implements AutoCloseable {
         return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision);
     }
 
+    /** {@link #upgradeUnjudged}, held until {@code hold} has run, as {@link #upgradeHeld} holds a judged one. */
+    public AlembicResult upgradeUnjudgedHeld(String revision, Duration timeout, Runnable hold) {
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision, Optional.of(hold), () -> { });
+    }
+
     /**
      * {@link #upgrade}'s sessions run lockwatch's query after the statements {@code after} names and report its
      * answer as a gate (every statement without event triggers; with them, those no trigger pauses): through the
@@ -200,6 +205,11 @@ public final class AlembicRunner implements AutoCloseable {
     /** {@code alembic downgrade}; its locks are not judged, so the gates let it through. */
     public AlembicResult downgrade(String revision, Duration timeout) {
         return run(timeout, UNJUDGED_APPLICATION_NAME, "downgrade", revision);
+    }
+
+    /** {@link #downgrade}, held until {@code hold} has run, as {@link #upgradeHeld} holds an upgrade. */
+    public AlembicResult downgradeHeld(String revision, Duration timeout, Runnable hold) {
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "downgrade", revision, Optional.of(hold), () -> { });
     }
 
     /** Records {@code revision} as applied without running it: {@code alembic stamp}, not judged either. */

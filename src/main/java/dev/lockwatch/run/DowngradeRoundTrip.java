@@ -11,6 +11,7 @@ import dev.lockwatch.model.SchemaSnapshot;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The round trip after a revision's upgrade: {@code alembic downgrade} one step, compare the schema with the one the
@@ -43,14 +44,15 @@ final class DowngradeRoundTrip {
 
     /**
      * @param before   the schema before the revision's upgrade
-     * @param after    the schema after it
      * @param target   the {@code alembic downgrade} argument that takes back this revision alone
-     * @param database where the round trip runs, at the revision
+     * @param database where the round trip runs, at the revision; its schema there is read while the downgrade
+     *                 gets ready, and so is the schema the downgrade leaves while the upgrade again does
      */
-    DowngradeCheck check(String id, SchemaSnapshot before, SchemaSnapshot after, String target, Database database)
-            throws SQLException {
+    DowngradeCheck check(String id, SchemaSnapshot before, String target, Database database) throws SQLException {
         String command = "alembic downgrade " + target;
-        WatchedRun down = unwatched(alembic.downgrade(target, timeout));
+        HeldRead upgraded = new HeldRead(database);
+        WatchedRun down = unwatched(upgraded.before(() -> alembic.downgradeHeld(target, timeout, upgraded)));
+        SchemaSnapshot after = upgraded.shape;
         if (!down.result().succeeded()) {
             SchemaSnapshot afterDowngrade = database.shape();
             // a failed downgrade normally rolls back; an autocommit block in it may have changed things for good
@@ -61,8 +63,9 @@ final class DowngradeRoundTrip {
             return new DowngradeCheck(oneWay ? Outcome.ONE_WAY : Outcome.FAILED, command, oneWay ? null : Step.DOWNGRADE,
                     oneWay ? down.result().lastErrorLine() : down.error(timeout), List.of(), List.of(), restored);
         }
-        List<String> differences = SchemaDiff.between(before, database.shape());
-        WatchedRun again = unwatched(alembic.upgradeUnjudged(id, timeout));
+        HeldRead downgraded = new HeldRead(database);
+        WatchedRun again = unwatched(downgraded.before(() -> alembic.upgradeUnjudgedHeld(id, timeout, downgraded)));
+        List<String> differences = SchemaDiff.between(before, downgraded.shape);
         if (!again.result().succeeded()) {
             return new DowngradeCheck(Outcome.FAILED, command, Step.UPGRADE_AGAIN, again.error(timeout), differences,
                     List.of(), database.backTo(id, after));
@@ -71,6 +74,48 @@ final class DowngradeRoundTrip {
         boolean same = differences.isEmpty() && upgradeAgain.isEmpty();
         return new DowngradeCheck(same ? Outcome.PASSED : Outcome.INCOMPLETE, command, null, null, differences,
                 upgradeAgain, Restore.NONE);
+    }
+
+    /**
+     * The database's schema read as the hold of the command that follows it: the command's Python reads its request
+     * and gets ready meanwhile, and changes nothing before the read is done. A read that fails ends the command
+     * before it changes anything; {@link #before} throws its error.
+     */
+    private static final class HeldRead implements Runnable {
+        private final Database database;
+        private SchemaSnapshot shape;
+        private SQLException failed;
+
+        HeldRead(Database database) {
+            this.database = database;
+        }
+
+        @Override
+        public void run() {
+            try {
+                shape = database.shape();
+            } catch (SQLException e) {
+                failed = e;
+                throw new IllegalStateException("cannot read the round trip's schema", e);
+            }
+        }
+
+        /** Runs {@code command}, held by this read; the read's own error if it failed. */
+        AlembicResult before(Supplier<AlembicResult> command) throws SQLException {
+            AlembicResult result;
+            try {
+                result = command.get();
+            } catch (IllegalStateException e) {
+                if (failed != null) {
+                    throw failed;
+                }
+                throw e;
+            }
+            if (failed != null) {
+                throw failed;
+            }
+            return result;
+        }
     }
 
     /** A command of the round trip's: no gate of the stairway's database pauses it, so no watcher lets it through. */

@@ -139,7 +139,7 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
                     AlembicResult up = alembic.upgradeUnjudged(id, setup.config().revisionTimeout());
                     if (up.succeeded()) {
                         applied.add(id);
-                        check = step(id, before, shape());
+                        check = step(id, before);
                     } else {
                         broken = "the round trip's stairway stopped: alembic upgrade " + id + " alone failed ("
                                 + up.lastErrorLine() + ")";
@@ -154,12 +154,15 @@ final class Stairway implements AutoCloseable, DowngradeRoundTrip.Database {
         }
     }
 
-    /** The round trip of a revision the stairway just upgraded to, its schema {@code after}. */
-    private DowngradeCheck step(String id, SchemaSnapshot before, SchemaSnapshot after) throws SQLException {
+    /** The round trip of a revision the stairway just upgraded to, from the schema {@code before} it. */
+    private DowngradeCheck step(String id, SchemaSnapshot before) throws SQLException {
         Optional<String> down = setup.graph().downgradeTarget(id, applied);
-        return down.isPresent() ? roundTrip.check(id, before, after, down.get(), this)
-                : DowngradeCheck.skipped("alembic cannot take back merge revision " + id + " alone: each of its parents "
-                        + "has other applied revisions above it");
+        if (down.isPresent()) {
+            return roundTrip.check(id, before, down.get(), this);
+        }
+        shape(); // the next revision's "before"
+        return DowngradeCheck.skipped("alembic cannot take back merge revision " + id + " alone: each of its parents "
+                + "has other applied revisions above it");
     }
 
     /** Whoever waits for a revision the stairway did not get to learns why. */
