@@ -47,7 +47,15 @@ class BoundedWaitsTest {
 
                 def hold():
                     held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
-                    held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # once the revision committed
+                    held.autocommit = True
+                    cursor = held.cursor()
+                    while True:  # the column shows only once the revision committed: lock after that, not before
+                        cursor.execute("select 1 from pg_attribute where attrelid = 'orders'::regclass "
+                                       "and attname = 'note'")
+                        if cursor.fetchone():
+                            break
+                    held.autocommit = False
+                    cursor.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
                     threading.Event().wait()  # idle in transaction, never closed
 
                 threading.Thread(target=hold, daemon=True).start()
@@ -68,5 +76,36 @@ class BoundedWaitsTest {
         assertEquals("not-run", result.revision("r3").get("status").asText(), result.describe());
         assertEquals("not-run", result.revision("r4").get("status").asText(), result.describe());
         assertFalse(java.nio.file.Files.exists(dir.resolve("r3-ran")), "r3 ran: " + result.describe());
+    }
+
+    @Test
+    void aRevisionWaitingForALockItsOwnSecondConnectionHoldsNamesBoth() throws java.io.IOException {
+        AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1").revision("r2", "r1", """
+                import builtins, psycopg2
+                held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
+                held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+                builtins.lockwatch_test_held = held  # idle in transaction, never closed
+                op.add_column('orders', sa.Column('note', sa.Text))  # waits for the lock above: never gets it
+                """);
+
+        Result result = assertTimeoutPreemptively(Duration.ofSeconds(120),
+                () -> Lockwatch.verifyFocused(project, "--from", "r1", "--revision-timeout", "5"));
+
+        assertEquals(1, result.exitCode(), result.describe());
+        var finding = result.revision("r2").get("findings").get(0);
+        assertEquals("migration-failed", finding.get("rule").asText(), result.describe());
+        String message = finding.get("message").asText();
+        assertTrue(message.contains("ALTER TABLE orders ADD COLUMN note TEXT was still waiting for ACCESS EXCLUSIVE "
+                + "on public.orders, on which the revision's own LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"), message);
+        assertEquals("public.orders", finding.get("table").asText(), result.describe());
+        // as it stood at the timeout: ending alembic closes the connection that held the lock, which lets it through
+        var waited = result.revision("r2").get("statements").findValues("locks").stream()
+                .flatMap(locks -> java.util.stream.StreamSupport.stream(locks.spliterator(), false))
+                .filter(lock -> !lock.get("granted").asBoolean()).toList();
+        assertEquals(1, waited.size(), result.describe());
+        assertTrue(waited.get(0).get("held_ms").asLong() >= 3000, result.describe());
+        String line = java.nio.file.Files.readAllLines(project.root().resolve(finding.get("file").asText()))
+                .get(finding.get("line").asInt() - 1);
+        assertTrue(line.contains("op.add_column('orders'"), line);
     }
 }

@@ -1,6 +1,7 @@
 package dev.lockwatch.model;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -50,6 +51,24 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
     public Statement(String sql, String tag, long durationMs, Long lockTimeoutMs, List<ObservedLock> locks,
                      TableRef target, boolean rewrite, int transaction) {
         this(sql, tag, durationMs, lockTimeoutMs, locks, target, rewrite, transaction, null);
+    }
+
+    /**
+     * The lock the statement queued for and never got: it ended still waiting (a lock_timeout, or a revision that
+     * ran out of --revision-timeout).
+     */
+    public Optional<ObservedLock> awaited() {
+        return locks.stream().filter(l -> !l.granted() && !l.inferred()).findFirst();
+    }
+
+    /** The last of {@code statements} that ended still waiting for a lock: where a revision that hung stood. */
+    public static Optional<Statement> lastWaiting(List<Statement> statements) {
+        for (int i = statements.size() - 1; i >= 0; i--) {
+            if (statements.get(i).awaited().isPresent()) {
+                return Optional.of(statements.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
     public Statement withLocks(List<ObservedLock> otherLocks) {

@@ -1,12 +1,15 @@
 package dev.lockwatch.rules;
 
 import dev.lockwatch.model.Finding;
+import dev.lockwatch.model.ObservedLock;
 import dev.lockwatch.model.RevisionRun;
 import dev.lockwatch.model.RevisionStatus;
 import dev.lockwatch.model.Severity;
+import dev.lockwatch.model.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** The revision's alembic run failed: alembic's own error, with a hint for causes lockwatch recognises. */
 public final class MigrationFailedRule implements Rule {
@@ -51,8 +54,10 @@ public final class MigrationFailedRule implements Rule {
         return "The revision's alembic upgrade exited with an error, so the deploy would stop there too, possibly "
                 + "half-applied when the revision commits in steps. lockwatch reports alembic's own error, trimmed, "
                 + "with a hint for causes it recognises (CONCURRENTLY inside a transaction block, lock or statement "
-                + "timeouts, a missing module); the revisions after it are reported as not-run. Fix the revision and "
-                + "run lockwatch again.";
+                + "timeouts, a missing module); the revisions after it are reported as not-run. When a statement ended "
+                + "still waiting for a lock (a lock_timeout, or a revision stopped by --revision-timeout), the finding "
+                + "points at it, names the lock and the table, and names the revision's own statement on another "
+                + "connection that had taken a conflicting lock, if one did. Fix the revision and run lockwatch again.";
     }
 
     @Override
@@ -61,7 +66,34 @@ public final class MigrationFailedRule implements Rule {
             return List.of();
         }
         String error = run.alembicError() == null ? "alembic failed" : run.alembicError();
-        return List.of(finding("alembic upgrade " + run.revision().id() + " failed: " + error, hint(error)));
+        String failed = "alembic upgrade " + run.revision().id() + " failed: " + error;
+        Optional<Statement> waiting = Statement.lastWaiting(run.statements());
+        if (waiting.isEmpty()) {
+            return List.of(finding(failed, hint(error)));
+        }
+        // the statement that ended still queued for a lock is where the revision stood: point there, say who held it
+        Statement statement = waiting.get();
+        ObservedLock awaited = statement.awaited().orElseThrow();
+        // no lock of its own: the statement never got the one it waited for
+        Evidence evidence = new Evidence(awaited.table(), statement, null, null, Observations.rows(run, awaited.table()));
+        Optional<Statement> own = ownHolder(run, statement, awaited);
+        String message = failed + ". " + LockHeldAcrossStatementsRule.oneLine(statement.sql()) + " was still waiting for "
+                + awaited.mode().sqlName() + " on " + awaited.table() + own.map(s -> ", on which the revision's own "
+                + LockHeldAcrossStatementsRule.oneLine(s.sql()) + " (transaction " + s.transaction()
+                + ") had taken a conflicting lock").orElse(", which another session held");
+        return List.of(finding(evidence, message, own.isPresent() ? SELF_WAIT : hint(error)));
+    }
+
+    private static final String SELF_WAIT = "a connection the revision opens itself and leaves in a transaction blocks "
+            + "the migration's own statements until a timeout ends the deploy: commit and close it before they touch that "
+            + "table, or do the work through op";
+
+    /** The last statement of the revision's own, in another transaction, that took a lock the waiting one conflicts with. */
+    private static Optional<Statement> ownHolder(RevisionRun run, Statement waiting, ObservedLock awaited) {
+        return run.statements().stream().filter(s -> s.transaction() != waiting.transaction())
+                .filter(s -> s.locks().stream().anyMatch(l -> l.granted() && l.table().equals(awaited.table())
+                        && l.mode().conflictsWith(awaited.mode())))
+                .reduce((first, second) -> second);
     }
 
     static String hint(String error) {

@@ -195,7 +195,7 @@ final class RevisionExecutor {
         WatchedRun watched;
         List<TableTraffic> felt = List.of();
         try {
-            watched = WatchedRun.of(watcher, alembic.reportsGates(),
+            watched = WatchedRun.of(watcher, alembic.reportsGates(), config.revisionTimeout(),
                     () -> alembic.upgrade(target, config.revisionTimeout(), meanwhile));
         } finally {
             if (traffic != null) {
@@ -219,18 +219,20 @@ final class RevisionExecutor {
         watcher.recordLockQueue(false);
         SchemaSnapshot[] before = new SchemaSnapshot[1];
         long startedUs = System.currentTimeMillis() * 1000;
+        Runnable hold = () -> {
+            if (lastLeftALock(session)) {
+                throw new Unsettled();
+            }
+            try {
+                before[0] = before(session);
+            } catch (SQLException e) {
+                throw LockwatchException.environment("cannot read the schema: " + e.getMessage(), e);
+            }
+        };
         WatchedRun watched;
         try {
-            watched = WatchedRun.of(watcher, true, () -> alembic.upgradeHeld(target, config.revisionTimeout(), () -> {
-                if (lastLeftALock(session)) {
-                    throw new Unsettled();
-                }
-                try {
-                    before[0] = before(session);
-                } catch (SQLException e) {
-                    throw LockwatchException.environment("cannot read the schema: " + e.getMessage(), e);
-                }
-            }, meanwhile));
+            watched = WatchedRun.of(watcher, true, config.revisionTimeout(),
+                    () -> alembic.upgradeHeld(target, config.revisionTimeout(), hold, meanwhile));
         } catch (Unsettled e) {
             return Optional.empty();
         }

@@ -12,9 +12,14 @@ import java.util.function.Supplier;
  */
 record WatchedRun(AlembicResult result, List<BackendSample> samples) {
 
-    /** @param gatesReported the invocation's sessions report lockwatch's gates in-band (the shared driver) */
-    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Supplier<AlembicResult> alembic) {
-        watcher.start(gatesReported);
+    /**
+     * @param gatesReported the invocation's sessions report lockwatch's gates in-band (the shared driver)
+     * @param timeout       how long alembic may run: what lockwatch sees after it ends a run that ran out of time is
+     *                      not the revision's
+     */
+    static WatchedRun of(LockWatcher watcher, boolean gatesReported, java.time.Duration timeout,
+                         Supplier<AlembicResult> alembic) {
+        watcher.start(gatesReported, timeout);
         AlembicResult result;
         try {
             result = alembic.get();
@@ -22,7 +27,7 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
             watcher.stop(List.of());
             throw e;
         }
-        return new WatchedRun(result, watcher.stop(result.reportedGates()));
+        return new WatchedRun(result, result.timedOut() ? watcher.stopTimedOut() : watcher.stop(result.reportedGates()));
     }
 
     /** One alembic invocation nobody judges: the gates stay open and no lock is read. */

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -148,6 +149,12 @@ public final class LockWatcher implements AutoCloseable {
     /** The gates of this watch are reported in-band ({@link #start(boolean)}), and none has waited yet. */
     private boolean gatesReported;
     private volatile boolean stopRequested;
+    /** When the run this watch observes runs out of time: lockwatch ends it then, not before. */
+    private long deadlineNanos;
+    /** How many samples the looks that ended by {@link #deadlineNanos} took: the run as it stood then. */
+    private int samplesByDeadline;
+    /** The server's clock (as samples give it, in µs) less System.nanoTime() in µs, as the last poll found it. */
+    private long serverMinusLocalUs;
     private volatile SQLException failure;
     /**
      * The watcher's thread, made at the first watch and kept for the next ones: a chain from base starts and stops a
@@ -205,10 +212,21 @@ public final class LockWatcher implements AutoCloseable {
      * unless it records the lock queue (which takes every look it gets).
      */
     public synchronized void start(boolean gatesReported) {
+        start(gatesReported, Duration.ofNanos(Long.MAX_VALUE));
+    }
+
+    /**
+     * {@link #start(boolean)} for a run that lockwatch ends when it runs out of {@code time}, counted from now:
+     * {@link #stopTimedOut} returns what was seen until then.
+     */
+    public synchronized void start(boolean gatesReported, Duration time) {
         if (watching) {
             throw new IllegalStateException("already watching");
         }
         this.gatesReported = gatesReported && !recordWaits;
+        long now = System.nanoTime();
+        deadlineNanos = now + Math.min(time.toNanos(), Long.MAX_VALUE - now);
+        samplesByDeadline = 0;
         samples.clear();
         lastByPid.clear();
         heldLocks.clear();
@@ -288,6 +306,19 @@ public final class LockWatcher implements AutoCloseable {
      * in-band ({@code reportedGates}, the driver's collected NOTICEs), in time order.
      */
     public synchronized List<BackendSample> stop(List<String> reportedGates) {
+        return stop(reportedGates, false);
+    }
+
+    /**
+     * Stops, and returns what was seen until the run ran out of time, as it stood then: ending it kills its
+     * sessions, and a session killed while holding a lock lets another that waited for it through, which the
+     * revision never did (the last of those is where it hung). Each backend still there is gone at the deadline.
+     */
+    public synchronized List<BackendSample> stopTimedOut() {
+        return stop(List.of(), true);
+    }
+
+    private List<BackendSample> stop(List<String> reportedGates, boolean timedOut) {
         if (thread == null) {
             throw new IllegalStateException("not watching");
         }
@@ -304,10 +335,22 @@ public final class LockWatcher implements AutoCloseable {
         if (failure != null) {
             throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
         }
-        List<BackendSample> seen = new ArrayList<>(samples);
+        List<BackendSample> seen = new ArrayList<>(timedOut ? asAtDeadline() : samples);
         seen.addAll(reported);
         seen.sort(Comparator.comparingLong(BackendSample::timeUs));
         return List.copyOf(reader.withoutCreatedRelations(seen));
+    }
+
+    /** The samples of the looks that ended by the deadline, then each backend they left behind gone at the deadline. */
+    private List<BackendSample> asAtDeadline() {
+        List<BackendSample> kept = new ArrayList<>(samples.subList(0, samplesByDeadline));
+        Map<Integer, BackendSample> last = new LinkedHashMap<>();
+        kept.forEach(sample -> last.put(sample.pid(), sample));
+        long lastSeen = kept.isEmpty() ? 0 : kept.get(kept.size() - 1).timeUs();
+        long end = Math.max(lastSeen, deadlineNanos / 1000 + serverMinusLocalUs); // the last look came at the latest
+        last.values().stream().filter(sample -> !sample.gone())
+                .forEach(sample -> kept.add(BackendSample.gone(end, sample.pid())));
+        return kept;
     }
 
     private void loop() {
@@ -317,6 +360,9 @@ public final class LockWatcher implements AutoCloseable {
                 int seen = samples.size();
                 boolean released = look();
                 long now = System.nanoTime();
+                if (now - deadlineNanos <= 0) {
+                    samplesByDeadline = samples.size();
+                }
                 if (released || samples.size() != seen) {
                     lastChange = now;
                 }
@@ -325,6 +371,9 @@ public final class LockWatcher implements AutoCloseable {
                 }
             }
             pollOnce(); // the last look: locks released at exit, backends gone
+            if (System.nanoTime() - deadlineNanos <= 0) {
+                samplesByDeadline = samples.size();
+            }
             long now = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).timeUs();
             for (Integer pid : new ArrayList<>(lastByPid.keySet())) {
                 samples.add(BackendSample.gone(now, pid));
@@ -471,6 +520,7 @@ public final class LockWatcher implements AutoCloseable {
         if (now == 0) {
             now = after.clockUs(); // no migration backend: the clock from the poll's own row
         }
+        serverMinusLocalUs = now - System.nanoTime() / 1000;
         for (Integer pid : new ArrayList<>(lastByPid.keySet())) {
             if (!current.containsKey(pid)) {
                 samples.add(BackendSample.gone(now, pid));

@@ -91,6 +91,16 @@ final class Runs {
         return this;
     }
 
+    /** A statement of transaction {@code transaction} that ended still queued for {@code lock} ("orders ACCESS EXCLUSIVE"). */
+    Runs waiting(String sql, String tag, int transaction, String lock) {
+        statement(sql, tag, transaction, lock);
+        Statement last = statements.remove(statements.size() - 1);
+        ObservedLock held = last.locks().get(0);
+        statements.add(last.withLocks(List.of(new ObservedLock(held.table(), held.mode(), false, held.busy(), 4990,
+                false, null))));
+        return this;
+    }
+
     /** A statement holding one lock on {@code table} whose hold time production's statistics scale to {@code ms}. */
     Runs estimated(String tag, int transaction, String table, LockMode mode, long estimatedMs) {
         TableRef ref = table(table);
