@@ -50,10 +50,10 @@ class AlembicProcessModesTest {
             assertEquals(1, result.exitCode(), result.describe());
             // the index build runs while ADD COLUMN's ACCESS EXCLUSIVE is still held: listed under both statements
             assertEquals(List.of("public.orders ACCESS EXCLUSIVE", "public.orders SHARE", "public.orders ACCESS EXCLUSIVE"),
-                    result.locks("r2"));
-            assertEquals(List.of("non-concurrent-index"), result.errors("r2"));
-            assertEquals(List.of("public.orders SHARE UPDATE EXCLUSIVE"), result.locks("r3"));
-            assertEquals(List.of(), result.errors("r3"));
+                    result.locks("r2"), result.describe());
+            assertEquals(List.of("non-concurrent-index"), result.errors("r2"), result.describe());
+            assertEquals(List.of("public.orders SHARE UPDATE EXCLUSIVE"), result.locks("r3"), result.describe());
+            assertEquals(List.of(), result.errors("r3"), result.describe());
         }
     }
 
