@@ -43,23 +43,20 @@ class BoundedWaitsTest {
     @Test
     void aRevisionLeavingASessionThatHoldsALockStopsTheChainWhenEachRevisionIsItsOwnDeploy() {
         AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1").revision("r2", "r1", """
-                import threading, psycopg2
+                import threading, time, psycopg2
 
                 def hold():
                     held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
-                    held.autocommit = True
-                    cursor = held.cursor()
-                    while True:  # the column shows only once the revision committed: lock after that, not before
-                        cursor.execute("select 1 from pg_attribute where attrelid = 'orders'::regclass "
-                                       "and attname = 'note'")
-                        if cursor.fetchone():
-                            break
-                    held.autocommit = False
-                    cursor.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+                    held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")  # queued behind the revision
                     threading.Event().wait()  # idle in transaction, never closed
 
+                op.add_column('orders', sa.Column('memo', sa.Text))  # the revision's own ACCESS EXCLUSIVE
                 threading.Thread(target=hold, daemon=True).start()
-                op.add_column('orders', sa.Column('note', sa.Text))
+                # once the thread's LOCK waits in the queue, it is granted at this revision's commit, ahead of
+                # lockwatch's read after the revision, which queues behind it
+                while not op.get_bind().exec_driver_sql("select exists (select from pg_locks where not granted "
+                                                        "and relation = 'orders'::regclass)").scalar():
+                    time.sleep(0.01)
                 """).revision("r3", "r2", """
                 open(%s, "w").close()  # the next upgrade starts while the read after r2 waits: it must not get here
                 op.add_column('customers', sa.Column('late', sa.Text))
@@ -85,7 +82,7 @@ class BoundedWaitsTest {
                 held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
                 held.cursor().execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
                 builtins.lockwatch_test_held = held  # idle in transaction, never closed
-                op.add_column('orders', sa.Column('note', sa.Text))  # waits for the lock above: never gets it
+                op.add_column('orders', sa.Column('memo', sa.Text))  # waits for the lock above: never gets it
                 """);
 
         Result result = assertTimeoutPreemptively(Duration.ofSeconds(120),
@@ -95,7 +92,7 @@ class BoundedWaitsTest {
         var finding = result.revision("r2").get("findings").get(0);
         assertEquals("migration-failed", finding.get("rule").asText(), result.describe());
         String message = finding.get("message").asText();
-        assertTrue(message.contains("ALTER TABLE orders ADD COLUMN note TEXT was still waiting for ACCESS EXCLUSIVE "
+        assertTrue(message.contains("ALTER TABLE orders ADD COLUMN memo TEXT was still waiting for ACCESS EXCLUSIVE "
                 + "on public.orders, on which the revision's own LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"), message);
         assertEquals("public.orders", finding.get("table").asText(), result.describe());
         // as it stood at the timeout: ending alembic closes the connection that held the lock, which lets it through
