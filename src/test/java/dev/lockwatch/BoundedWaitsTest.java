@@ -76,7 +76,7 @@ class BoundedWaitsTest {
     }
 
     @Test
-    void aRevisionWaitingForALockItsOwnSecondConnectionHoldsNamesBoth() throws java.io.IOException {
+    void aRevisionWaitingForALockOnASecondConnectionOfItsOwnPointsAtTheWaitingStatement() throws java.io.IOException {
         AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1").revision("r2", "r1", """
                 import builtins, psycopg2
                 held = psycopg2.connect("")  # lockwatch's PG* variables: the scratch database
@@ -93,7 +93,11 @@ class BoundedWaitsTest {
         assertEquals("migration-failed", finding.get("rule").asText(), result.describe());
         String message = finding.get("message").asText();
         assertTrue(message.contains("ALTER TABLE orders ADD COLUMN memo TEXT was still waiting for ACCESS EXCLUSIVE "
-                + "on public.orders, on which the revision's own LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"), message);
+                + "on public.orders, "), result.describe());
+        // the LOCK TABLE is named when the watcher saw it: no gate reports a statement on a connection of the
+        // revision's own (a loaded machine's first look can come after it), so "another session" is true too
+        assertTrue(message.contains("on which the revision's own LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+                || message.endsWith("which another session held"), result.describe());
         assertEquals("public.orders", finding.get("table").asText(), result.describe());
         // as it stood at the timeout: ending alembic closes the connection that held the lock, which lets it through
         var waited = result.revision("r2").get("statements").findValues("locks").stream()

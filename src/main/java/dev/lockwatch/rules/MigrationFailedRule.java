@@ -57,7 +57,8 @@ public final class MigrationFailedRule implements Rule {
                 + "timeouts, a missing module); the revisions after it are reported as not-run. When a statement ended "
                 + "still waiting for a lock (a lock_timeout, or a revision stopped by --revision-timeout), the finding "
                 + "points at it, names the lock and the table, and names the revision's own statement on another "
-                + "connection that had taken a conflicting lock, if one did. Fix the revision and run lockwatch again.";
+                + "connection that had taken a conflicting lock, if lockwatch saw one. Fix the revision and run "
+                + "lockwatch again.";
     }
 
     @Override
