@@ -61,16 +61,6 @@ public record Statement(String sql, String tag, long durationMs, Long lockTimeou
         return locks.stream().filter(l -> !l.granted() && !l.inferred()).findFirst();
     }
 
-    /** The last of {@code statements} that ended still waiting for a lock: where a revision that hung stood. */
-    public static Optional<Statement> lastWaiting(List<Statement> statements) {
-        for (int i = statements.size() - 1; i >= 0; i--) {
-            if (statements.get(i).awaited().isPresent()) {
-                return Optional.of(statements.get(i));
-            }
-        }
-        return Optional.empty();
-    }
-
     public Statement withLocks(List<ObservedLock> otherLocks) {
         return new Statement(sql, tag, durationMs, lockTimeoutMs, otherLocks, target, rewrite, transaction, source, effects,
                 rowsChanged);

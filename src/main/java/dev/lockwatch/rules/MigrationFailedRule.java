@@ -68,11 +68,13 @@ public final class MigrationFailedRule implements Rule {
         }
         String error = run.alembicError() == null ? "alembic failed" : run.alembicError();
         String failed = "alembic upgrade " + run.revision().id() + " failed: " + error;
-        Optional<Statement> waiting = Statement.lastWaiting(run.statements());
+        // the last statement that ended still queued for a lock is where the revision stood: point there, say who
+        // held it
+        Optional<Statement> waiting = run.statements().stream().filter(s -> s.awaited().isPresent())
+                .reduce((first, second) -> second);
         if (waiting.isEmpty()) {
             return List.of(finding(failed, hint(error)));
         }
-        // the statement that ended still queued for a lock is where the revision stood: point there, say who held it
         Statement statement = waiting.get();
         ObservedLock awaited = statement.awaited().orElseThrow();
         // no lock of its own: the statement never got the one it waited for

@@ -3,6 +3,7 @@ package dev.lockwatch.run;
 import dev.lockwatch.alembic.AlembicResult;
 import dev.lockwatch.watch.BackendSample;
 import dev.lockwatch.watch.LockWatcher;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -17,7 +18,7 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
      * @param timeout       how long alembic may run: what lockwatch sees after it ends a run that ran out of time is
      *                      not the revision's
      */
-    static WatchedRun of(LockWatcher watcher, boolean gatesReported, java.time.Duration timeout,
+    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout,
                          Supplier<AlembicResult> alembic) {
         watcher.start(gatesReported, timeout);
         AlembicResult result;
@@ -36,7 +37,7 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
     }
 
     /** What alembic reported when it failed: the error, or that it ran out of time. */
-    String error(java.time.Duration timeout) {
+    String error(Duration timeout) {
         return result.timedOut() ? "did not finish within --revision-timeout " + timeout.toSeconds() + " s"
                 : result.errorSummary();
     }

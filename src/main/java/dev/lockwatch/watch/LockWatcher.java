@@ -146,7 +146,7 @@ public final class LockWatcher implements AutoCloseable {
     private long lastPollNanos;
     /** No look of this watch has been taken yet. */
     private boolean firstLook;
-    /** The gates of this watch are reported in-band ({@link #start(boolean)}), and none has waited yet. */
+    /** The gates of this watch are reported in-band ({@link #start}), and none has waited yet. */
     private boolean gatesReported;
     private volatile boolean stopRequested;
     /** When the run this watch observes runs out of time: lockwatch ends it then, not before. */
@@ -209,23 +209,16 @@ public final class LockWatcher implements AutoCloseable {
     /**
      * Starts watching in the background; {@link #stop} returns what was seen. With {@code gatesReported}, the
      * migration's sessions report lockwatch's gates in-band rather than wait there, so the watcher looks less often,
-     * unless it records the lock queue (which takes every look it gets).
-     */
-    public synchronized void start(boolean gatesReported) {
-        start(gatesReported, Duration.ofNanos(Long.MAX_VALUE));
-    }
-
-    /**
-     * {@link #start(boolean)} for a run that lockwatch ends when it runs out of {@code time}, counted from now:
-     * {@link #stopTimedOut} returns what was seen until then.
+     * unless it records the lock queue (which takes every look it gets). The run watched ends when it runs out of
+     * {@code time}, counted from now (--revision-timeout, at most a week): {@link #stopTimedOut} returns what was seen
+     * until then.
      */
     public synchronized void start(boolean gatesReported, Duration time) {
         if (watching) {
             throw new IllegalStateException("already watching");
         }
         this.gatesReported = gatesReported && !recordWaits;
-        long now = System.nanoTime();
-        deadlineNanos = now + Math.min(time.toNanos(), Long.MAX_VALUE - now);
+        deadlineNanos = System.nanoTime() + time.toNanos(); // compared as a difference: overflow wraps harmlessly
         samplesByDeadline = 0;
         samples.clear();
         lastByPid.clear();
@@ -353,6 +346,13 @@ public final class LockWatcher implements AutoCloseable {
         return kept;
     }
 
+    /** A look that ended by the deadline ({@code now}) saw the run before lockwatch ended it: its samples count. */
+    private void keepIfByDeadline(long now) {
+        if (now - deadlineNanos <= 0) {
+            samplesByDeadline = samples.size();
+        }
+    }
+
     private void loop() {
         try {
             long lastChange = System.nanoTime();
@@ -360,9 +360,7 @@ public final class LockWatcher implements AutoCloseable {
                 int seen = samples.size();
                 boolean released = look();
                 long now = System.nanoTime();
-                if (now - deadlineNanos <= 0) {
-                    samplesByDeadline = samples.size();
-                }
+                keepIfByDeadline(now);
                 if (released || samples.size() != seen) {
                     lastChange = now;
                 }
@@ -371,9 +369,7 @@ public final class LockWatcher implements AutoCloseable {
                 }
             }
             pollOnce(); // the last look: locks released at exit, backends gone
-            if (System.nanoTime() - deadlineNanos <= 0) {
-                samplesByDeadline = samples.size();
-            }
+            keepIfByDeadline(System.nanoTime());
             long now = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).timeUs();
             for (Integer pid : new ArrayList<>(lastByPid.keySet())) {
                 samples.add(BackendSample.gone(now, pid));
