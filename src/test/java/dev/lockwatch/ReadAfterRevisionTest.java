@@ -50,4 +50,29 @@ class ReadAfterRevisionTest {
         assertEquals("applied", result.revision("r3").get("status").asText(), result.describe());
         assertTrue(result.revision("r3").get("duration_ms").asLong() < 1500, result.describe());
     }
+
+    /**
+     * A session of the revision's own that reports no gate in-band (here a process of its own) writes rows to a
+     * table the migration's session never touches: only the watcher's looks see it, and the read after the revision
+     * counts that table again all the same (the read of what the gates reported is taken while the watcher takes its
+     * last look; what the looks add is read after).
+     */
+    @Test
+    void aTableOnlyTheWatcherSawTouchedIsReadAgainAfterTheRevision() {
+        AlembicProject project = AlembicProject.shop(dir.resolve("project"), "r1")
+                .revision("r2", "r1", """
+                        import subprocess, sys
+                        op.add_column('orders', sa.Column('r2_note', sa.Text))
+                        subprocess.run([sys.executable, "-c", "import psycopg2; c = psycopg2.connect(''); "
+                                        "c.cursor().execute(\\"INSERT INTO customers (id, email) SELECT g, 'x' FROM generate_series(101, 5100) g\\"); "
+                                        "c.commit()"], check=True)
+                        """)
+                .revision("r3", "r2", "op.create_index('ix_customers_email', 'customers', ['email'])");
+
+        Result result = Lockwatch.verifyFocused(project);
+
+        var finding = result.revision("r3").get("findings").get(0);
+        assertEquals("non-concurrent-index", finding.get("rule").asText(), result.describe());
+        assertEquals(5100, finding.get("rows").asLong(), result.describe()); // 100 before r2, 5,000 more from its process
+    }
 }

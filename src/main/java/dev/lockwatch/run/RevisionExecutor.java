@@ -230,15 +230,16 @@ final class RevisionExecutor {
             }
         };
         WatchedRun watched;
+        EarlyRead early = new EarlyRead(session);
         try {
             watched = WatchedRun.of(watcher, true, config.revisionTimeout(),
-                    () -> alembic.upgradeHeld(target, config.revisionTimeout(), hold, meanwhile));
+                    () -> alembic.upgradeHeld(target, config.revisionTimeout(), hold, meanwhile), early);
         } catch (Unsettled e) {
             return Optional.empty();
         }
         Seen seen = new Seen(before[0], watched, busy(before[0]), false, false, List.of(), List.of(), startedUs);
         if (watched.result().succeeded()) {
-            seen.readLater(session, config.revisionTimeout());
+            seen.readLater(session, config.revisionTimeout(), early);
         } else {
             seen.read(session, config.revisionTimeout()); // the chain stops here: nothing to overlap with
         }

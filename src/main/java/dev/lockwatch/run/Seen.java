@@ -32,6 +32,8 @@ final class Seen {
     /** The session whose database the read after is still to be taken from. */
     private ChainSession unread;
     private Duration timeout;
+    /** What was read while the watcher took its last look, if anything. */
+    private Optional<EarlyRead> early = Optional.empty();
 
     /**
      * @param newTablesToo the statements name the tables the upgrade created too (read after it), not only those
@@ -57,8 +59,9 @@ final class Seen {
         Optional<Touched> touched = session.gated() && !traffic && watched.result().succeeded()
                 ? Touched.of(watched.samples()) : Optional.empty();
         try {
-            after = touched.isPresent() ? session.schema().readAfter(touched.get().oids(), touched.get().objects())
-                    : session.schema().readAll();
+            after = touched.isEmpty() ? session.schema().readAll()
+                    : early.filter(EarlyRead::taken).isPresent() ? early.get().rest(touched.get())
+                    : session.schema().readAfter(touched.get().oids(), touched.get().objects());
         } catch (SQLException e) {
             // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
             lingering = Optional.of(LingeringLocks.describe(e, session.connection(), timeout));
@@ -70,11 +73,13 @@ final class Seen {
 
     /**
      * Reads the schema after the upgrade when {@code session} settles ({@link ChainSession#settle()}): before the next
-     * upgrade changes anything, or when this upgrade's results are first asked for.
+     * upgrade changes anything, or when this upgrade's results are first asked for. What {@code early} read then
+     * need not be read again.
      */
-    void readLater(ChainSession session, Duration timeout) {
+    void readLater(ChainSession session, Duration timeout, EarlyRead early) {
         unread = session;
         this.timeout = timeout;
+        this.early = Optional.of(early);
         session.pending(this);
     }
 

@@ -5,6 +5,7 @@ import dev.lockwatch.watch.BackendSample;
 import dev.lockwatch.watch.LockWatcher;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +21,15 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
      */
     static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout,
                          Supplier<AlembicResult> alembic) {
+        return of(watcher, gatesReported, timeout, alembic, reported -> { });
+    }
+
+    /**
+     * {@link #of(LockWatcher, boolean, Duration, Supplier)}; when the invocation succeeded, {@code whileLastLook} runs
+     * with the samples its gates reported while the watcher takes its last look.
+     */
+    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout, Supplier<AlembicResult> alembic,
+                         Consumer<List<BackendSample>> whileLastLook) {
         watcher.start(gatesReported, timeout);
         AlembicResult result;
         try {
@@ -28,7 +38,8 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
             watcher.stop(List.of());
             throw e;
         }
-        return new WatchedRun(result, result.timedOut() ? watcher.stopTimedOut() : watcher.stop(result.reportedGates()));
+        return new WatchedRun(result, result.timedOut() ? watcher.stopTimedOut()
+                : watcher.stop(result.reportedGates(), result.succeeded() ? whileLastLook : reported -> { }));
     }
 
     /** One alembic invocation nobody judges: the gates stay open and no lock is read. */

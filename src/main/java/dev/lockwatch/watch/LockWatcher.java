@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -299,7 +300,17 @@ public final class LockWatcher implements AutoCloseable {
      * in-band ({@code reportedGates}, the driver's collected NOTICEs), in time order.
      */
     public synchronized List<BackendSample> stop(List<String> reportedGates) {
-        return stop(reportedGates, false);
+        return stop(reportedGates, false, reported -> { });
+    }
+
+    /**
+     * {@link #stop(List)}, running {@code whileLastLook} with what the gates reported (the samples their reports
+     * make) while the watcher takes its last look: work of lockwatch's own that needs only those need not wait for
+     * that look's round trip.
+     */
+    public synchronized List<BackendSample> stop(List<String> reportedGates,
+                                                 Consumer<List<BackendSample>> whileLastLook) {
+        return stop(reportedGates, false, whileLastLook);
     }
 
     /**
@@ -308,10 +319,11 @@ public final class LockWatcher implements AutoCloseable {
      * revision never did (the last of those is where it hung). Each backend still there is gone at the deadline.
      */
     public synchronized List<BackendSample> stopTimedOut() {
-        return stop(List.of(), true);
+        return stop(List.of(), true, reported -> { });
     }
 
-    private List<BackendSample> stop(List<String> reportedGates, boolean timedOut) {
+    private List<BackendSample> stop(List<String> reportedGates, boolean timedOut,
+                                     Consumer<List<BackendSample>> whileLastLook) {
         if (thread == null) {
             throw new IllegalStateException("not watching");
         }
@@ -324,7 +336,11 @@ public final class LockWatcher implements AutoCloseable {
         for (String report : reportedGates) {
             reader.parse(report).ifPresent(reported::add);
         }
-        watchEnded.acquireUninterruptibly();
+        try {
+            whileLastLook.accept(reader.withoutCreatedRelations(reported));
+        } finally {
+            watchEnded.acquireUninterruptibly();
+        }
         if (failure != null) {
             throw LockwatchException.environment("the watcher lost its connection: " + failure.getMessage(), failure);
         }
