@@ -209,10 +209,11 @@ final class RevisionExecutor {
     }
 
     /**
-     * {@link #watch}, with the read after the upgrade before it taken while this one starts (alembic reads its
+     * {@link #watch}, with the read after the upgrade before it finished while this one starts (alembic reads its
      * request, runs env.py and reads the version table meanwhile, and changes nothing before that read is done), and
-     * this one's read left for the next (or for whoever first asks for its results). Empty when this upgrade did not
-     * run: the read found that the one before left a session holding a lock.
+     * this one's read begun while the watcher takes its last look ({@link EarlyRead}), its rest left for the next
+     * (or for whoever first asks for its results). Empty when this upgrade did not run: the read found that the one
+     * before left a session holding a lock.
      */
     private Optional<Seen> overlapped(String target, ChainSession session, Runnable meanwhile) throws SQLException {
         LockWatcher watcher = session.watcher();
