@@ -38,18 +38,16 @@ final class EarlyRead implements Consumer<List<BackendSample>> {
         }
     }
 
-    /** Whether the early read was taken (or failed). */
-    boolean taken() {
-        return touched.isPresent();
-    }
-
     /**
      * The schema after an upgrade that touched {@code all} (what the gates and every look of the watcher saw): the
-     * early read, with what it left out read now.
+     * early read, with what it left out read now; all of it, when the reports alone could not tell.
      */
     SchemaSnapshot rest(Touched all) throws SQLException {
         if (failed.isPresent()) {
             throw failed.get();
+        }
+        if (touched.isEmpty()) {
+            return session.schema().readAfter(all.oids(), all.objects());
         }
         Set<Long> missing = new HashSet<>(all.oids());
         missing.removeAll(touched.get().oids());

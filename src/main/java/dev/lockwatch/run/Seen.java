@@ -60,7 +60,7 @@ final class Seen {
                 ? Touched.of(watched.samples()) : Optional.empty();
         try {
             after = touched.isEmpty() ? session.schema().readAll()
-                    : early.filter(EarlyRead::taken).isPresent() ? early.get().rest(touched.get())
+                    : early.isPresent() ? early.get().rest(touched.get())
                     : session.schema().readAfter(touched.get().oids(), touched.get().objects());
         } catch (SQLException e) {
             // a session the revision left open holds a lock the read needs: its wait ends at --revision-timeout
