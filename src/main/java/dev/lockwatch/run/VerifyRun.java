@@ -52,9 +52,9 @@ public final class VerifyRun {
         AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
         AlembicRunner.requireInstalled(config.alembicCommand());
         Workspace workspace = cleanup.create(Workspace::create);
-        Optional<StartingServer> early = startsEarly()
+        Optional<StartingServer<ScratchDatabase>> early = startsEarly()
                 ? Optional.of(StartingServer.begin(cleanup, () -> ServerStarter.start(config, workspace, progress,
-                        Optional.empty())))
+                        Optional.empty()), ScratchDatabase::create))
                 : Optional.empty();
         AlembicRunner alembic = cleanup.create(() -> new AlembicRunner(config.alembicCommand(), ini,
                 workspace.folder("alembic"), config.urlVariable(), !config.processPerRevision())); // Python starts now
@@ -90,7 +90,7 @@ public final class VerifyRun {
      * started early).
      */
     private VerifyReport observe(ChainPlan plan, Workspace workspace, AlembicRunner alembic,
-                                 Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer> early) {
+                                 Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer<ScratchDatabase>> early) {
         List<Finding> chainFindings = new ArrayList<>(FindingKinds.EDITED_APPLIED_REVISION.check(plan.git()));
         chainFindings.addAll(rules.checkChain(plan.summary()));
         Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
@@ -139,6 +139,7 @@ public final class VerifyRun {
         }
         boolean restored = adopted.isPresent();
         ScratchDatabase scratch = adopted.map(database -> database.goesWith(server))
+                .or(() -> early.map(StartingServer::made))
                 .orElseGet(() -> cleanup.create(() -> ScratchDatabase.create(server)));
         DatabaseTarget target = scratch.target();
         boolean gated = scratch.superuser();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +44,11 @@ class StartingServerTest {
         }
     }
 
+    /** A start that makes nothing on the server once it is up. */
+    private static StartingServer<AutoCloseable> begin(Cleanup cleanup, Supplier<PostgresServer> start) {
+        return StartingServer.begin(cleanup, start, server -> null);
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
@@ -56,7 +62,7 @@ class StartingServerTest {
         Cleanup cleanup = new Cleanup();
         cleanup.register(() -> closed.add("temp folder"));
         CountDownLatch starting = new CountDownLatch(1);
-        StartingServer.begin(cleanup, () -> {
+        begin(cleanup, () -> {
             starting.countDown();
             sleep(400); // initdb's template copied, pg_ctl start waiting
             return new Server();
@@ -76,7 +82,7 @@ class StartingServerTest {
     void theRunGetsTheServerAndItsCloseStopsItOnce() throws Exception {
         Cleanup cleanup = new Cleanup();
         Server server = new Server();
-        StartingServer starting = StartingServer.begin(cleanup, () -> server);
+        StartingServer<AutoCloseable> starting = begin(cleanup, () -> server);
 
         assertSame(server, starting.await());
         cleanup.close();
@@ -86,9 +92,54 @@ class StartingServerTest {
     }
 
     @Test
+    void aSignalWhileTheScratchDatabaseIsMadeWaitsForItThenRemovesItAndStopsTheServer() throws Exception {
+        Cleanup cleanup = new Cleanup();
+        cleanup.register(() -> closed.add("temp folder"));
+        CountDownLatch making = new CountDownLatch(1);
+        StartingServer.begin(cleanup, Server::new, server -> {
+            making.countDown();
+            sleep(400); // the spare database renamed, the guard token set
+            return () -> closed.add("scratch database");
+        });
+        cleanup.register(() -> closed.add("alembic driver"));
+        assertTrue(making.await(5, TimeUnit.SECONDS));
+
+        Thread hook = cleanup.shutdownHook(); // it holds the cleanup's lock while it waits for the start
+        hook.start();
+        hook.join(TimeUnit.SECONDS.toMillis(10));
+
+        assertEquals(List.of("alembic driver", "scratch database", "server", "temp folder"), closed);
+    }
+
+    @Test
+    void theRunGetsWhatWasMadeOnTheServer() throws Exception {
+        Cleanup cleanup = new Cleanup();
+        AutoCloseable scratch = () -> closed.add("scratch database");
+        StartingServer<AutoCloseable> starting = StartingServer.begin(cleanup, Server::new, server -> scratch);
+
+        starting.await();
+        assertSame(scratch, starting.made());
+        cleanup.close();
+        assertEquals(List.of("scratch database", "server"), closed);
+    }
+
+    @Test
+    void aScratchDatabaseThatCannotBeMadeIsTheRunsErrorAndTheServerIsStopped() throws Exception {
+        Cleanup cleanup = new Cleanup();
+        StartingServer<AutoCloseable> starting = StartingServer.begin(cleanup, Server::new, server -> {
+            throw LockwatchException.environment("cannot create a scratch database on " + server.admin());
+        });
+
+        LockwatchException e = assertThrows(LockwatchException.class, starting::await);
+        assertTrue(e.getMessage().contains("cannot create a scratch database"), e.getMessage());
+        cleanup.close();
+        assertEquals(List.of("server"), closed);
+    }
+
+    @Test
     void aFailedStartIsTheRunsErrorAndLeavesNothingToStop() throws Exception {
         Cleanup cleanup = new Cleanup();
-        StartingServer starting = StartingServer.begin(cleanup, () -> {
+        StartingServer<AutoCloseable> starting = begin(cleanup, () -> {
             throw LockwatchException.environment("embedded Postgres did not start: no shared memory");
         });
 
@@ -101,7 +152,7 @@ class StartingServerTest {
     @Test
     void aRunThatNeedsNoServerAfterAllStopsTheOneStartedEarly() throws Exception {
         Cleanup cleanup = new Cleanup();
-        StartingServer.begin(cleanup, () -> {
+        begin(cleanup, () -> {
             sleep(200);
             return new Server();
         });
