@@ -31,7 +31,7 @@ final class StartingServer<T extends AutoCloseable> implements AutoCloseable {
 
     /**
      * Registers the server with {@code cleanup}, then starts it in the background with {@code start} and makes
-     * {@code first} on it; both are closed with this, what was made first.
+     * {@code first} on it; closing this closes what {@code first} made, then the server.
      */
     static <T extends AutoCloseable> StartingServer<T> begin(Cleanup cleanup, Supplier<PostgresServer> start,
                                                             Function<PostgresServer, T> first) {
