@@ -62,6 +62,32 @@ class JointDeployTest {
         assertEquals(List.of(), step.findings("r4", "deploy-fails-together"), step.describe());
     }
 
+    /**
+     * The driver sends a deploy's gate reports ahead of its answer, a batch at a time, while alembic still runs: a deploy
+     * of more gates than a batch holds (three a revision here) has every statement's locks, in its own revision.
+     */
+    @Test
+    void aDeployOfMoreGatesThanABatchIsReportedWhole() {
+        AlembicProject project = shop("");
+        String down = "r1";
+        for (int i = 2; i <= 41; i++) {
+            project.revision("r" + i, down, TIMEOUT + "op.add_column('customers', sa.Column('c" + i + "', sa.Integer))");
+            down = "r" + i;
+        }
+
+        Result result = Lockwatch.verify(project, "--from", "r1", "--no-downgrade-check");
+
+        for (int i = 2; i <= 41; i++) {
+            List<String> locked = new ArrayList<>();
+            for (JsonNode statement : result.revision("r" + i).get("statements")) {
+                if (statement.get("sql").asText().startsWith("ALTER TABLE customers ADD COLUMN c" + i + " ")) {
+                    statement.get("locks").forEach(l -> locked.add(l.get("table").asText() + " " + l.get("mode").asText()));
+                }
+            }
+            assertEquals(List.of("public.customers ACCESS EXCLUSIVE"), locked, "r" + i + ": " + result.describe());
+        }
+    }
+
     @Test
     void aQuickExclusiveLockIsHeldThroughALaterRevisionsBackfill() {
         AlembicProject project = shop("").revision("r2", "r1", ADD_VIP).revision("r3", "r2", BACKFILL);

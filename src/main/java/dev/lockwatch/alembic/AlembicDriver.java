@@ -35,8 +35,9 @@ import java.util.function.Consumer;
  * revision starts, so it only feeds the log.
  */
 final class AlembicDriver implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String EOF = "\u0000eof";
+    /** How the driver's line of gates sent ahead of a command's answer begins (lockwatch_driver.py's _GateReports). */
+    static final String PART = "{\"part\": true, ";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
     /** How often a wait for an answer checks that the driver still lives. */
     private static final long ALIVE_CHECK_MS = 100;
@@ -101,14 +102,19 @@ final class AlembicDriver implements AutoCloseable {
 
     /** Sets these variables in the driver's environment and removes those mapped to null, for the next commands. */
     boolean environment(Map<String, String> variables) {
-        var set = JSON.createObjectNode();
+        var set = Json.MAPPER.createObjectNode();
         variables.forEach(set::put);
-        var request = JSON.createObjectNode().put("op", "env").put("session_state", GateProtocol.SESSION_STATE);
+        var request = Json.MAPPER.createObjectNode().put("op", "env").put("session_state", GateProtocol.SESSION_STATE);
         return request(request.set("env", set)).isPresent();
     }
 
     boolean alive() {
         return process.isAlive();
+    }
+
+    /** Jackson, made when first used: loading it took 60-100 ms of the run's start, which Python's launch waited for. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     /** A line the driver wrote, and when it came: a command's duration ends there, not when it was read. */
@@ -130,9 +136,9 @@ final class AlembicDriver implements AutoCloseable {
      */
     AlembicResult run(String op, String revision, String applicationName, boolean reportGates,
                       Optional<AfterStatements> afterStatement, boolean flight, Optional<Runnable> hold, Duration timeout,
-                      Runnable meanwhile) {
+                      Runnable meanwhile, Optional<Consumer<String>> reported) {
         long started = System.nanoTime();
-        var request = JSON.createObjectNode().put("op", op).put("app", applicationName);
+        var request = Json.MAPPER.createObjectNode().put("op", op).put("app", applicationName);
         if (revision != null) {
             request.put("rev", revision);
         }
@@ -166,7 +172,7 @@ final class AlembicDriver implements AutoCloseable {
             } catch (RuntimeException e) {
                 failed = e;
             }
-            send(JSON.createObjectNode().put("go", failed == null));
+            send(Json.MAPPER.createObjectNode().put("go", failed == null));
         }
         if (failed == null) {
             try {
@@ -175,7 +181,8 @@ final class AlembicDriver implements AutoCloseable {
                 failed = e;
             }
         }
-        Optional<Line> line = line(started + timeout.toNanos());
+        List<String> gates = new ArrayList<>();
+        Optional<Line> line = answerLine(started + timeout.toNanos(), reported.orElse(gates::add));
         if (failed != null) {
             if (line.isEmpty()) {
                 close(); // no answer in time: the driver must not run on
@@ -193,9 +200,26 @@ final class AlembicDriver implements AutoCloseable {
         }
         duration -= Math.round(answer.get().path("held_ms").asDouble(0)); // waiting for lockwatch is not its time
         boolean ok = answer.get().path("ok").asBoolean();
-        List<String> gates = new ArrayList<>();
-        answer.get().path("gates").forEach(gate -> gates.add(gate.asText()));
+        answer.get().path("gates").forEach(gate -> reported.orElse(gates::add).accept(gate.asText()));
         return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false, gates);
+    }
+
+    /**
+     * The command's answer line; the gates its sessions reported that the driver sent ahead of it, in batches while
+     * the command ran ({@code {"part": true, "gates": [...]}}), go to {@code reported} as they come, in order.
+     */
+    private Optional<Line> answerLine(long deadline, Consumer<String> reported) {
+        while (true) {
+            Optional<Line> line = line(deadline);
+            if (line.isEmpty() || !line.get().text().startsWith(PART)) {
+                return line;
+            }
+            Optional<JsonNode> part = parse(line.get());
+            if (part.isEmpty()) {
+                return line; // not a part after all: the answer, however it reads
+            }
+            part.get().path("gates").forEach(gate -> reported.accept(gate.asText()));
+        }
     }
 
     /**
@@ -204,7 +228,7 @@ final class AlembicDriver implements AutoCloseable {
      * keeps the script directory it read for the commands that follow.
      */
     Optional<JsonNode> graph(Duration timeout) {
-        Optional<JsonNode> answer = send(JSON.createObjectNode().put("op", "graph")) ? answer(timeout) : Optional.empty();
+        Optional<JsonNode> answer = send(Json.MAPPER.createObjectNode().put("op", "graph")) ? answer(timeout) : Optional.empty();
         if (answer.isEmpty()) {
             close();
         }
@@ -228,7 +252,7 @@ final class AlembicDriver implements AutoCloseable {
                 close();
                 return false;
             }
-            out.write(JSON.writeValueAsString(request) + "\n");
+            out.write(Json.MAPPER.writeValueAsString(request) + "\n");
             out.flush();
             return true;
         } catch (IOException e) {
@@ -244,7 +268,7 @@ final class AlembicDriver implements AutoCloseable {
 
     private static Optional<JsonNode> parse(Line line) {
         try {
-            return Optional.of(JSON.readTree(line.text()));
+            return Optional.of(Json.MAPPER.readTree(line.text()));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs the user's alembic against lockwatch's scratch database, with the ini's folder as working directory.
@@ -163,7 +164,16 @@ public final class AlembicRunner implements AutoCloseable {
      * subprocess, before it starts): work of lockwatch's own that the command need not wait for.
      */
     public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile) {
-        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile);
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile, Optional.empty());
+    }
+
+    /**
+     * {@link #upgrade(String, Duration, Runnable)}, its sessions' in-band gate reports given to {@code reported} as
+     * they come, in order, while the command still runs (the shared driver sends them in batches), rather than in the
+     * result: lockwatch reads them while alembic works.
+     */
+    public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile, Consumer<String> reported) {
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile, Optional.of(reported));
     }
 
     /**
@@ -174,8 +184,9 @@ public final class AlembicRunner implements AutoCloseable {
      * and answered in between (lockwatch_driver.py's _Flight): each is still its own transaction, in a session that
      * nothing of the one before reached.
      */
-    public AlembicResult upgradeHeld(String revision, Duration timeout, Runnable hold, Runnable meanwhile) {
-        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.of(hold), meanwhile);
+    public AlembicResult upgradeHeld(String revision, Duration timeout, Runnable hold, Runnable meanwhile,
+                                     Consumer<String> reported) {
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.of(hold), meanwhile, Optional.of(reported));
     }
 
     /** An upgrade whose locks nobody judges (the round trip's upgrade again): the gates let it through. */
@@ -185,7 +196,7 @@ public final class AlembicRunner implements AutoCloseable {
 
     /** {@link #upgradeUnjudged}, held until {@code hold} has run, as {@link #upgradeHeld} holds a judged one. */
     public AlembicResult upgradeUnjudgedHeld(String revision, Duration timeout, Runnable hold) {
-        return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision, Optional.of(hold), () -> { });
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "upgrade", revision, Optional.of(hold), () -> { }, Optional.empty());
     }
 
     /**
@@ -209,7 +220,7 @@ public final class AlembicRunner implements AutoCloseable {
 
     /** {@link #downgrade}, held until {@code hold} has run, as {@link #upgradeHeld} holds an upgrade. */
     public AlembicResult downgradeHeld(String revision, Duration timeout, Runnable hold) {
-        return run(timeout, UNJUDGED_APPLICATION_NAME, "downgrade", revision, Optional.of(hold), () -> { });
+        return run(timeout, UNJUDGED_APPLICATION_NAME, "downgrade", revision, Optional.of(hold), () -> { }, Optional.empty());
     }
 
     /** Records {@code revision} as applied without running it: {@code alembic stamp}, not judged either. */
@@ -242,11 +253,12 @@ public final class AlembicRunner implements AutoCloseable {
     }
 
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision) {
-        return run(timeout, applicationName, op, revision, Optional.empty(), () -> { });
+        return run(timeout, applicationName, op, revision, Optional.empty(), () -> { }, Optional.empty());
     }
 
+    /** @param reported where in-band gate reports go as they come; without, they are in the result */
     private AlembicResult run(Duration timeout, String applicationName, String op, String revision,
-                              Optional<Runnable> hold, Runnable meanwhile) {
+                              Optional<Runnable> hold, Runnable meanwhile, Optional<Consumer<String>> reported) {
         if (target == null) {
             throw new IllegalStateException("alembic " + op + " before useDatabase");
         }
@@ -260,7 +272,7 @@ public final class AlembicRunner implements AutoCloseable {
             boolean flight = (flights && !paused || hold.isPresent())
                     && (op.equals("upgrade") || op.equals("downgrade"));
             AlembicResult result = shared.get().run(op, revision, applicationName, paused, afterStatement, flight,
-                    hold, timeout, meanwhile);
+                    hold, timeout, meanwhile, reported);
             if (!shared.get().alive()) {
                 driver = null; // a timeout or crash ended it; the next command starts a fresh one
             }

@@ -196,7 +196,7 @@ final class RevisionExecutor {
         List<TableTraffic> felt = List.of();
         try {
             watched = WatchedRun.of(watcher, alembic.reportsGates(), config.revisionTimeout(),
-                    () -> alembic.upgrade(target, config.revisionTimeout(), meanwhile));
+                    reported -> alembic.upgrade(target, config.revisionTimeout(), meanwhile, reported));
         } finally {
             if (traffic != null) {
                 felt = traffic.stop();
@@ -234,7 +234,7 @@ final class RevisionExecutor {
         EarlyRead early = new EarlyRead(session);
         try {
             watched = WatchedRun.of(watcher, true, config.revisionTimeout(),
-                    () -> alembic.upgradeHeld(target, config.revisionTimeout(), hold, meanwhile), early);
+                    reported -> alembic.upgradeHeld(target, config.revisionTimeout(), hold, meanwhile, reported), early);
         } catch (Unsettled e) {
             return Optional.empty();
         }

@@ -6,6 +6,7 @@ import dev.lockwatch.watch.LockWatcher;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -20,20 +21,23 @@ record WatchedRun(AlembicResult result, List<BackendSample> samples) {
      *                      not the revision's
      */
     static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout,
-                         Supplier<AlembicResult> alembic) {
+                         Function<Consumer<String>, AlembicResult> alembic) {
         return of(watcher, gatesReported, timeout, alembic, reported -> { });
     }
 
     /**
-     * {@link #of(LockWatcher, boolean, Duration, Supplier)}; when the invocation succeeded, {@code whileLastLook} runs
+     * {@link #of(LockWatcher, boolean, Duration, Function)}; when the invocation succeeded, {@code whileLastLook} runs
      * with the samples its gates reported while the watcher takes its last look.
+     *
+     * @param alembic runs the invocation, giving the gates its sessions report in-band, as they come, to the consumer
+     *                it is given (the watcher, which reads them meanwhile)
      */
-    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout, Supplier<AlembicResult> alembic,
-                         Consumer<List<BackendSample>> whileLastLook) {
+    static WatchedRun of(LockWatcher watcher, boolean gatesReported, Duration timeout,
+                         Function<Consumer<String>, AlembicResult> alembic, Consumer<List<BackendSample>> whileLastLook) {
         watcher.start(gatesReported, timeout);
         AlembicResult result;
         try {
-            result = alembic.get();
+            result = alembic.apply(watcher::reported);
         } catch (RuntimeException | Error e) {
             watcher.stop(List.of());
             throw e;

@@ -149,6 +149,12 @@ public final class LockWatcher implements AutoCloseable {
     private boolean firstLook;
     /** The gates of this watch are reported in-band ({@link #start}), and none has waited yet. */
     private boolean gatesReported;
+    /**
+     * This watch's in-band reports, read as they come ({@link #reported}) and at its end: by the thread that runs the
+     * watched command and then stops the watch, never by the watcher's own.
+     */
+    private ReportedGate inBand;
+    private final List<BackendSample> inBandSamples = new ArrayList<>();
     private volatile boolean stopRequested;
     /** When the run this watch observes runs out of time: lockwatch ends it then, not before. */
     private long deadlineNanos;
@@ -229,6 +235,8 @@ public final class LockWatcher implements AutoCloseable {
         statementSeen.clear();
         lastPollNanos = System.nanoTime() - POLL_AT_LEAST_EVERY_NANOS;
         firstLook = true;
+        inBand = new ReportedGate(queryBytes);
+        inBandSamples.clear();
         stopRequested = false;
         failure = null;
         watching = true; // after the state above: the thread reads this first
@@ -296,8 +304,21 @@ public final class LockWatcher implements AutoCloseable {
     }
 
     /**
+     * A gate the migration's sessions reported in-band, as it came while the command runs, in the order they were
+     * sent: read now, while alembic works, rather than after it. From the thread that runs the command and then calls
+     * {@link #stop}.
+     */
+    public void reported(String report) {
+        if (inBand == null) {
+            throw new IllegalStateException("not watching");
+        }
+        inBand.parse(report).ifPresent(inBandSamples::add);
+    }
+
+    /**
      * Stops after one last look and returns every change seen, with the gates the migration's sessions reported
-     * in-band ({@code reportedGates}, the driver's collected NOTICEs), in time order.
+     * in-band ({@link #reported} as they came, then {@code reportedGates}: the rest the command's answer carried), in
+     * time order.
      */
     public synchronized List<BackendSample> stop(List<String> reportedGates) {
         return stop(reportedGates, false, reported -> { });
@@ -329,10 +350,12 @@ public final class LockWatcher implements AutoCloseable {
         }
         stopRequested = true;
         LockSupport.unpark(thread);
-        // the reports are parsed while the watcher takes its last look (a round trip): both lie between one
-        // revision's answer and the next one's go
-        ReportedGate reader = new ReportedGate(queryBytes);
-        List<BackendSample> reported = new ArrayList<>(reportedGates.size());
+        // the reports the answer carried are parsed while the watcher takes its last look (a round trip): both lie
+        // between one revision's answer and the next one's go
+        ReportedGate reader = inBand;
+        List<BackendSample> reported = new ArrayList<>(timedOut ? List.of() : inBandSamples);
+        inBand = null;
+        inBandSamples.clear();
         for (String report : reportedGates) {
             reader.parse(report).ifPresent(reported::add);
         }

@@ -25,8 +25,10 @@ and from what an equal dialect learned before (_DialectMemo), instead of eight m
 A command whose sessions lockwatch's gates pause (every command but the unjudged ones: {"op": "upgrade",
 "report_gates": true}) has them report the gates in-band: each psycopg2 session it opens gets
 lockwatch.report = notice, so at a gate the session reads its own locks and says what it read in a NOTICE
-instead of waiting for the watcher; the answer carries those NOTICEs ({"ok": true, "gates": ["{...}", ...]}). A session without the setting (opened through another DBAPI, or reset by
-its env.py) waits at the gates as before, and the watcher lets it through.
+instead of waiting for the watcher; the answer carries those NOTICEs ({"ok": true, "gates": ["{...}", ...]}), but for
+those sent ahead of it while the command ran, in lines of their own ({"part": true, "gates": [...]}, _GateReports).
+A session without the setting (opened through another DBAPI, or reset by its env.py) waits at the gates as before,
+and the watcher lets it through.
 
 Without event triggers (a role that is not a superuser) nothing pauses; a judged upgrade then also carries
 {"report_after": sql}, and each statement SQLAlchemy runs is followed, in its own session, by that query, whose
@@ -251,6 +253,23 @@ class _GateNotices(list):
             return
         if connection is not None and isinstance(state, list) and connection._lockwatch_msg is not None:
             connection._lockwatch_session = (connection._lockwatch_msg, state)
+
+
+class _GateReports(list):
+    """A request's gate reports, sent on to lockwatch BATCH at a time while the command runs, ahead of its answer
+    ({"part": true, "gates": [...]}), so that lockwatch reads them while alembic works (a deploy's thousand reports
+    took a tenth of a second to read after it); the answer carries the rest. Reports are only ever appended."""
+    BATCH = 64
+
+    def __init__(self, send):
+        super().__init__()
+        self._send = send
+
+    def append(self, report):
+        super().append(report)
+        if len(self) >= self.BATCH:
+            self._send({"part": True, "gates": list(self)})
+            del self[:]
 
 
 class _Fingerprint:
@@ -1180,7 +1199,7 @@ if sys.argv[3:] == ["--graph"]:  # a one-shot run: the graph, then exit (stdin: 
 protocol.write(json.dumps({"ready": True}) + "\n")
 protocol.flush()
 while True:
-    gates = []
+    gates = _GateReports(_answer)
     _flight.answered = False
     try:
         request = _flight.next_request()
