@@ -199,24 +199,25 @@ public final class VerifyCommand implements Callable<Integer> {
             err.println("lockwatch: config: " + settings.describe());
             err.flush();
         }
-        VerifyReport report;
+        VerifyReport report = null;
         Cleanup cleanup = new Cleanup();
         Thread hook = cleanup.shutdownHook();
         Runtime.getRuntime().addShutdownHook(hook);
         Thread closing = null;
         try {
             java.util.Set<String> said = new java.util.HashSet<>(); // a note is said once, however often it applies
-            report = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
+            VerifyRun.Observed observed = new VerifyRun(verifyConfig, ruleSet, cleanup, line -> {
                 if (!line.startsWith("note:") || said.add(line)) {
                     err.println("lockwatch: " + line);
                     err.flush();
                 }
             }).execute();
-            // the report needs nothing the run started: it is written while alembic, the server and the temp folder
-            // go (mostly waiting for other processes), and lockwatch ends once both are done
+            // the review and the report need nothing the run started: they are made while alembic, the server and the
+            // temp folder go (mostly waiting for other processes), and lockwatch ends once both are done
             Thread thread = new Thread(cleanup::close, "lockwatch-close");
             thread.start();
             closing = thread;
+            report = observed.reviewed();
         } catch (RuntimeException e) {
             if (cleanup.interrupted()) {
                 return INTERRUPTED;
@@ -225,6 +226,9 @@ public final class VerifyCommand implements Callable<Integer> {
         } finally {
             if (closing == null) {
                 cleanup.close();
+                removeHook(hook);
+            } else if (report == null) { // the review failed: what the run started still goes before lockwatch ends
+                awaitUninterruptibly(closing);
                 removeHook(hook);
             }
         }

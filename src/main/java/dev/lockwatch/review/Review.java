@@ -51,6 +51,14 @@ public final class Review {
         }
     }
 
+    /**
+     * Reads the suppression comments of the revisions to verify before {@link #apply} asks for them: work that can be
+     * done while alembic runs, rather than after it.
+     */
+    public void readAhead(List<Revision> verified) {
+        verified.forEach(revision -> files.comments(revision.file()));
+    }
+
     public VerifyReport apply(VerifyReport report) {
         project = report.project();
         FindingLocator locator = new FindingLocator(files);

@@ -56,11 +56,13 @@ final class ChainRun {
      * The revisions as one deploy ({@link JointUpgrade}), judged, each with its round trip as the stairway climbs it.
      * When the deploy fails: what it committed keeps its verdicts, and the rest are verified as their own deploys;
      * the revision it failed at, when it runs on its own, fails only deployed together.
+     *
+     * @param meanwhile work of lockwatch's own that runs while alembic deploys
      */
-    List<RevisionResult> deploy(List<Revision> revisions, List<String> targets) throws SQLException {
+    List<RevisionResult> deploy(List<Revision> revisions, List<String> targets, Runnable meanwhile) throws SQLException {
         Optional<Stairway> climbing = stairway.map(s -> s.climb(revisions)); // alongside the deploy, from the baseline
         try {
-            JointUpgrade.Outcome outcome = new JointUpgrade(executor).deploy(revisions, targets, session);
+            JointUpgrade.Outcome outcome = new JointUpgrade(executor).deploy(revisions, targets, session, meanwhile);
             if (outcome.succeeded()) {
                 progress.accept("deploy: " + outcome.command() + " applied " + revisions.size() + " revision(s)");
                 return judge(outcome.runs(), climbing);
@@ -75,7 +77,7 @@ final class ChainRun {
             List<Revision> rest = revisions.stream().filter(r -> !outcome.committed().contains(r.id())).toList();
             List<String> together = rest.stream().takeWhile(r -> !r.equals(failed))
                     .filter(r -> plan.graph().ancestorsInclusive(failed.id()).contains(r.id())).map(Revision::id).toList();
-            for (RevisionResult result : stepEach(rest, climbing)) {
+            for (RevisionResult result : stepEach(rest, climbing, () -> { })) {
                 RevisionRun run = result.run();
                 boolean failsOnlyTogether = run.revision().equals(failed) && run.status() == RevisionStatus.APPLIED
                         && !together.isEmpty();
@@ -89,11 +91,15 @@ final class ChainRun {
         }
     }
 
-    /** Each revision its own deploy, judged, with its round trip as the stairway climbs it alongside. */
-    List<RevisionResult> stepEach(List<Revision> revisions) throws SQLException {
+    /**
+     * Each revision its own deploy, judged, with its round trip as the stairway climbs it alongside.
+     *
+     * @param meanwhile work of lockwatch's own that runs while alembic upgrades the first revision
+     */
+    List<RevisionResult> stepEach(List<Revision> revisions, Runnable meanwhile) throws SQLException {
         Optional<Stairway> climbing = stairway.map(s -> s.climb(revisions));
         try {
-            return stepEach(revisions, climbing);
+            return stepEach(revisions, climbing, meanwhile);
         } finally {
             climbing.ifPresent(Stairway::close);
         }
@@ -105,7 +111,9 @@ final class ChainRun {
      * and reports those before it, except a revision whose retry check runs revisions of its own (that waits until
      * the upgrade is done, as nothing else runs while a judged upgrade does).
      */
-    private List<RevisionResult> stepEach(List<Revision> revisions, Optional<Stairway> climbing) throws SQLException {
+    private List<RevisionResult> stepEach(List<Revision> revisions, Optional<Stairway> climbing, Runnable first)
+            throws SQLException {
+        Runnable meanwhile = first;
         List<RevisionResult> results = new ArrayList<>();
         Deque<RevisionExecutor.Upgraded> unreported = new ArrayDeque<>();
         boolean failed = false;
@@ -116,7 +124,10 @@ final class ChainRun {
                 continue;
             }
             SQLException[] reportFailed = new SQLException[1]; // what the report, run meanwhile, could not throw
+            Runnable alsoMeanwhile = meanwhile;
+            meanwhile = () -> { };
             RevisionExecutor.Upgraded upgraded = executor.upgrade(revision, session, () -> {
+                alsoMeanwhile.run();
                 try {
                     report(unreported, results, revisions.size(), climbing, false, true);
                 } catch (SQLException e) {

@@ -52,10 +52,12 @@ final class JointUpgrade {
         }
     }
 
-    Outcome deploy(List<Revision> revisions, List<String> targets, ChainSession session) throws SQLException {
+    /** @param meanwhile runs while alembic does */
+    Outcome deploy(List<Revision> revisions, List<String> targets, ChainSession session, Runnable meanwhile)
+            throws SQLException {
         String target = targets.size() == 1 ? targets.get(0) : "heads";
         String command = "alembic upgrade " + target;
-        RevisionExecutor.Observed deploy = executor.observe(target, session, true);
+        RevisionExecutor.Observed deploy = executor.observe(target, session, true, meanwhile);
         Map<Revision, List<Statement>> byRevision = attribute(revisions, deploy.statements(), deploy.recordedNext());
         Set<String> committed = new HashSet<>(deploy.after().versions().isEmpty() ? List.of()
                 : committedRevisions(revisions, deploy.after()));

@@ -174,9 +174,10 @@ final class RevisionExecutor {
     /**
      * @param newTablesToo name the tables the upgrade created too (read after it), not only those that existed
      *                     before: a joint deploy's later revisions work on tables its earlier ones created
+     * @param meanwhile    runs while alembic does
      */
-    Observed observe(String target, ChainSession session, boolean newTablesToo) throws SQLException {
-        return assemble(watch(target, session, newTablesToo, () -> { }));
+    Observed observe(String target, ChainSession session, boolean newTablesToo, Runnable meanwhile) throws SQLException {
+        return assemble(watch(target, session, newTablesToo, meanwhile));
     }
 
     /** @param meanwhile runs while alembic does */

@@ -48,7 +48,26 @@ public final class VerifyRun {
         this.progress = progress;
     }
 
-    public VerifyReport execute() {
+    /**
+     * What a run observed, before its review: the review and the report need nothing the run started, so the server,
+     * alembic and the temp folder may go meanwhile.
+     */
+    public static final class Observed {
+        private final VerifyReport report;
+        private final Review review;
+
+        private Observed(VerifyReport report, Review review) {
+            this.report = report;
+            this.review = review;
+        }
+
+        /** The report, its findings located, suppressed as comments and allowances say, and chain settings folded. */
+        public VerifyReport reviewed() {
+            return review.apply(report);
+        }
+    }
+
+    public Observed execute() {
         AlembicIni ini = AlembicIni.read(config.configFile(), config.iniSection());
         AlembicRunner.requireInstalled(config.alembicCommand());
         Workspace workspace = cleanup.create(Workspace::create);
@@ -64,7 +83,8 @@ public final class VerifyRun {
         ChainPlan plan = ChainPlan.of(config, ini, new ScriptDirectoryReader(ini, config.alembicCommand(),
                 config.urlVariable(), Optional.of(alembic))); // read by the driver, when there is one
         Review review = new Review(new FindingKinds(rules), config.allowances(), plan.graph().all());
-        return review.apply(observe(plan, workspace, alembic, stairwayAlembic, early));
+        return new Observed(observe(plan, workspace, alembic, stairwayAlembic, early,
+                () -> review.readAhead(plan.revisions())), review);
     }
 
     /** The alembic of the round trip's database ({@link Stairway}): a driver process of its own; Python starts now. */
@@ -89,8 +109,10 @@ public final class VerifyRun {
      * Runs the plan's revisions and applies the rules; with nothing to verify, uses no server at all (and stops one
      * started early).
      */
+    /** @param meanwhile work of lockwatch's own that the first upgrade's wait for alembic can take */
     private VerifyReport observe(ChainPlan plan, Workspace workspace, AlembicRunner alembic,
-                                 Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer<ScratchDatabase>> early) {
+                                 Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer<ScratchDatabase>> early,
+                                 Runnable meanwhile) {
         List<Finding> chainFindings = new ArrayList<>(FindingKinds.EDITED_APPLIED_REVISION.check(plan.git()));
         chainFindings.addAll(rules.checkChain(plan.summary()));
         Path repository = GitHistory.root(plan.ini().folder()).orElse(null);
@@ -202,8 +224,8 @@ public final class VerifyRun {
         try {
             ChainRun chain = new ChainRun(config, rules, plan, target, gated, scratch.majorVersion(), busy, stairway,
                     executor, retry, cleanup, progress);
-            List<RevisionResult> results = joint(plan) ? chain.deploy(plan.revisions(), plan.targets())
-                    : chain.stepEach(plan.revisions());
+            List<RevisionResult> results = joint(plan) ? chain.deploy(plan.revisions(), plan.targets(), meanwhile)
+                    : chain.stepEach(plan.revisions(), meanwhile);
             if (results.stream().allMatch(r -> r.run().busyTables().isEmpty())) {
                 progress.accept("note: no revision ran against a busy table, so no lock was judged: every table was "
                         + "created by the revision that locked it");
