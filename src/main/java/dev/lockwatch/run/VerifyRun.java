@@ -52,15 +52,7 @@ public final class VerifyRun {
      * What a run observed, before its review: the review and the report need nothing the run started, so the server,
      * alembic and the temp folder may go meanwhile.
      */
-    public static final class Observed {
-        private final VerifyReport report;
-        private final Review review;
-
-        private Observed(VerifyReport report, Review review) {
-            this.report = report;
-            this.review = review;
-        }
-
+    public record Observed(VerifyReport report, Review review) {
         /** The report, its findings located, suppressed as comments and allowances say, and chain settings folded. */
         public VerifyReport reviewed() {
             return review.apply(report);
