@@ -182,7 +182,8 @@ final class AlembicDriver implements AutoCloseable {
             }
         }
         List<String> gates = new ArrayList<>();
-        Optional<Line> line = answerLine(started + timeout.toNanos(), reported.orElse(gates::add));
+        Consumer<String> gate = reported.orElse(gates::add);
+        Optional<Line> line = answerLine(started + timeout.toNanos(), gate);
         if (failed != null) {
             if (line.isEmpty()) {
                 close(); // no answer in time: the driver must not run on
@@ -200,7 +201,7 @@ final class AlembicDriver implements AutoCloseable {
         }
         duration -= Math.round(answer.get().path("held_ms").asDouble(0)); // waiting for lockwatch is not its time
         boolean ok = answer.get().path("ok").asBoolean();
-        answer.get().path("gates").forEach(gate -> reported.orElse(gates::add).accept(gate.asText()));
+        answer.get().path("gates").forEach(report -> gate.accept(report.asText()));
         return new AlembicResult(ok ? 0 : 1, answer.get().path("error").asText(""), duration, false, gates);
     }
 

@@ -113,7 +113,6 @@ final class ChainRun {
      */
     private List<RevisionResult> stepEach(List<Revision> revisions, Optional<Stairway> climbing, Runnable first)
             throws SQLException {
-        Runnable meanwhile = first;
         List<RevisionResult> results = new ArrayList<>();
         Deque<RevisionExecutor.Upgraded> unreported = new ArrayDeque<>();
         boolean failed = false;
@@ -124,8 +123,7 @@ final class ChainRun {
                 continue;
             }
             SQLException[] reportFailed = new SQLException[1]; // what the report, run meanwhile, could not throw
-            Runnable alsoMeanwhile = meanwhile;
-            meanwhile = () -> { };
+            Runnable alsoMeanwhile = previous == null ? first : () -> { }; // the first upgrade's wait takes it
             RevisionExecutor.Upgraded upgraded = executor.upgrade(revision, session, () -> {
                 alsoMeanwhile.run();
                 try {

@@ -150,8 +150,8 @@ public final class SchemaReader {
      */
     private static String counted(String source) {
         return "select t.oid::bigint, t.size, case when t.size = 0 then 0 when t.size <= " + RowCount.EXACT_LIMIT_BYTES
-                + " then substring(query_to_xml(format('select count(*) as n from %s tablesample system (100)', t.oid::regclass), false, true,"
-                + " '')::text from '<n>(\\d+)</n>')::bigint end from (" + source + ") t";
+                + " then substring(query_to_xml(format('select count(*) as n from %s tablesample system (100)',"
+                + " t.oid::regclass), false, true, '')::text from '<n>(\\d+)</n>')::bigint end from (" + source + ") t";
     }
 
     /** {@link #counted} for the tables of an oid[] parameter. */
