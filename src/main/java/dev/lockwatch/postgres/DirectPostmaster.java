@@ -2,7 +2,6 @@ package dev.lockwatch.postgres;
 
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.process.OutputFile;
-import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -58,11 +57,40 @@ final class DirectPostmaster implements EmbeddedPostgresProvider.Postmaster {
     }
 
     /**
-     * Whether the server runs under {@code unshare -U}, zonky's own answer; found out in the background (zonky
-     * runs a few small programs to know), meanwhile the data folder is copied.
+     * Whether the server runs under {@code unshare -U}: zonky's answer (LinuxUtils.isUnshareAvailable), found out
+     * the same way, in the background while the data folder is copied. Not through LinuxUtils itself: its class
+     * also learns the Linux distribution, by a shell script that runs lsb_release, 250-300 ms of the start.
      */
     static CompletableFuture<Boolean> unshareWanted() {
-        return CompletableFuture.supplyAsync(LinuxUtils::isUnshareAvailable);
+        return CompletableFuture.supplyAsync(DirectPostmaster::unshareAvailable);
+    }
+
+    /** As root on Linux, where Postgres refuses to run: whether a new user namespace maps root to another user. */
+    private static boolean unshareAvailable() {
+        try {
+            if (!"Linux".equals(System.getProperty("os.name"))
+                    || !Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+                return false;
+            }
+            Optional<String> uid = firstLine("unshare", "-U", "id", "-u");
+            return uid.isPresent() && !uid.get().equals("0") && firstLine("unshare", "-U", "id", "-un").isPresent();
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The first line a command prints, when it ends well. */
+    private static Optional<String> firstLine(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            line = out.readLine();
+        }
+        return process.waitFor() == 0 ? Optional.ofNullable(line) : Optional.empty();
     }
 
     /** Starts the postmaster and waits until it accepts connections; its log goes beside the data folder. */
