@@ -229,7 +229,8 @@ final class AlembicDriver implements AutoCloseable {
      * keeps the script directory it read for the commands that follow.
      */
     Optional<JsonNode> graph(Duration timeout) {
-        Optional<JsonNode> answer = send(Json.MAPPER.createObjectNode().put("op", "graph")) ? answer(timeout) : Optional.empty();
+        Optional<JsonNode> answer = send(Json.MAPPER.createObjectNode().put("op", "graph")) ? answer(timeout)
+                : Optional.empty();
         if (answer.isEmpty()) {
             close();
         }

@@ -156,33 +156,26 @@ public final class AlembicRunner implements AutoCloseable {
      * ({@link AlembicResult#reportedGates()}); as a subprocess they wait at the gates for the watcher.
      */
     public AlembicResult upgrade(String revision, Duration timeout) {
-        return upgrade(revision, timeout, () -> { });
+        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), () -> { }, Optional.empty());
     }
 
     /**
      * {@link #upgrade(String, Duration)}, running {@code meanwhile} while the shared driver runs the command (as a
-     * subprocess, before it starts): work of lockwatch's own that the command need not wait for.
-     */
-    public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile) {
-        return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile, Optional.empty());
-    }
-
-    /**
-     * {@link #upgrade(String, Duration, Runnable)}, its sessions' in-band gate reports given to {@code reported} as
-     * they come, in order, while the command still runs (the shared driver sends them in batches), rather than in the
-     * result: lockwatch reads them while alembic works.
+     * subprocess, before it starts): work of lockwatch's own that the command need not wait for. Its sessions'
+     * in-band gate reports go to {@code reported} as they come, in order, while the command still runs (the shared
+     * driver sends them in batches), rather than in the result: lockwatch reads them while alembic works.
      */
     public AlembicResult upgrade(String revision, Duration timeout, Runnable meanwhile, Consumer<String> reported) {
         return run(timeout, APPLICATION_NAME, "upgrade", revision, Optional.empty(), meanwhile, Optional.of(reported));
     }
 
     /**
-     * {@link #upgrade(String, Duration, Runnable)} that may start before lockwatch is ready for it: through the shared
-     * driver, the command reads its request, runs env.py and reads the version table while {@code hold} runs, and
-     * changes nothing before hold is done (as a subprocess, it starts after hold). What hold throws ends the command
-     * before it changes anything, and is thrown. It may run in the env.py run of the held upgrade before it, committed
-     * and answered in between (lockwatch_driver.py's _Flight): each is still its own transaction, in a session that
-     * nothing of the one before reached.
+     * {@link #upgrade(String, Duration, Runnable, Consumer)} that may start before lockwatch is ready for it: through
+     * the shared driver, the command reads its request, runs env.py and reads the version table while {@code hold}
+     * runs, and changes nothing before hold is done (as a subprocess, it starts after hold). What hold throws ends the
+     * command before it changes anything, and is thrown. It may run in the env.py run of the held upgrade before it,
+     * committed and answered in between (lockwatch_driver.py's _Flight): each is still its own transaction, in a
+     * session that nothing of the one before reached.
      */
     public AlembicResult upgradeHeld(String revision, Duration timeout, Runnable hold, Runnable meanwhile,
                                      Consumer<String> reported) {

@@ -2,9 +2,12 @@ package dev.lockwatch.postgres;
 
 import dev.lockwatch.model.LockwatchException;
 import dev.lockwatch.process.OutputFile;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -86,8 +89,7 @@ final class DirectPostmaster implements EmbeddedPostgresProvider.Postmaster {
     private static Optional<String> firstLine(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String line;
-        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-                java.nio.charset.StandardCharsets.UTF_8))) {
+        try (var out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             line = out.readLine();
         }
         return process.waitFor() == 0 ? Optional.ofNullable(line) : Optional.empty();

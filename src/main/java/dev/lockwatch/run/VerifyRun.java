@@ -100,8 +100,9 @@ public final class VerifyRun {
     /**
      * Runs the plan's revisions and applies the rules; with nothing to verify, uses no server at all (and stops one
      * started early).
+     *
+     * @param meanwhile work of lockwatch's own that the first upgrade's wait for alembic can take
      */
-    /** @param meanwhile work of lockwatch's own that the first upgrade's wait for alembic can take */
     private VerifyReport observe(ChainPlan plan, Workspace workspace, AlembicRunner alembic,
                                  Optional<AlembicRunner> stairwayAlembic, Optional<StartingServer<ScratchDatabase>> early,
                                  Runnable meanwhile) {

@@ -6,13 +6,13 @@ import dev.lockwatch.capture.Pause;
 import dev.lockwatch.capture.GateProtocol;
 import dev.lockwatch.capture.Capture;
 import dev.lockwatch.model.LockMode;
+import static dev.lockwatch.support.DriverClasses.driverClass;
+import static dev.lockwatch.support.DriverClasses.runWithDriver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lockwatch.support.SharedPostgres;
-import static dev.lockwatch.support.DriverClasses.driverClass;
-import static dev.lockwatch.support.DriverClasses.runWithDriver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
