@@ -84,7 +84,7 @@ public final class ScratchDatabase implements AutoCloseable {
                     superuser = rs.getBoolean(3);
                 }
                 if (template != null) { // sessions an alembic driver keeps idle there would make the copy wait, then fail
-                    s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + template + "'");
+                    endSessions(s, template);
                 }
                 if (spare.isEmpty() || !renamed(s, spare.get(), name)) {
                     s.execute("create database " + name + (template == null ? "" : " template " + template));
@@ -266,8 +266,7 @@ public final class ScratchDatabase implements AutoCloseable {
     private Void drop(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("alter database " + target.database() + " allow_connections false");
-            s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + target.database()
-                    + "' and pid <> pg_backend_pid()");
+            endSessions(s, target.database());
             for (int attempt = 0; ; attempt++) {
                 try {
                     s.execute("drop database if exists " + target.database());
@@ -285,6 +284,32 @@ public final class ScratchDatabase implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Ends the client sessions on {@code database} (lockwatch's own: alembic's driver keeps idle ones) that this role
+     * may end. Not the server's own processes there: an autovacuum worker, which DROP and CREATE DATABASE end
+     * themselves, counts as a superuser's, and ending it failed the whole statement for a role that is not one, which
+     * left the scratch database behind. A session this role may not end is left to the statement that follows, which
+     * then says the database is in use.
+     */
+    public static void endSessions(Statement s, String database) throws SQLException {
+        s.execute("""
+                do $end$
+                declare
+                  session int;
+                begin
+                  for session in select pid from pg_stat_activity
+                                  where datname = %s and pid <> pg_backend_pid() and backend_type = 'client backend'
+                  loop
+                    begin
+                      perform pg_terminate_backend(session);
+                    exception when insufficient_privilege then
+                      null;
+                    end;
+                  end loop;
+                end
+                $end$""".formatted("'" + database.replace("'", "''") + "'"));
     }
 
     private static void closeQuietly(Connection connection) {

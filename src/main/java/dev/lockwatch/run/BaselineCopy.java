@@ -39,7 +39,7 @@ final class BaselineCopy implements AutoCloseable {
         String source = scratch.target().database();
         return cleanup.registerAndCreate(new BaselineCopy(scratch, admin, source + "_b"), copy ->
                 copy.onAdmin(scratch, "copy the baseline", s -> {
-                    endSessions(s, source);
+                    ScratchDatabase.endSessions(s, source); // the driver opens new ones when they are gone
                     s.execute("create database " + copy.name + " template " + source);
                 }));
     }
@@ -66,7 +66,7 @@ final class BaselineCopy implements AutoCloseable {
     void restore(ScratchDatabase database) {
         String target = database.target().database();
         onAdmin(database, "restore the baseline", s -> {
-            endSessions(s, target);
+            ScratchDatabase.endSessions(s, target);
             s.execute("drop database if exists " + target);
             s.execute("create database " + target + " template " + name);
             // a database-level setting is not copied: the connection guard's token goes back with the database
@@ -83,12 +83,6 @@ final class BaselineCopy implements AutoCloseable {
             onAdmin(scratch, "drop the baseline copy", s -> s.execute("drop database if exists " + name));
             dropped = true;
         }
-    }
-
-    /** alembic's driver keeps idle sessions for the next command; it opens new ones when they are gone. */
-    private static void endSessions(Statement s, String database) throws SQLException {
-        s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + database
-                + "' and pid <> pg_backend_pid()");
     }
 
     private interface Work {
